@@ -1,0 +1,304 @@
+"""Findings: everything xlplan has to say about an input, as data.
+
+A finding is what frictionless-py calls an error: a stable ``code`` from the
+catalogue below, a severity, where it is (unit, file, sheet!cell, field) and a
+Vietnamese message and fix rendered from the code's templates. Checks *yield*
+findings; a :class:`Report` collects them and decides the exit code. Tests
+assert codes and cells, never message prose.
+
+The catalogue is the single source of truth: ``xlplan findings`` prints it and
+``docs/findings.md`` is generated from it, so the documentation cannot drift.
+Codes are a user-facing contract: never rename one, add new ones instead.
+"""
+
+from __future__ import annotations
+
+import enum
+import string
+from dataclasses import asdict, dataclass
+from dataclasses import field as dc_field
+from typing import Any, Iterable, Iterator
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is. ``error`` blocks a clean result (exit code 1)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def label(self) -> str:
+        return {"error": "Lỗi", "warning": "Cảnh báo", "info": "Ghi chú"}[self.value]
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class FindingType:
+    """One entry of the catalogue: a code with its Vietnamese templates."""
+
+    code: str
+    severity: Severity
+    title: str  # short Vietnamese title
+    message: str  # str.format template, Vietnamese
+    fix: str  # str.format template, Vietnamese: how to put it right
+
+    def params(self) -> list[str]:
+        names = []
+        for text in (self.message, self.fix):
+            for _, name, _, _ in string.Formatter().parse(text):
+                if name and name not in names:
+                    names.append(name)
+        return names
+
+
+CATALOGUE: dict[str, FindingType] = {}
+
+
+def _define(code: str, severity: Severity, title: str, message: str, fix: str) -> None:
+    if code in CATALOGUE:
+        raise ValueError(f"duplicate finding code {code}")
+    CATALOGUE[code] = FindingType(code, severity, title, message, fix)
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+# -- plan files -------------------------------------------------------------
+_define("plan-invalid", E, "Tệp kế hoạch không hợp lệ",
+        "Tệp kế hoạch: khóa '{key}' {problem}.",
+        "Sửa khóa '{key}' trong tệp kế hoạch rồi chạy lại.")
+
+# -- unit registry ------------------------------------------------------------
+_define("registry-missing-column", E, "Danh mục thiếu cột",
+        "Danh mục đơn vị thiếu cột '{column}'.",
+        "Thêm cột '{column}' vào dòng tiêu đề của danh mục.")
+_define("registry-duplicate-code", E, "Trùng mã đơn vị",
+        "Mã đơn vị '{code}' xuất hiện nhiều lần (dòng {rows}).",
+        "Mỗi đơn vị phải có một mã riêng: sửa hoặc xóa dòng trùng.")
+_define("registry-unknown-kind", E, "Loại hình không có trong kế hoạch",
+        "Đơn vị '{code}': loại hình '{kind}' không có trong kế hoạch (các loại hợp lệ: {known}).",
+        "Ghi một trong các mã loại hình: {known}.")
+_define("registry-missing-value", E, "Danh mục thiếu dữ liệu",
+        "Đơn vị ở dòng {row}: cột '{column}' để trống.",
+        "Nhập '{column}' cho đơn vị này.")
+_define("registry-bad-number", E, "Số không hợp lệ trong danh mục",
+        "Đơn vị '{code}': cột '{column}' có giá trị '{value}' không phải số nguyên ≥ 0.",
+        "Nhập số nguyên không âm vào cột '{column}'.")
+_define("registry-bad-flag", E, "Giá trị có/không không hợp lệ",
+        "Đơn vị '{code}': cột '{column}' có giá trị '{value}', cần 'có' hoặc 'không'.",
+        "Ghi 'có' hoặc 'không' (hoặc 1/0) vào cột '{column}'.")
+_define("registry-bad-code", E, "Mã đơn vị không hợp lệ",
+        "Mã đơn vị '{code}' chỉ được gồm chữ không dấu, số, '-' hoặc '_'.",
+        "Đặt lại mã chỉ gồm A–Z, 0–9, '-' hoặc '_' (ví dụ: P_VUNINH).")
+_define("registry-name-normalized", I, "Tên đơn vị đã được chuẩn hóa Unicode",
+        "Đơn vị '{code}': tên được chuẩn hóa về dạng Unicode dựng sẵn (NFC).",
+        "Không cần làm gì; nên lưu danh mục bằng Unicode dựng sẵn.")
+_define("registry-duplicate-name", W, "Trùng tên đơn vị",
+        "Các đơn vị {codes} có cùng tên '{name}'.",
+        "Kiểm tra lại tên; mỗi đơn vị nên có tên riêng.")
+
+# -- reading a form -------------------------------------------------------------
+_define("file-unreadable", E, "Không đọc được tệp",
+        "Không đọc được tệp: {reason}.",
+        "Mở tệp bằng Excel, lưu lại dưới dạng Excel Workbook (.xlsx) rồi gửi lại.")
+_define("not-a-form", E, "Không phải biểu mẫu xlplan",
+        "Tệp không phải biểu mẫu xlplan ({reason}).",
+        "Dùng đúng biểu mẫu do Ban Tổ chức Thành ủy gửi; không sao chép dữ liệu sang tệp khác.")
+_define("form-unknown", E, "Biểu mẫu không xác định",
+        "Mã biểu mẫu '{form}' không có trong kế hoạch.",
+        "Dùng đúng biểu mẫu (F01, F02, F03) do Ban Tổ chức Thành ủy gửi.")
+_define("form-version-unknown", W, "Phiên bản biểu mẫu khác",
+        "Biểu mẫu {form} phiên bản '{version}' khác phiên bản hiện hành '{expected}'.",
+        "Nên dùng biểu mẫu mới nhất do Ban Tổ chức Thành ủy gửi.")
+_define("field-missing", E, "Thiếu ô dữ liệu",
+        "Không tìm thấy ô '{label}' (tên '{field}') trong tệp.",
+        "Không xóa hay đổi tên các ô nhập liệu; dùng lại biểu mẫu gốc và nhập lại.")
+_define("value-missing", W, "Chưa nhập",
+        "Ô '{label}' chưa được nhập.",
+        "Nhập giá trị vào ô {cell}; nếu bằng không thì ghi 0.")
+_define("value-required", E, "Chưa nhập ô bắt buộc",
+        "Ô bắt buộc '{label}' chưa được nhập.",
+        "Nhập giá trị vào ô {cell}.")
+_define("number-as-text", W, "Số được nhập dạng chữ",
+        "Ô '{label}' chứa số dạng văn bản '{value}'; đã đọc là {number}.",
+        "Nhập lại ô {cell} dưới dạng số (không có dấu nháy hay khoảng trắng).")
+_define("not-a-number", E, "Không phải là số",
+        "Ô '{label}' có giá trị '{value}', không phải là số.",
+        "Nhập số bằng chữ số (ví dụ 12) vào ô {cell}.")
+_define("not-whole", E, "Không phải số nguyên",
+        "Ô '{label}' có giá trị {value}, cần số nguyên.",
+        "Nhập số nguyên (không có phần thập phân) vào ô {cell}.")
+_define("negative", E, "Số âm",
+        "Ô '{label}' có giá trị {value}, không được âm.",
+        "Nhập số lớn hơn hoặc bằng 0 vào ô {cell}.")
+_define("out-of-range", E, "Ngoài giới hạn cho phép",
+        "Ô '{label}' có giá trị {value}, ngoài khoảng {low} – {high}.",
+        "Nhập giá trị trong khoảng {low} – {high} vào ô {cell}.")
+_define("not-in-list", E, "Giá trị không có trong danh sách",
+        "Ô '{label}' có giá trị '{value}', không có trong danh sách: {choices}.",
+        "Chọn một giá trị trong danh sách thả xuống ở ô {cell}.")
+_define("bad-date", E, "Ngày không hợp lệ",
+        "Ô '{label}' có giá trị '{value}', không phải ngày hợp lệ.",
+        "Nhập ngày theo dạng dd/mm/yyyy vào ô {cell}.")
+_define("text-too-long", W, "Văn bản quá dài",
+        "Ô '{label}' dài {length} ký tự, vượt {limit}.",
+        "Rút gọn nội dung ô {cell}.")
+_define("unit-mismatch", E, "Mã đơn vị không khớp",
+        "Mã đơn vị trong ô ({value}) khác mã đơn vị của biểu mẫu ({expected}).",
+        "Không sửa mã đơn vị; dùng đúng biểu mẫu của đơn vị mình.")
+_define("period-mismatch", E, "Kỳ báo cáo không khớp",
+        "Kỳ báo cáo trong ô ({value}) khác kỳ của biểu mẫu ({expected}).",
+        "Dùng đúng biểu mẫu của kỳ báo cáo này.")
+_define("period-invalid", E, "Kỳ báo cáo không hợp lệ",
+        "Kỳ báo cáo '{value}' không hợp lệ (cần dạng 2017, 2017-Q1 hoặc 2017-01).",
+        "Dùng đúng biểu mẫu của kỳ báo cáo do Ban Tổ chức Thành ủy gửi.")
+
+# -- checks inside one form -------------------------------------------------------
+_define("balance-mismatch", E, "Số đảng viên cuối kỳ không cân đối",
+        "Đảng viên cuối kỳ {actual} khác số tính được {expected} "
+        "(= đầu kỳ + kết nạp + chuyển đến − chuyển đi − từ trần − xóa tên − khai trừ − ra Đảng).",
+        "Kiểm tra lại các ô biến động đảng viên và ô cuối kỳ.")
+_define("sum-mismatch", E, "Tổng không khớp",
+        "{what}: tổng các thành phần {parts} khác {total}.",
+        "Kiểm tra lại các ô thành phần và ô tổng.")
+_define("part-exceeds-whole", E, "Thành phần lớn hơn tổng",
+        "{part_label} ({part}) lớn hơn {whole_label} ({whole}).",
+        "Kiểm tra lại hai ô này.")
+_define("ytd-less-than-period", E, "Lũy kế nhỏ hơn trong kỳ",
+        "Kết nạp lũy kế ({ytd}) nhỏ hơn kết nạp trong kỳ ({period}).",
+        "Lũy kế từ đầu năm phải bao gồm số kết nạp trong kỳ.")
+_define("below-minimum", W, "Dưới chỉ tiêu tối thiểu",
+        "Số đăng ký/kết nạp {value} thấp hơn chỉ tiêu tối thiểu {minimum} của loại hình '{kind}'.",
+        "Rà soát nguồn phát triển đảng để đăng ký/kết nạp ít nhất {minimum} đảng viên.")
+
+CODES = CATALOGUE  # public alias: the catalogue of finding codes
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing found: a catalogued code with its location and parameters."""
+
+    code: str
+    severity: Severity
+    message: str
+    fix: str
+    unit: str | None = None
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    field: str | None = None
+    params: dict[str, Any] = dc_field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def location(self) -> str:
+        """``Sheet!A1`` (or just the sheet, or empty) as Excel users write it."""
+        if self.sheet and self.cell:
+            sheet = self.sheet
+            if not sheet.replace("_", "").isalnum():
+                sheet = "'" + sheet.replace("'", "''") + "'"
+            return f"{sheet}!{self.cell}"
+        return self.sheet or self.cell or ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        data["location"] = self.location
+        data["params"] = {k: _jsonable(v) for k, v in self.params.items()}
+        return data
+
+    def sort_key(self) -> tuple:
+        return (self.severity.rank, self.unit or "", self.file or "", self.sheet or "",
+                self.cell or "", self.code)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def make(code: str, *, unit: str | None = None, file: str | None = None,
+         sheet: str | None = None, cell: str | None = None, field: str | None = None,
+         severity: Severity | None = None, **params: Any) -> Finding:
+    """Build a finding from its catalogue entry, rendering the Vietnamese templates.
+
+    ``cell`` is also offered to the templates so a fix can say "ô D12".
+    """
+    kind = CATALOGUE[code]
+    values = _Defaulting(params)
+    values.setdefault("cell", f"{sheet}!{cell}" if sheet and cell else (cell or ""))
+    return Finding(
+        code=code,
+        severity=severity or kind.severity,
+        message=kind.message.format_map(values),
+        fix=kind.fix.format_map(values),
+        unit=unit, file=file, sheet=sheet, cell=cell, field=field,
+        params=dict(params),
+    )
+
+
+class _Defaulting(dict):
+    """A format mapping that leaves unknown placeholders visible instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@dataclass
+class Report:
+    """A collection of findings that decides the exit code (0 fine, 1 errors)."""
+
+    findings: list[Finding] = dc_field(default_factory=list)
+
+    def extend(self, items: Iterable[Finding]) -> None:
+        self.findings.extend(items)
+
+    def add(self, item: Finding) -> None:
+        self.findings.append(item)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.sorted())
+
+    def __len__(self) -> int:
+        return len(self.findings)
+
+    def sorted(self) -> list[Finding]:
+        return sorted(self.findings, key=Finding.sort_key)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.valid else 1
+
+    def codes(self) -> list[str]:
+        return [f.code for f in self.sorted()]
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as Markdown: the source of ``docs/findings.md``."""
+    lines = [
+        "# Finding codes",
+        "",
+        "Generated from `xlplan.core.findings.CATALOGUE` by `xlplan findings --markdown`;",
+        "do not edit by hand. Codes are stable: they are never renamed or reused.",
+        "",
+        "| code | severity | title (vi) | message template (vi) | fix (vi) |",
+        "|---|---|---|---|---|",
+    ]
+    for kind in CATALOGUE.values():
+        cells = [f"`{kind.code}`", kind.severity.value, kind.title, kind.message, kind.fix]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

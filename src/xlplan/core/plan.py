@@ -1,0 +1,429 @@
+"""The plan as data: targets, unit kinds, rating categories, forms and deadlines.
+
+A plan file is TOML (see ``xlplan/data/plans/bac_ninh_2017.toml``). This module
+turns the parsed TOML into frozen dataclasses and validates every key, naming
+each mistake by its dotted key, so that another year or another committee is a
+new file and never a code change. It does no I/O: :func:`load_plan_text` takes
+the text, the edge (``xlplan.io.plans``) finds and reads the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+
+from .findings import Finding, make
+from .periods import Period, PeriodError, add_months
+
+ROUNDING_MODES = ("cat", "tron")
+COMPARISONS = (">=", ">", "<=", "<", "=")
+FORM_IDS = ("F01", "F02", "F03")
+_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class PlanError(ValueError):
+    """A plan file with mistakes; ``findings`` names each one by its key."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = findings
+        super().__init__("; ".join(f.message for f in findings))
+
+
+@dataclass(frozen=True)
+class UnitKind:
+    code: str
+    label: str
+    min_admissions: int
+    only_with_source: bool = False
+
+    def minimum(self, has_source: bool = True) -> int:
+        """Admission minimum for a unit of this kind ("đối với các đơn vị có nguồn")."""
+        if self.only_with_source and not has_source:
+            return 0
+        return self.min_admissions
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    label: str
+    assessed: bool = True
+    field: str | None = None  # field id holding this category's count (member categories)
+
+
+@dataclass(frozen=True)
+class RatingScale:
+    """Disjoint rating categories and the named sets the indicators use."""
+
+    categories: tuple[Category, ...]
+    sets: Mapping[str, frozenset[str]]
+
+    def by_code(self, code: str) -> Category:
+        for cat in self.categories:
+            if cat.code == code:
+                return cat
+        raise KeyError(code)
+
+    def by_label(self, label: str) -> Category | None:
+        wanted = _fold(label)
+        for cat in self.categories:
+            if _fold(cat.label) == wanted or cat.code == label:
+                return cat
+        return None
+
+    def members(self, name: str) -> frozenset[str]:
+        return self.sets.get(name, frozenset())
+
+    @property
+    def labels(self) -> list[str]:
+        return [c.label for c in self.categories]
+
+    @property
+    def assessed(self) -> list[Category]:
+        return [c for c in self.categories if c.assessed]
+
+
+@dataclass(frozen=True)
+class DueRule:
+    """When a form for a period is due: a fixed date, or N months after the period end."""
+
+    date: dt.date | None = None
+    months_after_end: int = 1
+    day: int = 5
+
+    def due(self, period: Period, plan_year: int) -> dt.date:
+        if self.date is not None:
+            try:
+                return self.date.replace(year=self.date.year + period.year - plan_year)
+            except ValueError:  # 29 February in a year without one
+                return self.date.replace(year=self.date.year + period.year - plan_year, day=28)
+        month = add_months(period.end.replace(day=1), self.months_after_end)
+        return month.replace(day=min(self.day, _month_len(month)))
+
+
+def _month_len(day: dt.date) -> int:
+    import calendar
+    return calendar.monthrange(day.year, day.month)[1]
+
+
+@dataclass(frozen=True)
+class FormRule:
+    form: str
+    versions: tuple[str, ...]
+    periods: tuple[str, ...]
+    due: Mapping[str, DueRule]
+
+    def accepts(self, period: Period) -> bool:
+        return period.kind in self.periods
+
+    @property
+    def current_version(self) -> str:
+        return self.versions[-1]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the 2017 plan (or another year's) says that software needs."""
+
+    id: str
+    year: int
+    title: str
+    document_number: str
+    superior: str
+    issuer: str
+    board: str
+    committee: str
+    place: str
+    previous_year: int
+    previous_admission_plan: int
+    rounding_mode: str
+    share_digits: int
+    completion_digits: int
+    city_admission_target: int
+    admission_comparison: str
+    good_share_target: Decimal  # percent, e.g. Decimal("85")
+    good_share_comparison: str
+    max_weak: int
+    keep_title: str
+    kinds: tuple[UnitKind, ...]
+    org_ratings: RatingScale
+    member_ratings: RatingScale
+    forms: Mapping[str, FormRule]
+    source: str = dc_field(default="", compare=False)
+
+    # -- look-ups used everywhere ---------------------------------------------
+    def kind(self, code_or_label: str) -> UnitKind:
+        """A unit kind by code or by its Vietnamese label (case and spacing ignored)."""
+        wanted = _fold(str(code_or_label))
+        for kind in self.kinds:
+            if kind.code == wanted or _fold(kind.label) == wanted:
+                return kind
+        raise KeyError(code_or_label)
+
+    @property
+    def kind_codes(self) -> list[str]:
+        return [k.code for k in self.kinds]
+
+    def admission_minimum(self, kind: str, has_source: bool = True) -> int:
+        return self.kind(kind).minimum(has_source)
+
+    def form(self, form_id: str) -> FormRule:
+        return self.forms[form_id]
+
+    def due_date(self, form_id: str, period: Period | str) -> dt.date:
+        period = Period.parse(period)
+        rule = self.forms[form_id]
+        if period.kind not in rule.due:
+            raise KeyError(f"{form_id} has no deadline for {period.kind} periods")
+        return rule.due[period.kind].due(period, self.year)
+
+    @property
+    def good_share_target_fraction(self):
+        from fractions import Fraction
+        return Fraction(self.good_share_target) / 100
+
+    @property
+    def member_count_fields(self) -> list[str]:
+        return [c.field for c in self.member_ratings.categories if c.field]
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+# -- loading -------------------------------------------------------------------
+
+class _Validator:
+    """Reads values from the TOML tree and records every mistake by its key."""
+
+    def __init__(self, data: Mapping[str, Any]):
+        self.data = data
+        self.findings: list[Finding] = []
+
+    def problem(self, key: str, problem: str) -> None:
+        self.findings.append(make("plan-invalid", key=key, problem=problem, field=key))
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., tree: Any = None,
+            prefix: str = "") -> Any:
+        node: Any = self.data if tree is None else tree
+        parts = key.split(".")
+        full = f"{prefix}{key}"
+        for part in parts:
+            if not isinstance(node, Mapping) or part not in node:
+                if default is ...:
+                    self.problem(full, "bị thiếu")
+                    return None
+                return default
+            node = node[part]
+        if kind is int and isinstance(node, bool) or not isinstance(node, kind):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            self.problem(full, f"phải có kiểu {_TYPE_VI.get(names, names)}, không phải {node!r}")
+            return None if default is ... else default
+        return node
+
+    def text(self, key: str, default: Any = ..., **kw: Any) -> str | None:
+        value = self.get(key, str, default, **kw)
+        if isinstance(value, str) and not value.strip() and default is ...:
+            self.problem(f"{kw.get('prefix', '')}{key}", "không được để trống")
+        return value
+
+    def natural(self, key: str, default: Any = ..., **kw: Any) -> int | None:
+        value = self.get(key, int, default, **kw)
+        if isinstance(value, int) and value < 0:
+            self.problem(f"{kw.get('prefix', '')}{key}", "phải là số nguyên không âm")
+            return None
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...], default: Any = ..., **kw: Any) -> str | None:
+        value = self.get(key, str, default, **kw)
+        if value is not None and value not in choices:
+            self.problem(f"{kw.get('prefix', '')}{key}", f"phải là một trong {', '.join(choices)}, không phải {value!r}")
+            return None
+        return value
+
+
+_TYPE_VI = {"str": "chuỗi", "int": "số nguyên", "bool": "true/false", "list": "danh sách",
+            "dict": "bảng", "date": "ngày", "str/int/float": "số"}
+
+
+def load_plan_text(text: str, source: str = "") -> Plan:
+    """Parse and validate a plan file's text. Raises :class:`PlanError` naming each bad key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError([make("plan-invalid", key="(cú pháp TOML)", problem=f"sai cú pháp: {exc}")]) from None
+    return plan_from_dict(data, source)
+
+
+def plan_from_dict(data: Mapping[str, Any], source: str = "") -> Plan:
+    v = _Validator(data)
+    year = v.natural("plan.year")
+    kinds = _kinds(v)
+    org = _scale(v, "ratings.organization", ("tsvm", "weak"))
+    member = _scale(v, "ratings.member", ("good_or_better", "excellent"))
+    if member is not None:
+        for i, cat in enumerate(member.categories):
+            if not cat.field:
+                v.problem(f"ratings.member.categories[{i}].field", "bị thiếu (mã ô đếm số đảng viên của loại này)")
+    forms = _forms(v)
+    share = v.get("members_target.good_or_better_share", (str, int, float))
+    share_dec: Decimal | None = None
+    if share is not None:
+        try:
+            share_dec = Decimal(str(share))
+            if not (0 <= share_dec <= 100):
+                raise InvalidOperation
+        except InvalidOperation:
+            v.problem("members_target.good_or_better_share", "phải là phần trăm từ 0 đến 100")
+            share_dec = None
+    plan_kwargs = dict(
+        id=v.text("plan.id"), year=year, title=v.text("plan.title"),
+        document_number=v.text("plan.document_number", ""),
+        superior=v.text("plan.superior"), issuer=v.text("plan.issuer"),
+        board=v.text("plan.board"), committee=v.text("plan.committee"), place=v.text("plan.place"),
+        previous_year=v.natural("previous_year.year"),
+        previous_admission_plan=v.natural("previous_year.admission_plan"),
+        rounding_mode=v.choice("rounding.mode", ROUNDING_MODES, "cat"),
+        share_digits=v.natural("rounding.share_digits", 2),
+        completion_digits=v.natural("rounding.completion_digits", 0),
+        city_admission_target=v.natural("admissions.city_target"),
+        admission_comparison=v.choice("admissions.comparison", COMPARISONS, ">="),
+        good_share_target=share_dec,
+        good_share_comparison=v.choice("members_target.comparison", COMPARISONS, ">"),
+        max_weak=v.natural("organizations_target.max_weak", 0),
+        keep_title=v.text("organizations_target.keep_title", ""),
+        kinds=kinds, org_ratings=org, member_ratings=member, forms=forms, source=source,
+    )
+    for key in ("share_digits", "completion_digits"):
+        value = plan_kwargs[key]
+        if isinstance(value, int) and value > 6:
+            v.problem(f"rounding.{key}", "không được lớn hơn 6")
+    if year is not None and plan_kwargs["previous_year"] is not None and plan_kwargs["previous_year"] >= year:
+        v.problem("previous_year.year", "phải nhỏ hơn plan.year")
+    if v.findings:
+        raise PlanError(v.findings)
+    return Plan(**plan_kwargs)  # type: ignore[arg-type]
+
+
+def _kinds(v: _Validator) -> tuple[UnitKind, ...]:
+    items = v.get("kinds", list)
+    if not items:
+        if items is not None:
+            v.problem("kinds", "phải có ít nhất một loại hình đơn vị")
+        return ()
+    kinds, seen = [], set()
+    for i, item in enumerate(items):
+        prefix = f"kinds[{i}]."
+        if not isinstance(item, Mapping):
+            v.problem(f"kinds[{i}]", "phải là một bảng")
+            continue
+        code = v.text("code", tree=item, prefix=prefix)
+        if code is not None and not _CODE_RE.match(code):
+            v.problem(prefix + "code", "chỉ gồm chữ thường không dấu, số và '_'")
+        if code in seen:
+            v.problem(prefix + "code", f"trùng mã '{code}'")
+        seen.add(code)
+        label = v.text("label", tree=item, prefix=prefix)
+        minimum = v.natural("min_admissions", tree=item, prefix=prefix)
+        only = v.get("only_with_source", bool, False, tree=item, prefix=prefix)
+        if None not in (code, label, minimum):
+            kinds.append(UnitKind(code, label, minimum, bool(only)))
+    return tuple(kinds)
+
+
+def _scale(v: _Validator, key: str, set_names: tuple[str, ...]) -> RatingScale | None:
+    cats_raw = v.get(f"{key}.categories", list)
+    if cats_raw is None:
+        return None
+    cats, codes = [], set()
+    for i, item in enumerate(cats_raw):
+        prefix = f"{key}.categories[{i}]."
+        if not isinstance(item, Mapping):
+            v.problem(f"{key}.categories[{i}]", "phải là một bảng")
+            continue
+        code = v.text("code", tree=item, prefix=prefix)
+        label = v.text("label", tree=item, prefix=prefix)
+        assessed = v.get("assessed", bool, True, tree=item, prefix=prefix)
+        fid = v.get("field", str, None, tree=item, prefix=prefix)
+        if fid is not None and not _FIELD_RE.match(fid):
+            v.problem(prefix + "field", "chỉ gồm chữ thường không dấu, số và '_'")
+        if code in codes:
+            v.problem(prefix + "code", f"trùng mã '{code}'")
+        if code and label:
+            codes.add(code)
+            cats.append(Category(code, label, bool(assessed), fid))
+    if not cats:
+        v.problem(f"{key}.categories", "phải có ít nhất một loại xếp loại")
+    sets = {}
+    for name in set_names:
+        members = v.get(f"{key}.{name}", list)
+        if members is None:
+            continue
+        unknown = [m for m in members if m not in codes]
+        if unknown:
+            v.problem(f"{key}.{name}", f"có mã không nằm trong categories: {', '.join(map(str, unknown))}")
+        sets[name] = frozenset(m for m in members if m in codes)
+    return RatingScale(tuple(cats), sets)
+
+
+def _forms(v: _Validator) -> dict[str, FormRule]:
+    table = v.get("forms", dict)
+    if table is None:
+        return {}
+    rules = {}
+    for form_id in FORM_IDS:
+        if form_id not in table:
+            v.problem(f"forms.{form_id}", "bị thiếu")
+            continue
+        prefix = f"forms.{form_id}."
+        item = table[form_id]
+        versions = v.get("versions", list, tree=item, prefix=prefix)
+        periods = v.get("periods", list, tree=item, prefix=prefix)
+        if periods is not None:
+            for p in periods:
+                if p not in ("year", "quarter", "month"):
+                    v.problem(prefix + "periods", f"kỳ '{p}' không hợp lệ (year, quarter, month)")
+        due_table = v.get("due", dict, tree=item, prefix=prefix)
+        due: dict[str, DueRule] = {}
+        for kind in periods or ():
+            rule = (due_table or {}).get(kind)
+            key = f"{prefix}due.{kind}"
+            if not isinstance(rule, Mapping):
+                v.problem(key, "bị thiếu (hạn nộp cho kỳ này)")
+                continue
+            if "date" in rule:
+                if not isinstance(rule["date"], dt.date) or isinstance(rule["date"], dt.datetime):
+                    v.problem(key + ".date", "phải là ngày dạng YYYY-MM-DD")
+                    continue
+                due[kind] = DueRule(date=rule["date"])
+            else:
+                months = v.natural("months_after_end", tree=rule, prefix=key + ".")
+                day = v.natural("day", tree=rule, prefix=key + ".")
+                if isinstance(day, int) and not 1 <= day <= 31:
+                    v.problem(key + ".day", "phải từ 1 đến 31")
+                elif months is not None and day is not None:
+                    due[kind] = DueRule(months_after_end=months, day=day)
+        if versions and periods:
+            rules[form_id] = FormRule(form_id, tuple(str(x) for x in versions), tuple(periods), due)
+        elif versions is not None and not versions:
+            v.problem(prefix + "versions", "phải có ít nhất một phiên bản")
+    return rules
+
+
+def check_period(plan: Plan, form_id: str, period: Period | str) -> Period:
+    """Parse ``period`` and check the form accepts it; ValueError otherwise."""
+    try:
+        parsed = Period.parse(period)
+    except PeriodError:
+        raise
+    if not plan.forms[form_id].accepts(parsed):
+        kinds = ", ".join(plan.forms[form_id].periods)
+        raise PeriodError(f"biểu {form_id} không có kỳ '{parsed}' (chỉ theo: {kinds})")
+    return parsed

@@ -1,0 +1,49 @@
+"""What a reader returns: one unit's filled form, each value with its provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+
+from .findings import Finding
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """A field's value as read, and where it was read from."""
+
+    field: str
+    value: Any  # int | Fraction | str | datetime.date | None, after validation
+    sheet: str | None = None
+    cell: str | None = None  # "D12", as Excel shows it
+    raw: Any = None  # what the cell held before coercion
+
+
+@dataclass
+class Submission:
+    """One form file read back: identity, values with provenance, and findings."""
+
+    file: str
+    form: str | None = None  # "F01" | "F02" | "F03"
+    version: str | None = None
+    plan_id: str | None = None
+    plan_year: int | None = None
+    unit: str | None = None
+    period: str | None = None  # "2017", "2017-Q1", "2017-01"
+    values: dict[str, CellValue] = dc_field(default_factory=dict)
+    findings: list[Finding] = dc_field(default_factory=list)
+    engine: str = ""
+    generator: str = ""
+
+    def value(self, field_id: str, default: Any = None) -> Any:
+        cell = self.values.get(field_id)
+        return default if cell is None or cell.value is None else cell.value
+
+    def as_dict(self) -> dict[str, Any]:
+        """Field id → value, for indicator computation."""
+        return {k: v.value for k, v in self.values.items()}
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity.value == "error" for f in self.findings)

@@ -1,0 +1,1 @@
+"""Edges: read and write files (plan files, registries, workbooks). Depend on the core only."""
