@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Literal
 
+from .errors import XlplanError
+
 PeriodKind = Literal["year", "quarter", "month"]
 
 _PATTERNS = (
@@ -23,7 +25,7 @@ _PATTERNS = (
 KIND_LABELS = {"year": "Năm", "quarter": "Quý", "month": "Tháng"}
 
 
-class PeriodError(ValueError):
+class PeriodError(XlplanError, ValueError):
     """A period text that is not ``YYYY``, ``YYYY-Qn`` or ``YYYY-MM``."""
 
 

@@ -17,6 +17,7 @@ from dataclasses import field as dc_field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
+from .errors import XlplanError
 from .findings import Finding, make
 from .periods import Period, PeriodError, add_months
 
@@ -27,12 +28,11 @@ _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class PlanError(ValueError):
+class PlanError(XlplanError, ValueError):
     """A plan file with mistakes; ``findings`` names each one by its key."""
 
     def __init__(self, findings: list[Finding]):
-        self.findings = findings
-        super().__init__("; ".join(f.message for f in findings))
+        super().__init__("; ".join(f.message for f in findings), findings)
 
 
 @dataclass(frozen=True)

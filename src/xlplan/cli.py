@@ -1,0 +1,342 @@
+"""The ``xlplan`` command line: a thin face over the library.
+
+Each command parses its options, calls one library function and prints the
+result; it only translates exceptions into Vietnamese messages. Exit codes:
+0 fine, 1 findings of error severity, 2 could not run. Heavy modules are
+imported inside the commands so that ``xlplan --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import click
+
+from . import __version__
+from .core.errors import XlplanError
+
+log = logging.getLogger("xlplan")
+
+EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+
+PLAN_OPTION = click.option(
+    "--plan", "plan_name", metavar="TÊN|TỆP",
+    help="Kế hoạch: tên kế hoạch có sẵn (bac_ninh_2017) hoặc đường dẫn tệp .toml.")
+REGISTRY_OPTION = click.option(
+    "--registry", "registry_name", metavar="TỆP",
+    help="Danh mục đơn vị: tệp .csv hoặc .xlsx (mặc định: danh mục mẫu 80 đơn vị).")
+JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+
+
+class Failure(click.ClickException):
+    """A run that could not be done: message shown, exit code 2."""
+
+    exit_code = EXIT_FAILED
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Lỗi: {self.format_message()}", err=True)
+
+
+def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library exceptions into messages: user-safe ones as is, others generically."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except XlplanError as exc:
+            for finding in getattr(exc, "findings", [])[:50]:
+                click.echo(f"  - {finding.message}", err=True)
+            raise Failure(str(exc) if not getattr(exc, "findings", None) else _first_line(exc)) from None
+        except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+            raise Failure(_os_message(exc)) from None
+        except Exception as exc:  # a bug: keep the traceback in the log, show a short message
+            log.exception("unexpected error")
+            raise Failure(f"Lỗi không mong đợi ({type(exc).__name__}: {exc}). "
+                          "Hãy gửi thông báo này cho bộ phận kỹ thuật.") from None
+    return wrapper
+
+
+def _first_line(exc: Exception) -> str:
+    findings = getattr(exc, "findings", [])
+    return f"{len(findings)} lỗi (xem danh sách ở trên)." if findings else str(exc)
+
+
+def _os_message(exc: OSError) -> str:
+    name = exc.filename or ""
+    if isinstance(exc, FileNotFoundError):
+        return f"Không tìm thấy '{name}'." if name else str(exc)
+    if isinstance(exc, PermissionError):
+        return f"Không có quyền truy cập '{name}' (tệp đang mở trong Excel?)."
+    return f"Đường dẫn không hợp lệ: '{name}' ({exc.strerror})."
+
+
+def _plan(name: str | None):
+    from .io.plans import load_plan
+    return load_plan(name)
+
+
+def _registry(name: str | None, plan):
+    from .io.registry import load_registry
+    return load_registry(name, plan)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _table(rows: Iterable[Iterable[Any]], headers: list[str]) -> str:
+    rows = [[("" if c is None else str(c)) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(out)
+
+
+# -- the group ---------------------------------------------------------------------
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="xlplan")
+@click.option("-v", "--verbose", is_flag=True, help="In thêm thông tin chẩn đoán.")
+def main(verbose: bool) -> None:
+    """xlplan: biểu mẫu Excel, tổng hợp và chỉ tiêu của Kế hoạch xây dựng tổ chức Đảng TSVM
+    và phát triển đảng viên.
+
+    \b
+    Ví dụ:
+      xlplan plan show
+      xlplan forms make F01 --period 2017 --out bieu-mau
+      xlplan check NopBaoCao/P_VUNINH_F01_2017.xlsx
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+
+
+# -- plan --------------------------------------------------------------------------
+
+@main.group("plan")
+def plan_group() -> None:
+    """Xem kế hoạch (chỉ tiêu, loại hình, xếp loại, hạn nộp)."""
+
+
+@plan_group.command("show")
+@click.argument("file", required=False)
+@JSON_OPTION
+@_guard
+def plan_show(file: str | None, as_json: bool) -> None:
+    """In kế hoạch FILE (mặc định: kế hoạch năm 2017 của Thành ủy Bắc Ninh).
+
+    \b
+    Ví dụ:
+      xlplan plan show
+      xlplan plan show ke_hoach_2018.toml --json
+    """
+    from .services.plan_text import plan_summary, plan_as_dict
+    plan = _plan(file)
+    if as_json:
+        _echo_json(plan_as_dict(plan))
+    else:
+        click.echo(plan_summary(plan))
+
+
+# -- findings catalogue -----------------------------------------------------------------
+
+@main.command("findings")
+@click.option("--markdown", is_flag=True, help="In dạng Markdown (nguồn của docs/findings.md).")
+@JSON_OPTION
+def findings_cmd(markdown: bool, as_json: bool) -> None:
+    """Danh mục mã phát hiện (lỗi, cảnh báo) mà xlplan có thể báo.
+
+    \b
+    Ví dụ:
+      xlplan findings
+      xlplan findings --markdown > docs/findings.md
+    """
+    from .core.findings import CATALOGUE, catalogue_markdown
+    if markdown:
+        click.echo(catalogue_markdown(), nl=False)
+    elif as_json:
+        _echo_json([{"code": k.code, "severity": k.severity.value, "title": k.title,
+                     "message": k.message, "fix": k.fix} for k in CATALOGUE.values()])
+    else:
+        click.echo(_table(((k.code, k.severity.label, k.title) for k in CATALOGUE.values()),
+                          ["Mã", "Mức độ", "Nội dung"]))
+
+
+# -- registry --------------------------------------------------------------------------
+
+@main.group("registry")
+def registry_group() -> None:
+    """Danh mục đơn vị (tổ chức cơ sở đảng)."""
+
+
+@registry_group.command("show")
+@click.argument("file", required=False)
+@PLAN_OPTION
+@JSON_OPTION
+@_guard
+def registry_show(file: str | None, plan_name: str | None, as_json: bool) -> None:
+    """Kiểm tra và in danh mục đơn vị FILE (.csv/.xlsx; mặc định: danh mục mẫu).
+
+    \b
+    Ví dụ:
+      xlplan registry show
+      xlplan registry show danh_muc.csv --json
+    """
+    plan = _plan(plan_name)
+    registry = _registry(file, plan)
+    if as_json:
+        _echo_json([{"ma": u.code, "ten": u.name, "loai_hinh": u.kind, "co_nguon": u.has_source,
+                     "so_dang_vien": u.members, "so_chi_bo": u.cells, "lien_he": u.contact}
+                    for u in registry])
+        return
+    click.echo(_table(((u.code, u.name, u.kind, "có" if u.has_source else "không", u.members)
+                       for u in registry), ["Mã", "Tên", "Loại hình", "Có nguồn", "Đảng viên"]))
+    click.echo(f"\n{len(registry)} đơn vị, {registry.total_members():,} đảng viên.".replace(",", "."))
+
+
+# -- forms --------------------------------------------------------------------------
+
+@main.group("forms")
+def forms_group() -> None:
+    """Biểu mẫu F01 (đăng ký), F02 (báo cáo định kỳ), F03 (đánh giá chất lượng)."""
+
+
+@forms_group.command("describe")
+@click.argument("form", type=click.Choice(["F01", "F02", "F03"], case_sensitive=False))
+@PLAN_OPTION
+@JSON_OPTION
+@_guard
+def forms_describe(form: str, plan_name: str | None, as_json: bool) -> None:
+    """In các trường của biểu mẫu FORM (mã trường, nhãn, kiểu, ràng buộc).
+
+    \b
+    Ví dụ:
+      xlplan forms describe F02
+      xlplan forms describe F03 --json
+    """
+    from .core.forms import form_spec
+    from .services.forms import describe_form
+    spec = form_spec(form, _plan(plan_name))
+    rows = describe_form(spec)
+    if as_json:
+        _echo_json({"form": spec.id, "version": spec.version, "title": spec.title, "fields": rows})
+        return
+    click.echo(f"{spec.id} — {spec.title} (phiên bản {spec.version})\n")
+    click.echo(_table(((r["id"], r["label"], r["type"], r["constraints"]) for r in rows),
+                      ["Mã trường", "Nội dung", "Kiểu", "Ràng buộc"]))
+
+
+@forms_group.command("make")
+@click.argument("form", type=click.Choice(["F01", "F02", "F03"], case_sensitive=False))
+@click.option("--period", required=True, metavar="KỲ", help="Kỳ báo cáo: 2017, 2017-Q1 hoặc 2017-01.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Thư mục ghi biểu mẫu.")
+@click.option("--units", metavar="MÃ,MÃ", help="Chỉ tạo cho các mã đơn vị này (cách nhau bằng dấu phẩy).")
+@PLAN_OPTION
+@REGISTRY_OPTION
+@_guard
+def forms_make(form: str, period: str, out_dir: str, units: str | None, plan_name: str | None,
+               registry_name: str | None) -> None:
+    """Tạo biểu mẫu FORM kỳ PERIOD cho từng đơn vị: <mã>_<biểu>_<kỳ>.xlsx.
+
+    \b
+    Ví dụ:
+      xlplan forms make F01 --period 2017 --out bieu-mau
+      xlplan forms make F02 --period 2017-01 --out bieu-mau --units P_VUNINH,X_HOALONG
+    """
+    from .services.forms import make_forms
+    plan = _plan(plan_name)
+    registry = _registry(registry_name, plan)
+    codes = [c.strip() for c in units.split(",") if c.strip()] if units else None
+    paths = _with_progress(lambda progress: make_forms(plan, list(registry), form.upper(), period,
+                                                       Path(out_dir), codes=codes, progress=progress),
+                           "Đang tạo biểu mẫu")
+    click.echo(f"Đã tạo {len(paths)} biểu mẫu {form.upper()} kỳ {period} trong: {Path(out_dir).resolve()}")
+
+
+@forms_group.command("templates")
+@click.option("--out", "out_dir", default="templates", show_default=True, type=click.Path(file_okay=False),
+              help="Thư mục ghi biểu mẫu trắng.")
+@PLAN_OPTION
+@_guard
+def forms_templates(out_dir: str, plan_name: str | None) -> None:
+    """Tạo các biểu mẫu trắng F01.xlsx, F02.xlsx, F03.xlsx.
+
+    \b
+    Ví dụ:
+      xlplan forms templates --out templates
+    """
+    from .services.forms import make_templates
+    paths = make_templates(_plan(plan_name), Path(out_dir))
+    for path in paths:
+        click.echo(str(path))
+
+
+def _with_progress(job: Callable[[Callable[[int, int], None] | None], Any], label: str) -> Any:
+    """Run ``job(progress)`` with a console progress bar once the work passes a second."""
+    import time
+    state: dict[str, Any] = {"bar": None, "start": time.monotonic(), "done": 0}
+
+    def progress(done: int, total: int) -> None:
+        if state["bar"] is None:
+            if time.monotonic() - state["start"] < 1.0 or not sys.stderr.isatty():
+                return
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["done"])
+        state["done"] = done
+
+    try:
+        return job(progress)
+    finally:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
+
+
+# -- check -----------------------------------------------------------------------------
+
+@main.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@PLAN_OPTION
+@REGISTRY_OPTION
+@JSON_OPTION
+@_guard
+def check_cmd(files: tuple[str, ...], plan_name: str | None, registry_name: str | None, as_json: bool) -> None:
+    """Kiểm tra các tệp biểu mẫu trước khi gửi; mã thoát 1 nếu có lỗi.
+
+    \b
+    Ví dụ:
+      xlplan check P_VUNINH_F01_2017.xlsx
+      xlplan check NopBaoCao/*.xlsx --json
+    """
+    from .services.check import check_files
+    plan = _plan(plan_name)
+    registry = _registry(registry_name, plan) if registry_name else None
+    report = check_files([Path(f) for f in files], plan, registry)
+    if as_json:
+        _echo_json({"valid": report.valid, "findings": [f.to_dict() for f in report]})
+    else:
+        _print_findings(report)
+    sys.exit(report.exit_code)
+
+
+def _print_findings(report) -> None:
+    if not len(report):
+        click.echo("Không phát hiện vấn đề nào.")
+        return
+    click.echo(_table(((f.severity.label, f.code, f.unit, Path(f.file).name if f.file else "", f.location,
+                        f.message) for f in report),
+                      ["Mức độ", "Mã", "Đơn vị", "Tệp", "Ô", "Nội dung"]))
+    errors = len(report.errors)
+    click.echo(f"\n{len(report)} phát hiện, trong đó {errors} lỗi.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
