@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -35,6 +36,8 @@ class Submission:
     findings: list[Finding] = dc_field(default_factory=list)
     engine: str = ""
     generator: str = ""
+    received: dt.datetime | None = None  # the file's modification time, set by the edge that found it
+    sha256: str = ""  # the file's identity (its bytes), set by the edge that read it
 
     def value(self, field_id: str, default: Any = None) -> Any:
         cell = self.values.get(field_id)
