@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, Iterator, Mapping, Sequence
 
+from .errors import XlplanError
 from .findings import Finding, Severity, make
 from .plan import Plan
 
@@ -33,13 +34,12 @@ class Unit:
     contact: str = ""  # person / phone / e-mail
 
 
-class RegistryError(ValueError):
+class RegistryError(XlplanError, ValueError):
     """A registry with errors; ``findings`` holds every finding (errors and others)."""
 
     def __init__(self, findings: list[Finding]):
-        self.findings = findings
         errors = [f for f in findings if f.severity is Severity.ERROR] or findings
-        super().__init__("; ".join(f.message for f in errors))
+        super().__init__("; ".join(f.message for f in errors), findings)
 
 
 # -- columns ---------------------------------------------------------------------
