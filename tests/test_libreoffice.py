@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from xlplan.core.errors import XlplanError
 from xlplan.io import libreoffice
 from xlplan.io.libreoffice import (
     LibreOfficeError,
@@ -139,7 +140,7 @@ def test_missing_libreoffice_says_how_to_install(tmp_path: Path, monkeypatch: py
     source = make_workbook(tmp_path / "a.xlsx", stale=False)
     with pytest.raises(LibreOfficeMissing, match="apt-get install libreoffice-calc-nogui") as caught:
         convert(source, "pdf", tmp_path)
-    assert isinstance(caught.value, RuntimeError)
+    assert isinstance(caught.value, RuntimeError) and isinstance(caught.value, XlplanError)
     assert "Cài LibreOffice" in str(caught.value)
 
 

@@ -31,6 +31,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+from ..core.errors import XlplanError
+
 XLSX_FILTER = "Calc MS Excel 2007 XML"
 PDF_FILTER = "calc_pdf_Export"
 
@@ -93,14 +95,17 @@ finally:
 '''
 
 
-class LibreOfficeMissing(RuntimeError):
-    """LibreOffice (or its Python-UNO bridge) is not installed; the message says how to install it."""
+class LibreOfficeMissing(XlplanError, RuntimeError):
+    """LibreOffice (or its Python-UNO bridge) is not installed; the message says how to install it.
+
+    An :class:`XlplanError`, so faces show its Vietnamese message as is.
+    """
 
     def __init__(self, message: str | None = None):
         super().__init__(message or f"Không tìm thấy LibreOffice (soffice). {_INSTALL_HINT}")
 
 
-class LibreOfficeError(RuntimeError):
+class LibreOfficeError(XlplanError, RuntimeError):
     """LibreOffice ran but did not produce what was asked; ``output`` holds what soffice printed."""
 
     def __init__(self, message: str, output: str = ""):
