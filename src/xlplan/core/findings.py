@@ -156,6 +156,29 @@ _define("period-invalid", E, "Kỳ báo cáo không hợp lệ",
         "Kỳ báo cáo '{value}' không hợp lệ (cần dạng 2017, 2017-Q1 hoặc 2017-01).",
         "Dùng đúng biểu mẫu của kỳ báo cáo do Ban Tổ chức Thành ủy gửi.")
 
+# added with the form readers (xlplan.io.form_reader, xlplan.core.values)
+_define("format-unsupported", E, "Định dạng tệp chưa hỗ trợ",
+        "Tệp có định dạng {format}, chưa được hỗ trợ.",
+        "Mở tệp bằng Excel, bỏ mật khẩu mở tệp (nếu có), lưu lại dưới dạng Excel Workbook (.xlsx) rồi gửi lại.")
+_define("plan-mismatch", E, "Biểu mẫu của kế hoạch khác",
+        "Biểu mẫu thuộc kế hoạch '{value}', không phải kế hoạch đang tổng hợp '{expected}'.",
+        "Dùng biểu mẫu của kế hoạch hiện hành do Ban Tổ chức Thành ủy gửi.")
+_define("period-not-accepted", E, "Biểu mẫu không có kỳ báo cáo này",
+        "Biểu mẫu {form} không có kỳ báo cáo '{value}' (chỉ theo: {kinds}).",
+        "Dùng đúng biểu mẫu của kỳ báo cáo do Ban Tổ chức Thành ủy gửi.")
+_define("unit-unknown", E, "Đơn vị không có trong danh mục",
+        "Mã đơn vị '{value}' không có trong danh mục đơn vị.",
+        "Dùng đúng biểu mẫu do Ban Tổ chức Thành ủy gửi; đơn vị mới thành lập cần được bổ sung vào danh mục.")
+_define("number-ambiguous", E, "Số không rõ nghĩa",
+        "Ô '{label}' có giá trị '{value}' dạng văn bản: không rõ là {thousands} (có dấu phân cách hàng nghìn) hay {decimal} (số thập phân).",
+        "Nhập lại ô {cell} dưới dạng số, không gõ dấu phân cách hàng nghìn.")
+_define("date-as-text", W, "Ngày được nhập dạng chữ",
+        "Ô '{label}' chứa ngày dạng văn bản '{value}'; đã đọc là {date}.",
+        "Nhập lại ô {cell} dưới dạng ngày (dd/mm/yyyy).")
+_define("text-control-chars", W, "Văn bản có ký tự điều khiển",
+        "Ô '{label}' có {count} ký tự điều khiển không hiển thị; đã bỏ các ký tự này.",
+        "Gõ lại nội dung ô {cell} thay vì dán từ nguồn khác.")
+
 # -- checks inside one form -------------------------------------------------------
 _define("balance-mismatch", E, "Số đảng viên cuối kỳ không cân đối",
         "Đảng viên cuối kỳ {actual} khác số tính được {expected} "
