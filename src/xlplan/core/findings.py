@@ -170,7 +170,8 @@ _define("unit-unknown", E, "Đơn vị không có trong danh mục",
         "Mã đơn vị '{value}' không có trong danh mục đơn vị.",
         "Dùng đúng biểu mẫu do Ban Tổ chức Thành ủy gửi; đơn vị mới thành lập cần được bổ sung vào danh mục.")
 _define("number-ambiguous", E, "Số không rõ nghĩa",
-        "Ô '{label}' có giá trị '{value}' dạng văn bản: không rõ là {thousands} (có dấu phân cách hàng nghìn) hay {decimal} (số thập phân).",
+        "Ô '{label}' có giá trị '{value}' dạng văn bản: không rõ là {thousands} "
+        "(có dấu phân cách hàng nghìn) hay {decimal} (số thập phân).",
         "Nhập lại ô {cell} dưới dạng số, không gõ dấu phân cách hàng nghìn.")
 _define("date-as-text", W, "Ngày được nhập dạng chữ",
         "Ô '{label}' chứa ngày dạng văn bản '{value}'; đã đọc là {date}.",
