@@ -46,7 +46,13 @@ def exact(value: Number | float | str) -> Fraction:
             raise ValueError("not a finite number")
         return Fraction(repr(value))
     if isinstance(value, (Decimal, str)):
-        return Fraction(Decimal(str(value).strip()))
+        try:
+            number = Decimal(str(value).strip())
+        except ArithmeticError:
+            raise ValueError(f"not a number: {value!r}") from None
+        if not number.is_finite():
+            raise ValueError("not a finite number")
+        return Fraction(number)
     raise TypeError(f"not a number: {value!r}")
 
 
@@ -81,11 +87,11 @@ def completion(actual: Number, planned: Number, digits: int = 0, mode: Mode = "c
     return share(actual, planned, digits, mode)
 
 
-def compare(value: Number | None, target: Number, op: str = ">=") -> bool | None:
-    """Whether ``value op target`` holds; ``None`` when there is no value (no data)."""
+def compare(value: Number | None, target: Number | None, op: str = ">=") -> bool | None:
+    """Whether ``value op target`` holds; ``None`` when either side is missing (no data)."""
     if op not in COMPARISONS:
         raise ValueError(f"comparison must be one of {', '.join(COMPARISONS)}, not {op!r}")
-    if value is None:
+    if value is None or target is None:
         return None
     return COMPARISONS[op](exact(value), exact(target))
 
@@ -126,10 +132,19 @@ def format_percent(value: Fraction | None, digits: int = 2) -> str:
 def ratio_text(numerator: Number, denominator: Number, digits: int = 2, mode: Mode = "cat") -> str:
     """The plan's own text: ``65/79 = 82,27%``, ``6.646/7.453 = 89,17%``."""
     value = share(numerator, denominator, digits, mode)
-    fraction = f"{format_number(numerator)}/{format_number(denominator)}"
+    fraction = f"{_count_text(numerator)}/{_count_text(denominator)}"
     if value is None:
         return f"{fraction} = {NO_DATA}"
     return f"{fraction} = {format_percent(value, digits)}"
+
+
+def _count_text(value: Number) -> str:
+    """A count as written in a ratio: whole numbers plainly, others with the decimals they need (≤ 6)."""
+    exact_value = exact(value)
+    for digits in range(0, 7):
+        if quantize(exact_value, digits) == exact_value:
+            return format_number(exact_value, digits)
+    return format_number(exact_value, 6)
 
 
 def completion_text(actual: Number, planned: Number, digits: int = 0, mode: Mode = "cat") -> str:
