@@ -1,0 +1,121 @@
+"""Jobs around the unit forms: generate them for the registry, write the blank templates, describe them.
+
+The Organization Board sends each of ~80 units its own form per period; the
+files are named ``<mã>_<biểu>_<kỳ>.xlsx`` so replies can be filed without
+opening them. A thousand forms must take seconds, so generation runs in
+several processes when there are many.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from ..core.forms import FORM_IDS, Check, FormSpec, Ratio, Total, form_spec
+from ..core.periods import Period
+from ..core.plan import Plan, check_period
+from ..core.registry import Unit
+from ..io import form_writer
+from ..io.excel_formulas import render
+
+# Below this many forms a process pool costs more than it saves.
+_PARALLEL_FROM = 40
+
+
+def form_file_name(unit_code: str, form_id: str, period: Period | str) -> str:
+    """``P_VUNINH_F02_2017-01.xlsx``."""
+    return form_writer.form_file_name(unit_code, form_id, period)
+
+
+def make_forms(plan: Plan, units: Sequence[Unit], form_id: str, period: Period | str, out_dir: str | os.PathLike[str],
+               codes: Iterable[str] | None = None,
+               values_by_unit: Mapping[str, Mapping[str, Any]] | None = None,
+               workers: int | None = None) -> list[Path]:
+    """Write one form per unit (or per unit in ``codes``) into ``out_dir``; returns the paths.
+
+    Raises ValueError (Vietnamese) for a period the form does not take, unknown
+    codes or duplicate unit codes. ``workers`` processes share the work (by
+    default up to the CPU count when there are many forms); the files are the
+    same bytes whatever the number.
+    """
+    spec = form_spec(form_id, plan)
+    parsed = check_period(plan, spec.id, period)
+    by_code: dict[str, Unit] = {}
+    for unit in units:
+        if unit.code in by_code:
+            raise ValueError(f"mã đơn vị '{unit.code}' bị trùng trong danh mục đơn vị")
+        by_code[unit.code] = unit
+    if codes is None:
+        chosen = list(by_code.values())
+    else:
+        wanted = list(dict.fromkeys(codes))
+        unknown = [c for c in wanted if c not in by_code]
+        if unknown:
+            raise ValueError(f"không có đơn vị mã {', '.join(unknown)} trong danh mục đơn vị")
+        chosen = [by_code[c] for c in wanted]
+    values_by_unit = values_by_unit or {}
+    stray = [c for c in values_by_unit if c not in by_code]
+    if stray:
+        raise ValueError(f"có số liệu cho đơn vị không có trong danh mục: {', '.join(stray)}")
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(folder / form_file_name(u.code, spec.id, parsed), u, values_by_unit.get(u.code)) for u in chosen]
+    count = _worker_count(workers, len(jobs))
+    if count <= 1:
+        return [form_writer.write_form(path, spec, plan, unit, parsed, values) for path, unit, values in jobs]
+    chunks = [jobs[i::count] for i in range(count)]
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        done = pool.map(_write_chunk, [(spec, plan, parsed, chunk) for chunk in chunks])
+        list(done)  # re-raise the first error, if any
+    return [path for path, _, _ in jobs]
+
+
+def _worker_count(workers: int | None, jobs: int) -> int:
+    if workers is not None:
+        return max(1, min(workers, jobs))
+    if jobs < _PARALLEL_FROM:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4, jobs // (_PARALLEL_FROM // 2)))
+
+
+def _write_chunk(task: tuple[FormSpec, Plan, Period, list[tuple[Path, Unit, Mapping[str, Any] | None]]]) -> int:
+    spec, plan, period, jobs = task
+    for path, unit, values in jobs:
+        form_writer.write_form(path, spec, plan, unit, period, values)
+    return len(jobs)
+
+
+def make_templates(plan: Plan, out_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write the blank forms ``F01.xlsx``, ``F02.xlsx``, ``F03.xlsx`` (identity left for the unit)."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return [form_writer.write_form(folder / f"{form_id}.xlsx", form_spec(form_id, plan), plan)
+            for form_id in FORM_IDS]
+
+
+def describe_form(spec: FormSpec) -> list[dict[str, Any]]:
+    """Every field and derived indicator of a form as plain rows (for ``forms describe`` and docs)."""
+    rows: list[dict[str, Any]] = []
+    for group in spec.groups:
+        for item in group.fields:
+            rows.append({
+                "id": item.id, "label": item.label, "type": item.type, "constraints": item.constraints,
+                "group": group.title, "required": item.required, "locked": item.locked,
+            })
+    for derived in spec.derived:
+        rows.append({
+            "id": derived.id, "label": derived.label, "type": "derived", "kind": _kind(derived),
+            "constraints": "", "group": form_writer.DERIVED_TITLE, "required": False, "locked": True,
+            "formula": render(derived),
+        })
+    return rows
+
+
+def _kind(derived: Total | Ratio | Check) -> str:
+    if isinstance(derived, Total):
+        return "total"
+    if isinstance(derived, Ratio):
+        return "ratio"
+    return "check"
