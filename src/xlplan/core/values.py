@@ -187,15 +187,12 @@ def _number(field: Field, raw: object, issues: list[Issue], percent: bool) -> Fr
     if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.time, dt.timedelta)):
         issues.append(("not-a-number", _params(field, raw)))
         return None
-    if isinstance(raw, Decimal) and not raw.is_finite():
+    if isinstance(raw, (int, float, Fraction, Decimal)) and not _finite(raw):
         issues.append(("not-a-number", _params(field, raw)))
         return None
     if isinstance(raw, (int, Fraction, Decimal)):
         return Fraction(raw)
     if isinstance(raw, float):
-        if not math.isfinite(raw):
-            issues.append(("not-a-number", _params(field, raw)))
-            return None
         return indicators.exact(raw)
     if not isinstance(raw, str):
         issues.append(("not-a-number", _params(field, raw)))
@@ -267,7 +264,7 @@ def _from_serial(serial: int | float | Fraction | Decimal) -> dt.date | None:
     Excel counts 29/02/1900, a day that never was (serial 60), so serials before
     it are one day off the plain epoch; serial 60 itself is no date.
     """
-    if isinstance(serial, float) and not math.isfinite(serial) or isinstance(serial, Decimal) and not serial.is_finite():
+    if not _finite(serial):
         return None
     days = math.floor(serial)
     if days < 1 or days > _EXCEL_MAX_SERIAL or days == 60:
@@ -289,6 +286,15 @@ def _date_text(text: str) -> dt.date | None:
 
 # -- helpers ------------------------------------------------------------------------
 
+def _finite(number: object) -> bool:
+    """False for NaN and infinities (float or Decimal), which no cell should hold."""
+    if isinstance(number, float):
+        return math.isfinite(number)
+    if isinstance(number, Decimal):
+        return number.is_finite()
+    return True
+
+
 def _is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
@@ -309,7 +315,7 @@ def _as_text(raw: object) -> str:
     if isinstance(raw, dt.date):
         return indicators.format_date(raw)
     if isinstance(raw, (int, float, Fraction, Decimal)):
-        if isinstance(raw, float) and not math.isfinite(raw) or isinstance(raw, Decimal) and not raw.is_finite():
+        if not _finite(raw):
             return str(raw)
         number = Fraction(raw) if not isinstance(raw, float) else indicators.exact(raw)
         if number.denominator == 1:

@@ -32,7 +32,8 @@ def sniff(path: str | Path) -> str:
     if not head:
         raise NotAWorkbook("tệp rỗng (0 byte)")
     if head.startswith(OLE_MAGIC[:4]):
-        raise UnsupportedFormat("định dạng .xls cũ hoặc tệp được đặt mật khẩu mở", ".xls hoặc tệp có mật khẩu")
+        raise UnsupportedFormat("định dạng .xls cũ hoặc tệp được đặt mật khẩu mở",
+                                ".xls hoặc tệp có mật khẩu")
     if not head.startswith(ZIP_MAGIC):
         raise NotAWorkbook("không phải tệp Excel (.xlsx)")
     try:
