@@ -101,6 +101,9 @@ _define("registry-duplicate-name", W, "Trùng tên đơn vị",
         "Kiểm tra lại tên; mỗi đơn vị nên có tên riêng.")
 
 # -- reading a form -------------------------------------------------------------
+_define("file-skipped", I, "Bỏ qua tệp",
+        "Bỏ qua tệp: {reason}.",
+        "Không cần làm gì nếu đây không phải báo cáo; nếu là báo cáo, lưu lại thành .xlsx rồi đặt vào thư mục nộp.")
 _define("file-unreadable", E, "Không đọc được tệp",
         "Không đọc được tệp: {reason}.",
         "Mở tệp bằng Excel, lưu lại dưới dạng Excel Workbook (.xlsx) rồi gửi lại.")
@@ -244,7 +247,7 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def make(code: str, *, unit: str | None = None, file: str | None = None,
+def make(code: str, /, *, unit: str | None = None, file: str | None = None,
          sheet: str | None = None, cell: str | None = None, field: str | None = None,
          severity: Severity | None = None, **params: Any) -> Finding:
     """Build a finding from its catalogue entry, rendering the Vietnamese templates.
