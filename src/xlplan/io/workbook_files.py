@@ -10,7 +10,7 @@ ones. Two things follow:
 - *Deterministic*: the same inputs give the same bytes. openpyxl stamps the
   document properties with the current time and every zip member with the
   current local time; both are replaced by fixed values and the members are
-  re-zipped in a stable order.
+  zipped in a stable order.
 """
 
 from __future__ import annotations
@@ -23,41 +23,61 @@ import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.xml.functions import tostring
+from openpyxl.writer.excel import ExcelWriter
 
 FIXED_TIME = dt.datetime(2017, 1, 1)
 _ZIP_TIME = (2017, 1, 1, 0, 0, 0)
-_CORE = "docProps/core.xml"
 _FIRST = ("[Content_Types].xml", "_rels/.rels")  # conventional order of an OOXML package
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
     """The workbook as xlsx bytes, identical for identical content."""
-    wb.properties.created = FIXED_TIME
+    wb.properties.created = wb.properties.modified = FIXED_TIME
     for ws in wb.worksheets:
         # openpyxl learns the column outline level while writing and writes it from the
         # second save on; learning it first makes every save of a workbook the same.
         ws.column_dimensions.to_tree()
     buffer = io.BytesIO()
-    wb.save(buffer)  # stamps properties.modified with "now"; replaced below
-    wb.properties.modified = FIXED_TIME
-    core_xml = tostring(wb.properties.to_tree())
-    return _normalized_zip(buffer.getvalue(), {_CORE: core_xml})
+    # ExcelWriter, unlike Workbook.save, leaves properties.modified alone.
+    ExcelWriter(wb, _StableZip(buffer)).save()
+    return buffer.getvalue()
 
 
-def _normalized_zip(data: bytes, replace: dict[str, bytes]) -> bytes:
-    """Re-zip ``data`` with fixed member times and order, swapping the members in ``replace``."""
-    with zipfile.ZipFile(io.BytesIO(data)) as source:
-        names = source.namelist()
-        order = [n for n in _FIRST if n in names] + [n for n in names if n not in _FIRST]
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-            for name in order:
+class _StableZip(zipfile.ZipFile):
+    """A zip archive written in a stable member order, every member with a fixed date.
+
+    openpyxl hands it members (``writestr``, and ``write`` from temporary files
+    for worksheets); they are held until ``close`` and then compressed once,
+    ``[Content_Types].xml`` and the root relations first as Office writes them.
+    """
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED)
+        self._pending: list[tuple[str, bytes]] | None = []
+
+    def writestr(self, zinfo_or_arcname: str | zipfile.ZipInfo, data: str | bytes,  # type: ignore[override]
+                 compress_type: int | None = None, compresslevel: int | None = None) -> None:
+        name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        if self._pending is None:
+            raise ValueError("archive already closed")
+        self._pending.append((name, payload))
+
+    def write(self, filename: str | os.PathLike[str], arcname: str | None = None,  # type: ignore[override]
+              compress_type: int | None = None, compresslevel: int | None = None) -> None:
+        with open(filename, "rb") as stream:
+            self.writestr(arcname or os.path.basename(filename), stream.read())
+
+    def close(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending:
+            first = [m for key in _FIRST for m in pending if m[0] == key]
+            for name, payload in first + [m for m in pending if m[0] not in _FIRST]:
                 info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
-                target.writestr(info, replace.get(name) or source.read(name))
-    return out.getvalue()
+                super().writestr(info, payload)
+        super().close()
 
 
 def save_workbook(wb: Workbook, path: str | os.PathLike[str]) -> Path:
