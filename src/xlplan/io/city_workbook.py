@@ -1,0 +1,534 @@
+"""The city summary workbook (sổ tổng hợp): its template, and the writer that fills it.
+
+The layout lives in the workbook, not in Python: :func:`build_city_template`
+lays out every sheet once (headers, widths, number formats, conditional
+formats, print setup, the Party-style report page) and names every anchor.
+Consolidation then calls :func:`write_city_data`, which finds each table and
+cell *by its defined name*, replaces only values below the headers, copies the
+look of each table's first data row to the new rows, and resizes the
+``<table>_data`` names. Staff may restyle the workbook, insert rows above the
+tables or move them; the next consolidation keeps their work.
+
+The Hướng dẫn, Cấu hình and Báo cáo sheets are laid out here; the generic
+table machinery is in :mod:`xlplan.io.city_layout`, the charts in
+:mod:`xlplan.io.city_charts`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from copy import copy
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..core.forms import form_spec
+from ..core.periods import periods_of
+from ..core.plan import Plan
+from ..core.summary_tables import CONFIG_CELLS, REPORT_CELLS, SHEETS, TableSpec, summary_tables
+from . import city_layout as lay
+from .city_charts import add_charts
+from .city_layout import CityWorkbookError, Region, define_name, resolve, table_region
+
+__all__ = ["CityWorkbookError", "build_city_template", "default_settings", "load_city_workbook", "read_config",
+           "write_city_data"]
+
+MAX_TEXT = 32767  # characters Excel keeps in one cell
+_CONFIG_NAMES = tuple(name for name, _ in CONFIG_CELLS)
+_COMPARISON_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
+
+_PARTY = "ĐẢNG CỘNG SẢN VIỆT NAM"
+_REPORT_FONT = Font(name=lay.FONT_NAME, size=13)
+_REPORT_BOLD = Font(name=lay.FONT_NAME, size=13, bold=True)
+_REPORT_PARTY = Font(name=lay.FONT_NAME, size=13, bold=True, underline="single")
+_REPORT_ITALIC = Font(name=lay.FONT_NAME, size=13, italic=True)
+_REPORT_TITLE = Font(name=lay.FONT_NAME, size=14, bold=True)
+_REPORT_BODY = Font(name=lay.FONT_NAME, size=14)
+_RECIPIENTS = Font(name=lay.FONT_NAME, size=12, italic=True)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_JUSTIFY = Alignment(horizontal="justify", vertical="top", wrap_text=True)
+_TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
+_PARAGRAPH_LINES = 10
+_POINTS_PER_LINE = 19.5  # a 14 pt line with Times New Roman's leading
+
+
+# -- public API ------------------------------------------------------------------------
+
+def default_settings(plan: Plan) -> dict[str, object]:
+    """The Cấu hình values of a new city workbook for ``plan`` (keys are the ``cfg_*`` names)."""
+    source = plan.source or plan.id
+    if source.startswith("xlplan:"):
+        source = source[len("xlplan:"):]
+    return {
+        "cfg_ke_hoach": source,
+        "cfg_nam": plan.year,
+        "cfg_thu_muc_nop": "NopBaoCao",
+        "cfg_thu_muc_gui": "GuiDonVi",
+        "cfg_thu_muc_ket_qua": "KetQua",
+        "cfg_han_dang_ky": plan.due_date("F01", str(plan.year)),
+        "cfg_lam_tron": plan.rounding_mode,
+        "cfg_so_le": plan.share_digits,
+    }
+
+
+def build_city_template(plan: Plan, settings: Mapping[str, object] | None = None) -> Workbook:
+    """A new, empty city workbook for ``plan``: every sheet of ``SHEETS`` laid out and named.
+
+    ``settings`` overrides :func:`default_settings` (keys are ``cfg_*`` names);
+    an unknown key raises :class:`CityWorkbookError`.
+    """
+    values = default_settings(plan)
+    unknown = sorted(set(settings or ()) - set(_CONFIG_NAMES))
+    if unknown:
+        raise CityWorkbookError(f"Mục cấu hình không có trong sổ tổng hợp: {', '.join(unknown)} "
+                                f"(chỉ có: {', '.join(_CONFIG_NAMES)}).")
+    values.update(settings or {})
+    wb = Workbook()
+    wb.active.title = SHEETS[0]
+    for title in SHEETS[1:]:
+        wb.create_sheet(title)
+    specs = summary_tables(plan)
+    by_sheet: dict[str, list[TableSpec]] = {}
+    for spec in specs.values():
+        by_sheet.setdefault(spec.sheet, []).append(spec)
+    for sheet, tables in by_sheet.items():
+        if sheet != "Báo cáo":
+            lay.lay_out_sheet(wb, wb[sheet], tables, plan)
+    _counts(wb, plan)
+    _guide(wb[SHEETS[0]], plan)
+    _config(wb, wb["Cấu hình"], plan, values)
+    _report(wb, wb["Báo cáo"], plan, specs["tbl_bao_cao"])
+    add_charts(wb, plan)
+    return wb
+
+
+def load_city_workbook(path: str | Path) -> Workbook:
+    """Open a city workbook for writing (openpyxl, no macros kept: the add-in lives outside it)."""
+    return openpyxl.load_workbook(Path(path), keep_vba=False)
+
+
+def read_config(wb: Workbook) -> dict[str, object]:
+    """The ``cfg_*`` cells by name: {name: value}; names the workbook lost are left out.
+
+    Values come back as staff typed them, tidied: text stripped (empty → None),
+    whole numbers as int (Excel stores 2017 as 2017.0 after some programs),
+    dates as ``datetime.date``. Checking them is the caller's job.
+    """
+    config: dict[str, object] = {}
+    for name in _CONFIG_NAMES:
+        found = resolve(wb, name)
+        if found is None:
+            continue
+        ws, cells = found
+        config[name] = _tidy(ws.cell(cells.min_row, cells.min_col).value)
+    return config
+
+
+def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapping[str, object]]],
+                    cells: Mapping[str, object]) -> None:
+    """Write table rows and named cells into a city workbook; re-create the charts.
+
+    For each table id in ``tables``, the rows (mappings by column id; missing
+    keys are empty) replace the old data under the header found by name. Text
+    stays text, even if it starts with ``=`` (unit files are untrusted).
+    ``cells`` maps defined names (``bc_*``, ``cfg_*``…) to values.
+    Raises :class:`CityWorkbookError` when a name is missing or a table would
+    run into another named table or cell.
+    """
+    specs = summary_tables(plan)
+    unknown = sorted(set(tables) - set(specs))
+    if unknown:
+        raise CityWorkbookError(f"Sổ tổng hợp không có bảng: {', '.join(unknown)}.")
+    for table_id, rows in tables.items():
+        _write_table(wb, specs[table_id], rows)
+    for name, value in cells.items():
+        ws, row, col = lay.named_cell(wb, name)
+        cell = ws.cell(row, col)
+        _set_value(cell, value)
+        if isinstance(cell.value, str):
+            _fit_height(ws, cell)
+    add_charts(wb, plan)
+
+
+# -- writing ---------------------------------------------------------------------------
+
+def _excel_value(value: object) -> object:
+    """A Python value as a cell value: exact numbers to float, text cleaned of characters XML forbids."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, (Fraction, Decimal)):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return text[:MAX_TEXT]
+
+
+def _set_value(cell: Cell, value: object) -> None:
+    cell.value = _excel_value(value)
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # "=…" or "#N/A" from a unit file is text, never a formula or an error
+
+
+def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, object]]) -> None:
+    old = table_region(wb, spec)
+    ws = old.ws
+    last_row = old.first_row + max(len(rows), 1) - 1
+    new = Region(ws, old.header_row, old.first_col, old.width, old.first_row, last_row)
+    _refuse_overlap(wb, spec, new)
+    cells = ws._cells  # direct access keeps a 50,000-row table linear and fast
+    styles = []
+    for offset in range(old.width):
+        template = cells.get((old.first_row, old.first_col + offset))
+        styles.append(copy(template._style) if template is not None else None)
+    # Clear the old region, values and the styles we copied; rows past the sheet's end hold nothing.
+    for row in range(old.first_row, min(old.last_row, ws.max_row) + 1):
+        for col in range(old.first_col, old.last_col + 1):
+            if row == old.first_row:
+                if (row, col) in cells:
+                    cells[(row, col)].value = None
+            else:
+                cells.pop((row, col), None)
+    ids = spec.column_ids
+    for number, values in enumerate(rows):
+        row = old.first_row + number
+        for offset, column_id in enumerate(ids):
+            col = old.first_col + offset
+            cell = Cell(ws, row=row, column=col, style_array=copy(styles[offset]) if styles[offset] else None)
+            _set_value(cell, values.get(column_id))
+            cells[(row, col)] = cell
+    define_name(wb, spec.id + lay.DATA_SUFFIX, ws, new.first_col, new.first_row, new.last_col, new.last_row)
+    _follow_sheet_settings(ws, old, new)
+    lay.extend_highlights(ws, new)
+
+
+def _refuse_overlap(wb: Workbook, spec: TableSpec, region: Region) -> None:
+    """Stop before a growing table overwrites another named table or cell on its sheet."""
+    own = {spec.id, spec.id + lay.DATA_SUFFIX}
+    box = CellRange(min_col=region.first_col, min_row=region.first_row, max_col=region.last_col,
+                    max_row=region.last_row)
+    for name in list(wb.defined_names):
+        if name in own:
+            continue
+        found = resolve(wb, name)
+        if found is None or found[0] is not region.ws:
+            continue
+        if not box.isdisjoint(found[1]):
+            raise CityWorkbookError(
+                f"Bảng '{spec.title}' ở trang '{region.ws.title}' cần {region.last_row - region.first_row + 1} "
+                f"dòng nhưng sẽ đè lên vùng có tên '{name}'. Hãy dời vùng đó ra khỏi phía dưới bảng rồi tổng hợp lại.")
+
+
+def _follow_sheet_settings(ws: Worksheet, old: Region, new: Region) -> None:
+    """Make the autofilter and the print area that ended with this table end with its new rows."""
+    if ws.auto_filter.ref:
+        current = _range(ws.auto_filter.ref)
+        if current is not None and (current.min_row, current.min_col) == (new.header_row, new.first_col):
+            ws.auto_filter.ref = f"{get_column_letter(new.first_col)}{new.header_row}:" \
+                                 f"{get_column_letter(new.last_col)}{new.last_row}"
+    area = ws.print_area
+    if area and "," not in area:
+        current = _range(area.rsplit("!", 1)[-1])
+        if (current is not None and current.max_row == old.last_row and current.min_row <= new.header_row
+                and current.min_col <= new.first_col and new.last_col <= current.max_col):
+            ws.print_area = f"{get_column_letter(current.min_col)}{current.min_row}:" \
+                            f"{get_column_letter(current.max_col)}{new.last_row}"
+
+
+def _range(text: str) -> CellRange | None:
+    try:
+        return CellRange(text.replace("$", ""))
+    except (ValueError, TypeError):
+        return None
+
+
+def _fit_height(ws: Worksheet, cell: Cell) -> None:
+    """Grow (never shrink) the row of a wrapped, merged text cell so the whole text prints."""
+    if not (cell.alignment and cell.alignment.wrap_text):
+        return
+    width = 0.0
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row == cell.row and merged.min_col == cell.column:
+            if merged.max_row != merged.min_row:
+                return
+            width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43
+                        for c in range(merged.min_col, merged.max_col + 1))
+            break
+    if not width:
+        return
+    size = float(cell.font.sz or 11) if cell.font else 11.0
+    per_line = max(width * 11.0 / size * 1.05, 10.0)
+    lines = sum(max(1, math.ceil(len(part) / per_line)) for part in str(cell.value).split("\n"))
+    needed = lines * size * 1.4 + 6
+    current = ws.row_dimensions[cell.row].height or 15
+    if needed > current:
+        ws.row_dimensions[cell.row].height = needed
+
+
+def _tidy(value: object) -> object:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    return value
+
+
+# -- the fixed sheets ----------------------------------------------------------------------
+
+def _counts(wb: Workbook, plan: Plan) -> None:
+    """Live counts above two tables, by formulas on the data names (they follow every resize)."""
+    units = wb["Danh mục đơn vị"]
+    _label(units, 2, 1, "Số đơn vị:")
+    units.cell(2, 2, "=COUNTA(INDEX(tbl_don_vi_data,0,1))").font = lay.BODY_BOLD
+    checks = wb["Kiểm tra"]
+    col = 1
+    for severity in ("Lỗi", "Cảnh báo", "Ghi chú"):
+        _label(checks, 2, col, f"{severity}:")
+        checks.cell(2, col + 1, f'=COUNTIF(INDEX(tbl_kiem_tra_data,0,1),"{severity}")').font = lay.BODY_BOLD
+        col += 2
+
+
+def _label(ws: Worksheet, row: int, col: int, text: str) -> Cell:
+    cell = ws.cell(row, col, text)
+    cell.font = lay.BODY_FONT
+    return cell
+
+
+_SHEET_HELP = {
+    "Hướng dẫn": "Trang này: cách dùng sổ tổng hợp.",
+    "Cấu hình": "Năm kế hoạch, tệp kế hoạch, các thư mục, hạn nộp, cách làm tròn. Phần mềm đọc các ô màu vàng "
+                "ở trang này mỗi lần tổng hợp.",
+    "Danh mục đơn vị": "Danh sách tổ chức cơ sở đảng, loại hình và chỉ tiêu kết nạp tối thiểu của từng đơn vị.",
+    "Đăng ký": "Đăng ký xếp loại và chỉ tiêu kết nạp của từng đơn vị (biểu F01), so với chỉ tiêu tối thiểu; "
+               "tình trạng nộp đăng ký.",
+    "Tiến độ": "Kết nạp lũy kế của từng đơn vị (biểu F02) so với đăng ký và chỉ tiêu tối thiểu; tiến độ "
+               "toàn thành phố theo tháng, quý.",
+    "Đánh giá": "Kết quả đánh giá, xếp loại chất lượng tổ chức cơ sở đảng và đảng viên (biểu F03).",
+    "Tổng hợp": "Số liệu theo loại hình và toàn thành phố; các chỉ tiêu của kế hoạch, năm trước so với năm nay.",
+    "Theo dõi nộp": "Đơn vị nào đã nộp biểu nào, kỳ nào, ngày nào, đúng hạn hay muộn; tỷ lệ nộp đầy đủ, đúng hạn.",
+    "Kiểm tra": "Các lỗi, cảnh báo, ghi chú phát hiện khi kiểm tra số liệu: đơn vị, tệp, ô cần sửa và cách "
+                "khắc phục.",
+    "Biểu đồ": "Biểu đồ kết nạp so với chỉ tiêu, xếp loại tổ chức cơ sở đảng, tỷ lệ nộp đầy đủ.",
+    "Báo cáo": "Báo cáo in theo thể thức văn bản của Đảng, có đoạn văn tổng hợp tự động từ số liệu.",
+}
+
+
+def _guide(ws: Worksheet, plan: Plan) -> None:
+    """Instructions for the Organization Board's staff, in Vietnamese."""
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 100
+    ws.cell(1, 1, "HƯỚNG DẪN SỬ DỤNG SỔ TỔNG HỢP").font = lay.TITLE_FONT
+    ws.cell(2, 1, f"Kế hoạch {plan.title}").font = lay.NOTE_FONT
+    row = 4
+    _head(ws, row, ("Trang", "Nội dung"))
+    for sheet in SHEETS:
+        row += 1
+        name = ws.cell(row, 1, sheet)
+        name.hyperlink = Hyperlink(ref=name.coordinate, location=f"{quote_sheetname(sheet)}!A1", display=sheet)
+        name.font = Font(name=lay.FONT_NAME, size=12, color="0563C1", underline="single")
+        name.alignment = _TOP_LEFT
+        _text(ws, row, 2, _SHEET_HELP.get(sheet, ""))
+    sections = (
+        ("Cách tổng hợp", (
+            "1. Chép các tệp báo cáo đơn vị gửi về vào thư mục nhận báo cáo (ô «Thư mục nhận báo cáo» ở trang "
+            "Cấu hình, mặc định là thư mục NopBaoCao cạnh sổ này). Tệp bị đổi tên hoặc nộp hai lần vẫn được "
+            "nhận đúng.",
+            "2. Bấm nút «Tổng hợp» trên thẻ xlplan của thanh công cụ Excel; trên máy không có Excel, chạy lệnh "
+            "«xlplan consolidate» (xem «xlplan consolidate --help»).",
+            "3. Phần mềm đọc lại tất cả các tệp, ghi số liệu vào các bảng, vẽ lại biểu đồ và điền báo cáo. Số "
+            "liệu cũ trong các bảng được thay thế: không gõ số liệu trực tiếp vào các bảng.",
+            "4. Xem trang Kiểm tra, đề nghị đơn vị sửa các lỗi rồi tổng hợp lại.")),
+        ("Được phép", (
+            "Đổi màu, phông chữ, cỡ chữ, độ rộng cột, chiều cao dòng, định dạng số và định dạng có điều kiện; "
+            "chèn dòng phía trên các bảng; ghi chú ở ngoài vùng các bảng. Định dạng của dòng số liệu đầu tiên "
+            "được áp dụng cho mọi dòng khi tổng hợp.",)),
+        ("Không được", (
+            "Đổi tên, xóa hoặc sắp xếp lại thứ tự các trang; xóa ô tiêu đề đầu tiên của mỗi bảng (ô có tên "
+            "tbl_…, xem Công thức > Quản lý tên); xóa các ô có tên cfg_… ở trang Cấu hình và bc_… ở trang Báo "
+            "cáo; chèn cột vào giữa một bảng; để nội dung khác ngay bên dưới các bảng (bảng dài ra khi tổng hợp).",
+            "Biểu đồ được vẽ lại sau mỗi lần tổng hợp: sửa biểu đồ bằng tay sẽ không được giữ.")),
+        ("Kết quả kiểm tra", (
+            "Trang Kiểm tra liệt kê mọi phát hiện, tô màu theo mức độ: Lỗi (đỏ) phải sửa; Cảnh báo (vàng) cần xem "
+            "lại; Ghi chú (xanh) để biết. Đơn vị chưa đạt chỉ tiêu tối thiểu được tô đỏ ở trang Đăng ký và Tiến "
+            "độ; đơn vị nộp muộn (cam) hoặc chưa nộp (đỏ) ở trang Theo dõi nộp.",)),
+    )
+    for heading, paragraphs in sections:
+        row += 2
+        title = ws.cell(row, 1, heading)
+        title.font, title.alignment = lay.HEAD_FONT, _TOP_LEFT
+        for paragraph in paragraphs:
+            _text(ws, row, 2, paragraph)
+            row += 1
+        row -= 1
+    lay.page_setup(ws, landscape=False)
+
+
+def _head(ws: Worksheet, row: int, labels: Sequence[str], col: int = 1) -> None:
+    for offset, label in enumerate(labels):
+        cell = ws.cell(row, col + offset, label)
+        cell.font, cell.fill, cell.border, cell.alignment = lay.HEAD_FONT, lay.HEAD_FILL, lay.GRID, lay.HEAD_ALIGN
+
+
+def _text(ws: Worksheet, row: int, col: int, text: str) -> Cell:
+    """A wrapped body-text cell, its row made tall enough for the text."""
+    cell = ws.cell(row, col, text)
+    cell.font, cell.alignment = lay.BODY_FONT, _TOP_LEFT
+    width = ws.column_dimensions[get_column_letter(col)].width or 8.43
+    lines = max(1, math.ceil(len(text) / max(width * 1.2, 1)))  # Times New Roman is narrower than the width unit
+    ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 16 * lines + 3)
+    return cell
+
+
+_CONFIG_NOTES = {
+    "cfg_ke_hoach": "Tên kế hoạch có sẵn (vd. bac_ninh_2017) hoặc đường dẫn tới tệp .toml.",
+    "cfg_nam": "Năm của kế hoạch; năm so sánh lấy từ tệp kế hoạch.",
+    "cfg_thu_muc_nop": "Nơi chép các tệp đơn vị gửi về; đường dẫn tương đối tính từ thư mục chứa sổ này.",
+    "cfg_thu_muc_gui": "Nơi tạo các biểu mẫu để gửi cho đơn vị.",
+    "cfg_thu_muc_ket_qua": "Nơi lưu báo cáo PDF và bản sao lưu sổ tổng hợp.",
+    "cfg_han_dang_ky": "Ngày cuối cùng nhận đăng ký (biểu F01), dạng ngày/tháng/năm.",
+    "cfg_lam_tron": "cat = cắt bỏ phần lẻ như kế hoạch viết (65/79 = 82,27%); tron = làm tròn.",
+    "cfg_so_le": "Số chữ số sau dấu phẩy của các tỷ lệ phần trăm (0 đến 6).",
+}
+
+
+def _config(wb: Workbook, ws: Worksheet, plan: Plan, values: Mapping[str, object]) -> None:
+    """Label/value rows the code reads (each value cell named ``cfg_*``), then plan facts to look at."""
+    for letter, width in (("A", 46), ("B", 26), ("C", 70)):
+        ws.column_dimensions[letter].width = width
+    ws.cell(1, 1, "CẤU HÌNH SỔ TỔNG HỢP").font = lay.TITLE_FONT
+    ws.cell(2, 1, "Phần mềm đọc các ô màu vàng mỗi lần tổng hợp. Có thể sửa giá trị; không xóa các ô này.").font = \
+        lay.NOTE_FONT
+    _head(ws, 4, ("Mục cấu hình", "Giá trị", "Ghi chú"))
+    formats = {"cfg_nam": "0", "cfg_so_le": "0", "cfg_han_dang_ky": lay.DATE_FORMAT}
+    row = 4
+    for name, label in CONFIG_CELLS:
+        row += 1
+        _label(ws, row, 1, label).border = lay.GRID
+        cell = ws.cell(row, 2)
+        _set_value(cell, values.get(name))
+        cell.font, cell.fill, cell.border = lay.BODY_BOLD, lay.INPUT_FILL, lay.GRID
+        cell.number_format = formats.get(name, lay.TEXT_FORMAT)
+        cell.alignment = Alignment(horizontal="left", vertical="center")
+        note = _label(ws, row, 3, _CONFIG_NOTES.get(name, ""))
+        note.font, note.border = lay.NOTE_FONT, lay.GRID
+        define_name(wb, name, ws, 2, row)
+    rows = {name: 5 + i for i, name in enumerate(_CONFIG_NAMES)}
+    _validate(ws, f"B{rows['cfg_lam_tron']}", DataValidation(type="list", formula1='"cat,tron"'))
+    _validate(ws, f"B{rows['cfg_so_le']}", DataValidation(type="whole", operator="between", formula1="0",
+                                                          formula2="6"))
+    _validate(ws, f"B{rows['cfg_nam']}", DataValidation(type="whole", operator="between", formula1="1900",
+                                                        formula2="2999"))
+    row += 2
+    ws.cell(row, 1, "THÔNG TIN TỪ KẾ HOẠCH (chỉ để xem; muốn thay đổi thì sửa tệp kế hoạch)").font = lay.HEAD_FONT
+    facts = [("Kế hoạch", plan.title),
+             ("Năm so sánh", str(plan.previous_year)),
+             ("Chỉ tiêu kết nạp toàn thành phố",
+              f"{_COMPARISON_SIGNS[plan.admission_comparison]} {plan.city_admission_target:,}".replace(",", ".")),
+             ("Đảng viên hoàn thành tốt nhiệm vụ trở lên",
+              f"{_COMPARISON_SIGNS[plan.good_share_comparison]} {str(plan.good_share_target).replace('.', ',')}%")]
+    facts += [(f"Kết nạp tối thiểu: {k.label}",
+               f"≥ {k.min_admissions}" + (" (đơn vị có nguồn)" if k.only_with_source else "")) for k in plan.kinds]
+    for label, value in facts:
+        row += 1
+        _label(ws, row, 1, label)
+        _label(ws, row, 2, value).alignment = Alignment(horizontal="left")
+    row += 2
+    ws.cell(row, 1, f"HẠN NỘP BIỂU MẪU NĂM {plan.year} (theo tệp kế hoạch)").font = lay.HEAD_FONT
+    row += 1
+    _head(ws, row, ("Biểu", "Kỳ báo cáo", "Hạn nộp"))
+    for form_id, rule in plan.forms.items():
+        short = form_spec(form_id, plan).short
+        for kind in ("month", "quarter", "year"):
+            if kind not in rule.periods:
+                continue
+            for period in periods_of(plan.year, kind):  # type: ignore[arg-type]
+                row += 1
+                _label(ws, row, 1, f"{form_id} – {short}").border = lay.GRID
+                _label(ws, row, 2, period.label).border = lay.GRID
+                due = _label(ws, row, 3, plan.due_date(form_id, period))
+                due.number_format, due.border = lay.DATE_FORMAT, lay.GRID
+                due.alignment = Alignment(horizontal="left")
+    lay.page_setup(ws, landscape=True)
+
+
+def _validate(ws: Worksheet, cell: str, validation: DataValidation) -> None:
+    validation.showErrorMessage = True
+    validation.errorTitle = "Giá trị không hợp lệ"
+    validation.error = "Xem cột Ghi chú để biết giá trị được phép."
+    validation.add(cell)
+    ws.add_data_validation(validation)
+
+
+def _report(wb: Workbook, ws: Worksheet, plan: Plan, spec: TableSpec) -> None:
+    """The printable report (DOMAIN.md "Document style"); its indicator table follows as an appendix.
+
+    The table comes after the signature, on its own page, so it can grow
+    without pushing into the signature block.
+    """
+    defaults = {
+        "bc_cap_tren": plan.superior, "bc_co_quan": plan.issuer,
+        "bc_noi_ngay": f"{plan.place}, ngày      tháng      năm {plan.year}",
+        "bc_so": "Số        -BC/TU",
+        "bc_tieu_de": f"BÁO CÁO\nKẾT QUẢ THỰC HIỆN KẾ HOẠCH {plan.title.upper()}",
+        "bc_doan_van": "(Đoạn văn về kết quả năm trước được điền khi tổng hợp.)",
+        "bc_doan_van_nam": f"(Đoạn văn về tình hình năm {plan.year} được điền khi tổng hợp.)",
+        "bc_noi_nhan": "Nơi nhận:\n- Thường trực Thành ủy (b/c),\n- Các đảng bộ, chi bộ cơ sở,\n"
+                       "- Lưu Ban Tổ chức Thành ủy.",
+    }
+    places = {  # name → (merged range, font, alignment, row height)
+        "bc_cap_tren": ("A1:B1", _REPORT_FONT, _CENTER, None),
+        "bc_co_quan": ("A2:B2", _REPORT_BOLD, _CENTER, None),
+        "bc_so": ("A4:B4", _REPORT_FONT, _CENTER, None),
+        "bc_noi_ngay": ("C2:E2", _REPORT_ITALIC, _CENTER, None),
+        "bc_tieu_de": ("A6:E6", _REPORT_TITLE, _CENTER, 58),
+        "bc_doan_van": ("A8:E8", _REPORT_BODY, _JUSTIFY, _PARAGRAPH_LINES * _POINTS_PER_LINE),
+        "bc_doan_van_nam": ("A9:E9", _REPORT_BODY, _JUSTIFY, _PARAGRAPH_LINES * _POINTS_PER_LINE),
+        "bc_noi_nhan": ("A11:B15", _RECIPIENTS, _TOP_LEFT, None),
+    }
+    fixed = {"C1:E1": (_PARTY, _REPORT_PARTY), "A3:B3": ("*", _REPORT_FONT),
+             "C11:E11": ("T/M BAN THƯỜNG VỤ", _REPORT_BOLD), "C12:E12": ("BÍ THƯ", _REPORT_BOLD),
+             "C16:E16": ("…………………………", _REPORT_BOLD)}
+    for coord, (text, font) in fixed.items():
+        _place(ws, coord, text, font, _CENTER)
+    for name in REPORT_CELLS:
+        coord, font, align, height = places[name]
+        cell = _place(ws, coord, defaults[name], font, align)
+        define_name(wb, name, ws, cell.column, cell.row)
+        if height:
+            ws.row_dimensions[cell.row].height = height
+    ws.row_breaks.append(Break(id=17))
+    _place(ws, "A18:E18", "PHỤ LỤC", _REPORT_TITLE, _CENTER)
+    region = lay.lay_out_sheet(wb, ws, [spec], plan, header_row=21, print_setup=False)[0]
+    title = ws.cell(region.header_row - 2, region.first_col)
+    ws.merge_cells(start_row=title.row, start_column=1, end_row=title.row, end_column=region.last_col)
+    title.alignment = _CENTER
+    _place(ws, "A20:E20", "(Kèm theo báo cáo kết quả thực hiện kế hoạch)", _REPORT_ITALIC, _CENTER)
+    lay.page_setup(ws, landscape=False)
+    ws.print_area = f"A1:{get_column_letter(region.last_col)}{region.last_row}"
+
+
+def _place(ws: Worksheet, coord: str, text: str, font: Font, align: Alignment) -> Cell:
+    cells = CellRange(coord)
+    if cells.size["rows"] * cells.size["columns"] > 1:
+        ws.merge_cells(coord)
+    cell = ws.cell(cells.min_row, cells.min_col)
+    cell.value = text
+    cell.font, cell.alignment = font, align
+    return cell
