@@ -22,7 +22,7 @@ from ..core.plan import DueRule, Plan
 from . import form_styles as st
 
 # Main sheet columns: TT, label, value, note. Widths in Excel character units.
-COLUMN_WIDTHS = {"A": 6, "B": 48, "C": 20, "D": 36}
+COLUMN_WIDTHS = {"A": 6, "B": 46, "C": 24, "D": 34}
 PLACEHOLDER = "…………………………………"
 PARTY = "ĐẢNG CỘNG SẢN VIỆT NAM"
 

@@ -174,13 +174,14 @@ def _write_main(wb: Workbook, ws: Worksheet, ctx: layout.FormContext, style: st.
         for index, item in enumerate(group.fields, start=1):
             row += 1
             is_input = _is_input(item, prefilled)
-            _label_cells(ws, style, row, index, item.label, _note(item, is_input, item.id in prefilled))
             cell = ws[f"{VALUE_COLUMN}{row}"]
             style(cell, st.value_look(item.type, is_input))
             if item.id in prefilled:
                 cell.value = prefilled[item.id]
             if item.id in values:
                 _put(cell, item, values[item.id])
+            shown = cell.value if isinstance(cell.value, str) else ""
+            _label_cells(ws, style, row, index, item.label, _note(item, is_input, item.id in prefilled), shown)
             if is_input:
                 validations.add(cell.coordinate, item, list_names)
             _name(wb, item.id, ws.title, cell.coordinate)
@@ -219,7 +220,9 @@ def _group_row(ws: Worksheet, style: st.Styler, row: int, number: str, title: st
     ws.row_dimensions[row].height = layout.row_height(1)
 
 
-def _label_cells(ws: Worksheet, style: st.Styler, row: int, number: int, label: str, note: str) -> None:
+def _label_cells(ws: Worksheet, style: st.Styler, row: int, number: int, label: str, note: str,
+                 value_text: str = "") -> None:
+    """Number, label and note of a row, and a row height that shows all three (and a long value) whole."""
     tt = ws[f"A{row}"]
     tt.value = number
     style(tt, st.ROW_NUMBER)
@@ -230,7 +233,8 @@ def _label_cells(ws: Worksheet, style: st.Styler, row: int, number: int, label: 
     remark.value = note or None
     style(remark, st.ROW_REMARK)
     lines = max(layout.line_count(label, layout.COLUMN_WIDTHS["B"], 0.75),
-                layout.line_count(note, layout.COLUMN_WIDTHS["D"], 0.7))
+                layout.line_count(note, layout.COLUMN_WIDTHS["D"], 0.7),
+                layout.line_count(value_text, layout.COLUMN_WIDTHS[VALUE_COLUMN], 0.8))
     ws.row_dimensions[row].height = layout.row_height(lines)
 
 
@@ -306,7 +310,7 @@ class _Validations:
             return
         prompt = item.note or _BLANK_PROMPTS.get(item.id, "")
         if prompt:
-            rule.promptTitle = item.label[:32]
+            rule.promptTitle = _prompt_title(item.label)
             rule.prompt = prompt[:255]
             rule.showInputMessage = True
         rule.add(coordinate)
@@ -331,6 +335,16 @@ class _Validations:
         if item.note or item.id in _BLANK_PROMPTS:
             return DataValidation(allow_blank=True)  # no rule, only the input message
         return None
+
+
+def _prompt_title(label: str, limit: int = 32) -> str:
+    """Excel refuses an input-message title over 32 characters: cut at a word, mark with …."""
+    if len(label) <= limit:
+        return label
+    head = label[:limit - 1]
+    if " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,:;") + "…"
 
 
 def _dv(kind: str, operator: str | None, formula1: str, formula2: str | None, error: str) -> DataValidation:

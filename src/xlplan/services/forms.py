@@ -2,13 +2,15 @@
 
 The Organization Board sends each of ~80 units its own form per period; the
 files are named ``<mã>_<biểu>_<kỳ>.xlsx`` so replies can be filed without
-opening them. A thousand forms must take seconds, so generation runs in
-several processes when there are many.
+opening them. A thousand forms must take seconds, so on Linux generation runs
+in several processes when there are many.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
@@ -66,13 +68,17 @@ def make_forms(plan: Plan, units: Sequence[Unit], form_id: str, period: Period |
     if count <= 1:
         return [form_writer.write_form(path, spec, plan, unit, parsed, values) for path, unit, values in jobs]
     chunks = [jobs[i::count] for i in range(count)]
-    with ProcessPoolExecutor(max_workers=count) as pool:
+    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork")) as pool:
         done = pool.map(_write_chunk, [(spec, plan, parsed, chunk) for chunk in chunks])
         list(done)  # re-raise the first error, if any
     return [path for path, _, _ in jobs]
 
 
 def _worker_count(workers: int | None, jobs: int) -> int:
+    """Processes to use. Only where ``fork`` is safe (Linux): a spawned pool would re-import
+    the host program, which inside Excel (xlwings on Windows) is not a script."""
+    if not sys.platform.startswith("linux"):
+        return 1
     if workers is not None:
         return max(1, min(workers, jobs))
     if jobs < _PARALLEL_FROM:
