@@ -350,7 +350,7 @@ def _guide(ws: Worksheet, plan: Plan) -> None:
             "1. Chép các tệp báo cáo đơn vị gửi về vào thư mục nhận báo cáo (ô «Thư mục nhận báo cáo» ở trang "
             "Cấu hình, mặc định là thư mục NopBaoCao cạnh sổ này). Tệp bị đổi tên hoặc nộp hai lần vẫn được "
             "nhận đúng.",
-            "2. Bấm nút «Tổng hợp» trên thẻ xlplan của thanh công cụ Excel; trên máy không có Excel, chạy lệnh "
+            "2. Bấm nút «Tổng hợp» trên thẻ «Xây dựng Đảng» của thanh công cụ Excel; trên máy không có Excel, chạy lệnh "
             "«xlplan consolidate» (xem «xlplan consolidate --help»).",
             "3. Phần mềm đọc lại tất cả các tệp, ghi số liệu vào các bảng, vẽ lại biểu đồ và điền báo cáo. Số "
             "liệu cũ trong các bảng được thay thế: không gõ số liệu trực tiếp vào các bảng.",
