@@ -15,12 +15,17 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from ..core.errors import XlplanError
 from ..core.forms import FORM_IDS, Check, FormSpec, Ratio, Total, form_spec
 from ..core.periods import Period
 from ..core.plan import Plan, check_period
 from ..core.registry import Unit
 from ..io import form_writer
 from ..io.excel_formulas import render
+
+class FormsError(XlplanError, ValueError):
+    """A request for forms that cannot be met (unknown or duplicate unit codes)."""
+
 
 # Below this many forms a process pool costs more than it saves.
 _PARALLEL_FROM = 40
@@ -47,7 +52,7 @@ def make_forms(plan: Plan, units: Sequence[Unit], form_id: str, period: Period |
     by_code: dict[str, Unit] = {}
     for unit in units:
         if unit.code in by_code:
-            raise ValueError(f"mã đơn vị '{unit.code}' bị trùng trong danh mục đơn vị")
+            raise FormsError(f"Mã đơn vị '{unit.code}' bị trùng trong danh mục đơn vị")
         by_code[unit.code] = unit
     if codes is None:
         chosen = list(by_code.values())
@@ -55,12 +60,12 @@ def make_forms(plan: Plan, units: Sequence[Unit], form_id: str, period: Period |
         wanted = list(dict.fromkeys(codes))
         unknown = [c for c in wanted if c not in by_code]
         if unknown:
-            raise ValueError(f"không có đơn vị mã {', '.join(unknown)} trong danh mục đơn vị")
+            raise FormsError(f"Không có đơn vị mã {', '.join(unknown)} trong danh mục đơn vị")
         chosen = [by_code[c] for c in wanted]
     values_by_unit = values_by_unit or {}
     stray = [c for c in values_by_unit if c not in by_code]
     if stray:
-        raise ValueError(f"có số liệu cho đơn vị không có trong danh mục: {', '.join(stray)}")
+        raise FormsError(f"Có số liệu cho đơn vị không có trong danh mục: {', '.join(stray)}")
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     jobs = [(folder / form_file_name(u.code, spec.id, parsed), u, values_by_unit.get(u.code)) for u in chosen]
