@@ -1,0 +1,251 @@
+"""Checks that need several files at once: identity against the registry, series, minimums.
+
+One form can only be checked against itself (the readers do that). Here the
+files of one unit are held against each other and against the registry:
+
+* ``unit-unknown``: a file whose unit code is not in the registry; when a
+  registry unit has the same (normalized) name as the file's ``don_vi_ten``,
+  the message asks "Có phải là …?" — it is never merged by itself, because a
+  wrong merge would silently add one unit's figures to another's.
+* ``unit-name-mismatch`` / ``unit-kind-mismatch``: the file's prefilled name or
+  kind label differs from the registry (after NFC, case and spacing folding).
+* ``ytd-decreasing``: a periodic report (F02; months, quarters and the year of
+  one year, by period end) whose year-to-date admissions are below those of an
+  earlier-ending report.
+* ``opening-mismatch``: members at the start of a month (quarter) differ from
+  members at the end of the previous month (quarter), across years too.
+* ``yearend-mismatch``: the F03 member total of a year differs from the end
+  members of that year's last periodic report (the annual F02, else the latest
+  month or quarter).
+* ``below-minimum``: the F01 registration, or the admissions of the annual F02
+  of the plan year, below the plan's minimum for the unit's kind (not repeated
+  when the reader already raised it for that file).
+
+Only the file used for each (unit, form, period) takes part in the series
+checks (see :mod:`xlplan.core.tracking`); identity is checked on every file.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import replace
+from typing import Any, Iterable, Mapping, Sequence
+
+from .crossfile_codes import register
+from .findings import Finding, make
+from .periods import Period
+from .plan import Plan
+from .registry import Unit
+from .submission import Submission
+from .tracking import KIND_RANK, SubmissionKey, period_text, unit_index, usable
+
+
+def fold(text: object) -> str:
+    """NFC + casefold + whitespace folding: how a file's labels are held to the registry's."""
+    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
+
+
+def number(sub: Submission, field_id: str) -> int | None:
+    """A whole-number field of a submission; None when empty or not a whole number."""
+    value = sub.value(field_id)
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        if value == int(value):
+            return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None
+
+
+def _at(finding_code: str, sub: Submission, field_id: str, unit: str | None, /, **params: Any) -> Finding:
+    """A finding located at the cell a field was read from."""
+    cell = sub.values.get(field_id)
+    return make(finding_code, unit=unit, file=sub.file, sheet=cell.sheet if cell else None,
+                cell=cell.cell if cell else None, field=field_id, **params)
+
+
+# -- identity ----------------------------------------------------------------------
+
+def _suggest(name: object, units: Sequence[Unit] | Any) -> Unit | None:
+    if not isinstance(name, str) or not name.strip():
+        return None
+    finder = getattr(units, "find_by_name", None)
+    if callable(finder):
+        found = finder(name)
+        if found is not None:
+            return found
+    wanted = fold(name)
+    return next((u for u in units if fold(u.name) == wanted), None)
+
+
+def identity_findings(submissions: Iterable[Submission], units: Sequence[Unit] | Any, plan: Plan) -> list[Finding]:
+    """``unit-unknown``, ``unit-name-mismatch`` and ``unit-kind-mismatch`` for every file."""
+    register()
+    index = unit_index(units)
+    out: list[Finding] = []
+    for sub in submissions:
+        if not sub.unit or not usable(sub, plan):
+            continue
+        unit = index.get(str(sub.unit).strip().casefold())
+        if unit is None:
+            if any(f.code == "unit-unknown" for f in sub.findings):
+                continue
+            out.append(_unknown(sub, units))
+            continue
+        name = sub.value("don_vi_ten")
+        if isinstance(name, str) and name.strip() and fold(name) != fold(unit.name):
+            out.append(_at("unit-name-mismatch", sub, "don_vi_ten", unit.code,
+                           value=name, expected=unit.name, code=unit.code))
+        label = sub.value("loai_hinh")
+        if isinstance(label, str) and label.strip():
+            try:
+                kind_code = plan.kind(label).code
+            except KeyError:
+                kind_code = None
+            if kind_code != unit.kind:
+                expected = plan.kind(unit.kind).label if unit.kind in plan.kind_codes else unit.kind
+                out.append(_at("unit-kind-mismatch", sub, "loai_hinh", unit.code,
+                               value=label, expected=expected, code=unit.code))
+    return out
+
+
+def _unknown(sub: Submission, units: Sequence[Unit] | Any) -> Finding:
+    guess = _suggest(sub.value("don_vi_ten"), units)
+    params: dict[str, Any] = {"value": sub.unit, "name": sub.value("don_vi_ten") or ""}
+    if guess is not None:
+        params.update(suggestion=guess.code, suggestion_name=guess.name)
+    finding = _at("unit-unknown", sub, "don_vi_ma", str(sub.unit), **params)
+    if guess is not None and guess.code not in finding.message:
+        # The catalogue's template may not name the suggestion: say it all the same.
+        finding = replace(finding, message=f"{finding.message} Có phải là {guess.name} ({guess.code})?")
+    return finding
+
+
+# -- series of periodic reports ---------------------------------------------------
+
+def _reports(latest: Mapping[SubmissionKey, Submission], form: str) -> dict[str, list[tuple[Period, Submission]]]:
+    """Per unit, its files of one form in chronological order (by end, month before quarter before year)."""
+    out: dict[str, list[tuple[Period, Submission]]] = {}
+    for (unit, f, period), sub in latest.items():
+        if f == form:
+            out.setdefault(unit, []).append((period, sub))
+    for items in out.values():
+        items.sort(key=lambda item: (item[0].end, KIND_RANK[item[0].kind], item[0].start))
+    return out
+
+
+def _previous(period: Period) -> Period | None:
+    """The month (quarter) just before a month (quarter); None for a year."""
+    if period.kind == "year":
+        return None
+    count = 12 if period.kind == "month" else 4
+    if period.index > 1:
+        return Period(period.year, period.kind, period.index - 1)
+    return Period(period.year - 1, period.kind, count)
+
+
+def series_findings(latest: Mapping[SubmissionKey, Submission]) -> list[Finding]:
+    """``ytd-decreasing``, ``opening-mismatch`` and ``yearend-mismatch`` over the files used."""
+    register()
+    out: list[Finding] = []
+    periodic = _reports(latest, "F02")
+    for unit, items in sorted(periodic.items()):
+        by_period = dict(items)
+        for period, sub in items:
+            out.extend(_ytd(unit, period, sub, items))
+            before = _previous(period)
+            if before is not None and before in by_period:
+                closing = number(by_period[before], "dv_cuoi_ky")
+                opening = number(sub, "dv_dau_ky")
+                if closing is not None and opening is not None and closing != opening:
+                    out.append(_at("opening-mismatch", sub, "dv_dau_ky", unit, period=period_text(period),
+                                   value=opening, previous_period=period_text(before), previous=closing,
+                                   previous_file=by_period[before].file))
+    for unit, items in sorted(_reports(latest, "F03").items()):
+        for period, sub in items:
+            found = _yearend(unit, period, sub, periodic.get(unit, []))
+            if found is not None:
+                out.append(found)
+    return out
+
+
+def _ytd(unit: str, period: Period, sub: Submission, items: list[tuple[Period, Submission]]) -> list[Finding]:
+    """A report whose year-to-date admissions fall below the highest of an earlier-ending report."""
+    value = number(sub, "kn_luy_ke")
+    if value is None:
+        return []
+    best: tuple[int, Period] | None = None
+    for other, other_sub in items:
+        if other.year != period.year or other.end >= period.end:
+            continue
+        earlier = number(other_sub, "kn_luy_ke")
+        if earlier is not None and (best is None or earlier > best[0]):
+            best = (earlier, other)
+    if best is None or value >= best[0]:
+        return []
+    return [_at("ytd-decreasing", sub, "kn_luy_ke", unit, period=period_text(period), value=value,
+                previous_period=period_text(best[1]), previous=best[0])]
+
+
+def last_periodic(items: Sequence[tuple[Period, Submission]], year: int) -> tuple[Period, Submission] | None:
+    """The year's annual report if any, else its latest-ending month or quarter (month wins a tie)."""
+    mine = [(p, s) for p, s in items if p.year == year]
+    annual = [(p, s) for p, s in mine if p.kind == "year"]
+    if annual:
+        return annual[0]
+    if not mine:
+        return None
+    return max(mine, key=lambda item: (item[0].end, -KIND_RANK[item[0].kind]))
+
+
+def _yearend(unit: str, period: Period, sub: Submission, periodic: list[tuple[Period, Submission]]) -> Finding | None:
+    total = number(sub, "dv_tong_so")
+    last = last_periodic(periodic, period.year)
+    if total is None or last is None:
+        return None
+    closing = number(last[1], "dv_cuoi_ky")
+    if closing is None or closing == total:
+        return None
+    return _at("yearend-mismatch", sub, "dv_tong_so", unit, year=period.year, value=total,
+               period=period_text(last[0]), expected=closing, other_file=last[1].file)
+
+
+# -- minimums ---------------------------------------------------------------------
+
+def minimum_findings(latest: Mapping[SubmissionKey, Submission], units: Iterable[Unit], plan: Plan) -> list[Finding]:
+    """``below-minimum`` for the plan year's registration and year-end admissions.
+
+    The reader raises ``below-minimum`` from the form's own prefilled minimum;
+    here the registry and the plan decide (the prefilled one may be stale), and
+    a file the reader already flagged is not flagged twice.
+    """
+    register()
+    out: list[Finding] = []
+    year = Period(plan.year, "year")
+    for unit in units:
+        if unit.kind not in plan.kind_codes:
+            continue
+        kind = plan.kind(unit.kind)
+        minimum = kind.minimum(unit.has_source)
+        checks = (("F01", ("dk_ket_nap",)), ("F02", ("kn_luy_ke", "kn_trong_ky")))
+        for form, fields in checks:
+            sub = latest.get((unit.code, form, year))
+            if sub is None or any(f.code == "below-minimum" for f in sub.findings):
+                continue
+            field_id = next((f for f in fields if number(sub, f) is not None), None)
+            if field_id is None:
+                continue
+            value = number(sub, field_id)
+            if value is not None and value < minimum:
+                out.append(_at("below-minimum", sub, field_id, unit.code, value=value, minimum=minimum,
+                               kind=kind.label, form=form))
+    return out
+
+
+def cross_file_findings(submissions: Sequence[Submission], units: Sequence[Unit] | Any, plan: Plan,
+                        latest: Mapping[SubmissionKey, Submission]) -> list[Finding]:
+    """Every cross-file finding: identity of every file, series and minimums of the files used."""
+    return (identity_findings(submissions, units, plan) + series_findings(latest)
+            + minimum_findings(latest, units, plan))
+

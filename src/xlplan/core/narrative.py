@@ -1,0 +1,272 @@
+"""The consolidated figures written the way the plan writes them: paragraphs and indicator lines.
+
+The plan opens with a paragraph of the previous year's results ("Năm 2016,
+Đảng bộ Thành phố có 80 tổ chức cơ sở đảng với 8.877 đảng viên, …"). The
+Organization Board must be able to regenerate that paragraph from the units'
+year-end reports, with the same numbers in the same style (``65/79 = 82,27%``,
+``8.877``, ``121% kế hoạch``), so the wording lives here, next to the indicator
+lines of the summary (``tbl_chi_tieu``, ``tbl_bao_cao``) that use the same texts.
+A missing figure is said as "chưa có số liệu", never as 0.
+
+The figures are computed by :mod:`xlplan.core.rollup`; this module only writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from . import indicators
+from .indicators import NO_DATA
+from .periods import Period
+from .plan import Plan
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One year's totals for a group of units (a kind, or the whole city).
+
+    ``None`` means no unit of the group reported the figure for that year.
+    """
+
+    year: int
+    units: int  # registry units in the group
+    members: int | None = None  # members at year end (F03 total, else annual F02 closing)
+    assessed_units: int | None = None  # units whose rating is an assessed category
+    tsvm: int | None = None
+    weak: int | None = None
+    assessed_members: int | None = None
+    good_or_better: int | None = None  # excellent + good (the plan's "hoàn thành tốt nhiệm vụ")
+    excellent: int | None = None
+    admitted: int | None = None  # new members admitted in the year (flows summed)
+    admission_plan: int | None = None  # the group's admission target for the year
+    transfers: int | None = None  # probationary members made full members
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the plan year stands: registrations received and admissions reported so far."""
+
+    year: int
+    units: int
+    registered: int = 0  # units whose registration (F01) was received
+    registered_on_time: int = 0
+    registered_total: int | None = None  # new members registered (sum of dk_ket_nap)
+    registered_below_minimum: int = 0
+    latest_period: Period | None = None  # latest period of any periodic report of the year
+    reporting_units: int = 0  # units with at least one periodic report of the year
+    admitted: int | None = None  # admitted so far (flows summed)
+    admission_target: int = 0  # the city target (≥ 180)
+    admitted_below_minimum: int | None = None  # units below their minimum so far; None without reports
+
+
+def _n(value: int) -> str:
+    return indicators.format_number(value)
+
+
+def _ratio(num: int, den: int, plan: Plan) -> str:
+    return indicators.ratio_text(num, den, plan.share_digits, plan.rounding_mode)  # type: ignore[arg-type]
+
+
+def _share(num: int | None, den: int | None, plan: Plan) -> Fraction | None:
+    if num is None or not den:
+        return None
+    return indicators.share(num, den, plan.share_digits, plan.rounding_mode)  # type: ignore[arg-type]
+
+
+def _percent(value: Fraction | None, digits: int) -> str:
+    return indicators.format_percent(value, digits)
+
+
+def _completion(actual: int, planned: int, plan: Plan) -> str:
+    mode = plan.rounding_mode
+    return indicators.completion_text(actual, planned, plan.completion_digits, mode)  # type: ignore[arg-type]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+# -- paragraphs -------------------------------------------------------------------
+
+def previous_year_paragraph(figures: Figures, plan: Plan) -> str:
+    """The plan's opening paragraph, regenerated from the consolidated year-end figures."""
+    f = figures
+    intro = f"Năm {f.year}, {plan.committee} có {_n(f.units)} tổ chức cơ sở đảng"
+    intro += f" với {_n(f.members)} đảng viên" if f.members is not None else " (số đảng viên: chưa có số liệu)"
+    org = "kết quả đánh giá chất lượng tổ chức cơ sở đảng: "
+    if f.assessed_units:
+        org += (f"Có {_n(f.assessed_units)} tổ chức cơ sở Đảng được đánh giá chất lượng, trong đó tổ chức cơ sở "
+                f"đảng TSVM là {_ratio(f.tsvm or 0, f.assessed_units, plan)}")
+        if f.weak == 0:
+            org += " không có tổ chức Đảng yếu kém"
+        elif f.weak:
+            org += f" có {_n(f.weak)} tổ chức Đảng yếu kém"
+        org += "."
+    else:
+        org += "chưa có số liệu."
+    parts = [f"{intro}, {org}"]
+    if f.assessed_members:
+        good = _share(f.good_or_better or 0, f.assessed_members, plan)
+        parts.append(
+            f"Đánh giá chất lượng đảng viên có {_n(f.assessed_members)} đảng viên được đánh giá trong đó có "
+            f"{_n(f.good_or_better or 0)}/{_n(f.assessed_members)} đảng viên hoàn thành tốt nhiệm vụ = "
+            f"{_percent(good, plan.share_digits)} (Đảng viên hoàn thành xuất sắc nhiệm vụ là "
+            f"{_ratio(f.excellent or 0, f.assessed_members, plan)}).")
+    else:
+        parts.append("Đánh giá chất lượng đảng viên: chưa có số liệu.")
+    planned = f.admission_plan
+    if planned is None and f.year == plan.previous_year:
+        planned = plan.previous_admission_plan
+    if f.admitted is not None:
+        admitted = f"Năm {f.year} đã kết nạp {_n(f.admitted)} đảng viên mới"
+        if planned:
+            admitted += f" = {_completion(f.admitted, planned, plan)}"
+    else:
+        admitted = f"Năm {f.year} kết nạp đảng viên mới: chưa có số liệu"
+    if f.transfers is not None:
+        admitted += f"; chuyển đảng chính thức cho {_n(f.transfers)} đồng chí."
+    else:
+        admitted += "; chuyển đảng chính thức: chưa có số liệu."
+    parts.append(admitted)
+    return " ".join(parts)
+
+
+def current_year_paragraph(progress: Progress, plan: Plan, figures: Figures | None = None) -> str:
+    """Where the plan year stands, for the report: registrations, admissions so far, assessment.
+
+    ``figures`` (the plan year's year-end totals) adds the assessment sentence
+    once year-end reports have arrived.
+    """
+    p = progress
+    parts = []
+    if p.registered:
+        text = (f"Năm {p.year}, đã có {_n(p.registered)}/{_n(p.units)} tổ chức cơ sở đảng nộp bản đăng ký "
+                f"({_n(p.registered_on_time)} đúng hạn)")
+        if p.registered_total is not None:
+            text += f", đăng ký kết nạp {_n(p.registered_total)} đảng viên mới"
+        if p.registered_below_minimum:
+            text += (f"; có {_n(p.registered_below_minimum)} tổ chức cơ sở đảng đăng ký thấp hơn "
+                     "chỉ tiêu kết nạp tối thiểu")
+        else:
+            text += "; không có tổ chức cơ sở đảng nào đăng ký thấp hơn chỉ tiêu kết nạp tối thiểu"
+        parts.append(text + ".")
+    else:
+        parts.append(f"Năm {p.year}, chưa có tổ chức cơ sở đảng nào nộp bản đăng ký.")
+    if p.latest_period is not None and p.admitted is not None:
+        text = (f"Đến hết {_lower_first(p.latest_period.label)} ({_n(p.reporting_units)} tổ chức cơ sở đảng "
+                f"báo cáo), đã kết nạp {_n(p.admitted)} đảng viên mới")
+        if p.admission_target:
+            done = indicators.completion(p.admitted, p.admission_target, plan.completion_digits,
+                                         plan.rounding_mode)  # type: ignore[arg-type]
+            text += (f" = {_percent(done, plan.completion_digits)} chỉ tiêu "
+                     f"{_n(p.admission_target)} đảng viên của {plan.committee}")
+        if p.admitted_below_minimum:
+            text += f"; còn {_n(p.admitted_below_minimum)} tổ chức cơ sở đảng chưa đạt chỉ tiêu kết nạp tối thiểu"
+        parts.append(text + ".")
+    else:
+        parts.append("Kết quả kết nạp đảng viên mới: chưa có báo cáo.")
+    if figures is not None and figures.assessed_members:
+        parts.append(
+            f"Đánh giá chất lượng đảng viên có {_n(figures.assessed_members)} đảng viên được đánh giá, trong đó "
+            f"{_ratio(figures.good_or_better or 0, figures.assessed_members, plan)} hoàn thành tốt nhiệm vụ "
+            f"trở lên (mục tiêu: {_lower_first(target_text(plan.good_share_target, plan.good_share_comparison))}).")
+    return " ".join(parts)
+
+
+# -- indicator lines ---------------------------------------------------------------
+
+_OP_WORDS = {">=": "Từ {} trở lên", ">": "Trên {}", "<=": "Không quá {}", "<": "Dưới {}", "=": "Bằng {}"}
+
+
+def target_text(target: Decimal | int, op: str, unit: str = "%") -> str:
+    """``Trên 85%``, ``Từ 180 trở lên`` — a target as the plan says it."""
+    value = indicators.exact(target)
+    digits = 0 if value.denominator == 1 else 2
+    return _OP_WORDS[op].format(indicators.format_number(value, digits) + unit)
+
+
+@dataclass(frozen=True)
+class _Line:
+    label: str
+    target: str
+    previous: str
+    current: str
+    verdict: str
+    in_plan: bool  # one of the plan's indicators (tbl_chi_tieu), not only a key figure
+
+
+def _count(value: int | None) -> str:
+    return NO_DATA if value is None else _n(value)
+
+
+def _ratio_or_none(num: int | None, den: int | None, plan: Plan) -> str:
+    return NO_DATA if num is None or not den else _ratio(num, den, plan)
+
+
+def _admitted(f: Figures | None, planned: int | None, plan: Plan) -> str:
+    if f is None or f.admitted is None:
+        return NO_DATA
+    if not planned:
+        return _n(f.admitted)
+    return f"{_n(f.admitted)} = {_completion(f.admitted, planned, plan)}"
+
+
+def _lines(previous: Figures | None, current: Figures | None, plan: Plan, minimum_total: int) -> list[_Line]:
+    prev = previous or Figures(plan.previous_year, 0)
+    cur = current or Figures(plan.year, 0)
+    good_target = plan.good_share_target_fraction
+    good_now = _share(cur.good_or_better, cur.assessed_members, plan)
+    weak_target = "Không có" if plan.max_weak == 0 else target_text(plan.max_weak, "<=", "")
+    city = plan.city_admission_target
+    v = indicators.verdict
+    return [
+        _Line("Số tổ chức cơ sở đảng", "", _count(previous.units if previous else None),
+              _count(current.units if current else None), "", False),
+        _Line("Số đảng viên", "", _count(prev.members), _count(cur.members), "", False),
+        _Line("Tổ chức cơ sở đảng được đánh giá chất lượng", "", _count(prev.assessed_units),
+              _count(cur.assessed_units), "", False),
+        _Line("Tỷ lệ tổ chức cơ sở đảng trong sạch, vững mạnh", "",
+              _ratio_or_none(prev.tsvm, prev.assessed_units, plan), _ratio_or_none(cur.tsvm, cur.assessed_units, plan),
+              "", True),
+        _Line("Số tổ chức cơ sở đảng yếu kém", weak_target, _count(prev.weak), _count(cur.weak),
+              v(indicators.compare(cur.weak, plan.max_weak, "<=")), True),
+        _Line("Đảng viên được đánh giá chất lượng", "", _count(prev.assessed_members), _count(cur.assessed_members),
+              "", False),
+        _Line("Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên",
+              target_text(plan.good_share_target, plan.good_share_comparison),
+              _ratio_or_none(prev.good_or_better, prev.assessed_members, plan),
+              _ratio_or_none(cur.good_or_better, cur.assessed_members, plan),
+              v(indicators.compare(good_now, good_target, plan.good_share_comparison)), True),
+        _Line("Tỷ lệ đảng viên hoàn thành xuất sắc nhiệm vụ", "",
+              _ratio_or_none(prev.excellent, prev.assessed_members, plan),
+              _ratio_or_none(cur.excellent, cur.assessed_members, plan), "", True),
+        _Line("Kết nạp đảng viên mới (so với chỉ tiêu toàn thành phố)",
+              target_text(city, plan.admission_comparison, " đảng viên"),
+              _admitted(previous, plan.previous_admission_plan, plan), _admitted(current, city, plan),
+              v(indicators.compare(cur.admitted, city, plan.admission_comparison)), True),
+        _Line("Kết nạp đảng viên mới (so với tổng chỉ tiêu tối thiểu của các đơn vị)",
+              target_text(minimum_total, ">=", " đảng viên"), "",
+              _admitted(current, minimum_total, plan),
+              v(indicators.compare(cur.admitted, minimum_total, ">=")), True),
+        _Line("Chuyển đảng chính thức", "", _count(prev.transfers), _count(cur.transfers), "", True),
+    ]
+
+
+def indicator_rows(previous: Figures | None, current: Figures | None, plan: Plan,
+                   minimum_total: int) -> list[dict[str, object]]:
+    """Rows of ``tbl_chi_tieu``: each plan indicator, its target, both years, and the verdict.
+
+    The verdict is on the plan year and on the share as written (the quantized
+    one), so "85,00%" is never "Đạt" against "Trên 85%".
+    """
+    return [{"chi_tieu": x.label, "muc_tieu": x.target, "nam_truoc": x.previous, "nam_nay": x.current,
+             "danh_gia": x.verdict} for x in _lines(previous, current, plan, minimum_total) if x.in_plan]
+
+
+def report_rows(previous: Figures | None, current: Figures | None, plan: Plan,
+                minimum_total: int) -> list[dict[str, object]]:
+    """Rows of ``tbl_bao_cao``: the key figures, numbered, previous year beside the plan year."""
+    return [{"tt": str(i), "chi_tieu": x.label, "nam_truoc": x.previous, "nam_nay": x.current,
+             "danh_gia": x.verdict} for i, x in enumerate(_lines(previous, current, plan, minimum_total), 1)]

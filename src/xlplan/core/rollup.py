@@ -1,0 +1,482 @@
+"""Consolidation: from the units' submissions to the city summary tables, findings and paragraphs.
+
+:func:`consolidate` is the one entry point. It picks the file used for every
+(unit, form, period) and tracks submission (:mod:`xlplan.core.tracking`),
+checks the files against each other and the registry
+(:mod:`xlplan.core.crossfile`), rolls the figures up by kind of unit and for
+the city, and writes the plan's paragraphs (:mod:`xlplan.core.narrative`).
+Outputs depend on the inputs only (no clock), so the same files always give an
+equal :class:`Consolidation`.
+
+Roll-up rules (the Organization Board relies on them; change them only here):
+
+* Flows — admissions (``kn_*``) and full-membership transfers
+  (``chuyen_chinh_thuc``) — are summed over periods, never double-counted. For
+  one unit and one year: the annual F02 if present (admissions: its
+  ``kn_luy_ke``, else ``kn_trong_ky``); else the sum of its monthly F02; else the
+  sum of its quarterly F02. Months and quarters of one unit are never added
+  together. Groups (a kind, the city) are sums of their units.
+* Year-to-date per unit (``tbl_tien_do``) is what the unit reports: the
+  ``kn_luy_ke`` of its latest F02 of the plan year (the annual one if any, else
+  the latest-ending month or quarter, the month at a tie). Transfers there are
+  the year's flow as above.
+* The month and quarter table (``tbl_tien_do_thang``) sums the units' monthly
+  (quarterly) reports of each period; its cumulative column is the running sum
+  of those period sums, so its last month agrees with the flow rule.
+* Stocks — members — take the last period: the F03 ``dv_tong_so`` of the year,
+  else the annual F02 ``dv_cuoi_ky``; for progress, the ``dv_cuoi_ky`` of the
+  latest F02.
+* Ratios are recomputed from summed numerators and denominators (3/6, never the
+  average of 1/3 and 2/3), then quantized with the plan's digits and rounding;
+  plan completions use the plan's completion digits. A zero denominator is
+  ``None`` (no data). A sum over units none of which reported is ``None``.
+* Unit counts are registry units (for the previous year too: the registry is
+  the list of units the plan runs over).
+* A unit's rating is the one recognized by the city (``tccs_xep_loai``), else
+  its self-rating; it counts as assessed, TSVM or weak by the plan's categories.
+* ``tbl_tong_hop`` has a block per year, previous year first: the previous
+  year's when any F03 or annual F02 of it arrived, the plan year's always. Each
+  kind's admission target is the sum of its units' minimums (plan year only:
+  the plan sets no per-kind target for the previous year); the city's is the
+  plan's city target, or the previous year's plan figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from . import indicators
+from .crossfile import cross_file_findings, last_periodic, number
+from .crossfile_codes import register
+from .findings import Finding, Severity
+from .narrative import (Figures, Progress, current_year_paragraph, indicator_rows, previous_year_paragraph,
+                        report_rows)
+from .periods import Period, periods_of
+from .plan import Category, Plan
+from .registry import Unit
+from .submission import Submission
+from .summary_tables import summary_tables
+from .tracking import (KIND_RANK, Resolution, Status, SubmissionKey, file_name, form_date, identify, rate_rows,
+                       resolve, statuses, tracked_pairs, tracking_findings, tracking_rows, unit_index)
+
+if TYPE_CHECKING:
+    from .registry import Registry
+
+CITY = "Toàn thành phố"
+Row = dict[str, object]
+
+
+@dataclass
+class Consolidation:
+    """Everything the city summary shows: tables by id, report cells, findings, key figures."""
+
+    tables: dict[str, list[Row]]
+    cells: dict[str, object]
+    findings: list[Finding]
+    summary: dict[str, object]
+    paragraph: str
+    resolution: Resolution | None = field(default=None, compare=False, repr=False)
+
+
+class _Book:
+    """The files used, per unit, by (form, period)."""
+
+    def __init__(self, latest: dict[SubmissionKey, Submission]):
+        self.by_unit: dict[str, dict[tuple[str, Period], Submission]] = {}
+        for (unit, form, period), sub in latest.items():
+            self.by_unit.setdefault(unit, {})[(form, period)] = sub
+
+    def get(self, unit: str, form: str, period: Period) -> Submission | None:
+        return self.by_unit.get(unit, {}).get((form, period))
+
+    def periodic(self, unit: str, year: int) -> list[tuple[Period, Submission]]:
+        """The unit's F02 of a year, chronologically (month before quarter before year at a tie)."""
+        items = [(p, s) for (f, p), s in self.by_unit.get(unit, {}).items() if f == "F02" and p.year == year]
+        return sorted(items, key=lambda item: (item[0].end, KIND_RANK[item[0].kind]))
+
+    def has(self, form: str, period: Period) -> bool:
+        return any((form, period) in subs for subs in self.by_unit.values())
+
+
+# -- per unit ---------------------------------------------------------------------
+
+def _minimum(plan: Plan, unit: Unit) -> int:
+    return plan.admission_minimum(unit.kind, unit.has_source) if unit.kind in plan.kind_codes else 0
+
+
+def _kind_label(plan: Plan, code: str) -> str:
+    return plan.kind(code).label if code in plan.kind_codes else code
+
+
+def _flow(book: _Book, unit: str, year: int, period_field: str, annual_fields: tuple[str, ...]) -> int | None:
+    """A flow over a year for one unit: the annual report, else months, else quarters (never both)."""
+    items = book.periodic(unit, year)
+    for period, sub in items:
+        if period.kind == "year":
+            return next((v for f in annual_fields if (v := number(sub, f)) is not None), None)
+    for kind in ("month", "quarter"):
+        values = [number(s, period_field) for p, s in items if p.kind == kind]
+        if values:
+            present = [v for v in values if v is not None]
+            return sum(present) if present else None
+    return None
+
+
+def _admitted(book: _Book, unit: str, year: int) -> int | None:
+    return _flow(book, unit, year, "kn_trong_ky", ("kn_luy_ke", "kn_trong_ky"))
+
+
+def _transfers(book: _Book, unit: str, year: int) -> int | None:
+    return _flow(book, unit, year, "chuyen_chinh_thuc", ("chuyen_chinh_thuc",))
+
+
+def _members(book: _Book, unit: str, year: int) -> int | None:
+    f03 = book.get(unit, "F03", Period(year, "year"))
+    if f03 is not None and number(f03, "dv_tong_so") is not None:
+        return number(f03, "dv_tong_so")
+    annual = book.get(unit, "F02", Period(year, "year"))
+    return number(annual, "dv_cuoi_ky") if annual is not None else None
+
+
+def _rating(sub: Submission, plan: Plan) -> Category | None:
+    for field_id in ("tccs_xep_loai", "tccs_tu_xep_loai"):
+        value = sub.value(field_id)
+        if isinstance(value, str) and value.strip():
+            found = plan.org_ratings.by_label(value)
+            if found is not None:
+                return found
+    return None
+
+
+def _member_fields(plan: Plan, set_name: str) -> list[str]:
+    scale = plan.member_ratings
+    return [c.field for c in scale.categories if c.field and c.code in scale.members(set_name)]
+
+
+def _sum(values: Iterable[int | None]) -> int | None:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def _figures(units: Sequence[Unit], year: int, book: _Book, plan: Plan, admission_plan: int | None) -> Figures:
+    """One year's totals over ``units`` (see the roll-up rules)."""
+    f03s = [s for u in units if (s := book.get(u.code, "F03", Period(year, "year"))) is not None]
+    ratings = [_rating(s, plan) for s in f03s]
+    assessed = [c for c in ratings if c is not None and c.assessed]
+    good, excellent = _member_fields(plan, "good_or_better"), _member_fields(plan, "excellent")
+
+    def count(codes: frozenset[str]) -> int | None:
+        return sum(1 for c in assessed if c.code in codes) if f03s else None
+
+    def members_in(fields: list[str]) -> int | None:
+        return _sum(_sum(number(s, f) for f in fields) for s in f03s) if f03s else None
+
+    return Figures(
+        year=year, units=len(units),
+        members=_sum(_members(book, u.code, year) for u in units),
+        assessed_units=len(assessed) if f03s else None,
+        tsvm=count(plan.org_ratings.members("tsvm")), weak=count(plan.org_ratings.members("weak")),
+        assessed_members=_sum(number(s, "dv_duoc_danh_gia") for s in f03s),
+        good_or_better=members_in(good), excellent=members_in(excellent),
+        admitted=_sum(_admitted(book, u.code, year) for u in units),
+        admission_plan=admission_plan,
+        transfers=_sum(_transfers(book, u.code, year) for u in units),
+    )
+
+
+# -- tables -----------------------------------------------------------------------
+
+def _share(num: int | None, den: int | None, plan: Plan) -> Fraction | None:
+    if num is None or not den:
+        return None
+    return indicators.share(num, den, plan.share_digits, plan.rounding_mode)  # type: ignore[arg-type]
+
+
+def _completion(actual: int | None, planned: int | None, plan: Plan) -> Fraction | None:
+    if actual is None or not planned:
+        return None
+    return indicators.completion(actual, planned, plan.completion_digits, plan.rounding_mode)  # type: ignore[arg-type]
+
+
+def _meets(value: int | None, minimum: int, plan: Plan) -> str:
+    return indicators.verdict(indicators.compare(value, minimum, plan.admission_comparison))
+
+
+def _unit_cols(plan: Plan, unit: Unit) -> Row:
+    return {"ma": unit.code, "ten": unit.name, "loai_hinh": _kind_label(plan, unit.kind)}
+
+
+def _registry_rows(units: Sequence[Unit], plan: Plan) -> list[Row]:
+    return [{"ma": u.code, "ten": u.name, "loai_hinh": u.kind, "loai_hinh_ten": _kind_label(plan, u.kind),
+             "co_nguon": "Có" if u.has_source else "Không", "so_dang_vien": u.members, "so_chi_bo": u.cells,
+             "lien_he": u.contact, "chi_tieu_toi_thieu": _minimum(plan, u)} for u in units]
+
+
+def registry_table(units: "Registry | Iterable[Unit]", plan: Plan) -> list[Row]:
+    """Rows of ``tbl_don_vi`` alone, for a city workbook before any submission arrived."""
+    columns = summary_tables(plan)["tbl_don_vi"].column_ids
+    return [{c: r.get(c) for c in columns} for r in _registry_rows(tuple(units), plan)]
+
+
+def _registration_rows(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[tuple, Status]) -> list[Row]:
+    year = Period(plan.year, "year")
+    rows = []
+    for u in units:
+        sub = book.get(u.code, "F01", year)
+        registered = number(sub, "dk_ket_nap") if sub else None
+        rating = sub.value("dk_xep_loai") if sub else None
+        rows.append({**_unit_cols(plan, u),
+                     "dk_xep_loai": rating, "dk_ket_nap": registered, "ct_toi_thieu": _minimum(plan, u),
+                     "dat_toi_thieu": _meets(registered, _minimum(plan, u), plan),
+                     "dk_nguon": number(sub, "dk_nguon") if sub else None,
+                     "dk_nguon_boi_duong": number(sub, "dk_nguon_boi_duong") if sub else None,
+                     "dk_ty_le_tot": sub.value("dk_ty_le_tot") if sub else None,
+                     "ngay_lap": form_date(sub) if sub else None,
+                     "trang_thai": status[(u.code, "F01", year)].timeliness})
+    return rows
+
+
+def _progress_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
+    rows = []
+    f01 = Period(plan.year, "year")
+    for u in units:
+        latest = last_periodic(book.periodic(u.code, plan.year), plan.year)
+        sub = latest[1] if latest else None
+        ytd = number(sub, "kn_luy_ke") if sub else None
+        reg = book.get(u.code, "F01", f01)
+        registered = number(reg, "dk_ket_nap") if reg else None
+        rows.append({**_unit_cols(plan, u),
+                     "ky_moi_nhat": latest[0].label if latest else None, "kn_luy_ke": ytd,
+                     "dk_ket_nap": registered, "ty_le_so_dang_ky": _completion(ytd, registered, plan),
+                     "ct_toi_thieu": _minimum(plan, u), "dat_toi_thieu": _meets(ytd, _minimum(plan, u), plan),
+                     "chuyen_chinh_thuc": _transfers(book, u.code, plan.year),
+                     "dv_cuoi_ky": number(sub, "dv_cuoi_ky") if sub else None})
+    return rows
+
+
+def _monthly_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
+    rows = []
+    for kind in ("month", "quarter"):
+        cumulative = 0
+        for period in periods_of(plan.year, kind):  # type: ignore[arg-type]
+            subs = [s for u in units if (s := book.get(u.code, "F02", period)) is not None]
+            if not subs:
+                continue
+            admitted = sum(number(s, "kn_trong_ky") or 0 for s in subs)
+            cumulative += admitted
+            rows.append({"ky": str(period), "ky_ten": period.label, "so_don_vi_nop": len(subs),
+                         "kn_trong_ky": admitted, "kn_luy_ke": cumulative, "chi_tieu": plan.city_admission_target,
+                         "ty_le_hoan_thanh": _completion(cumulative, plan.city_admission_target, plan)})
+    return rows
+
+
+def _assessment_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
+    members = [c.field for c in plan.member_ratings.categories if c.field]
+    good, excellent = _member_fields(plan, "good_or_better"), _member_fields(plan, "excellent")
+    rows = []
+    for u in units:
+        years = sorted(p.year for (f, p) in book.by_unit.get(u.code, {}) if f == "F03")
+        for year in years:
+            sub = book.get(u.code, "F03", Period(year, "year"))
+            assert sub is not None
+            assessed = number(sub, "dv_duoc_danh_gia")
+            row = {**_unit_cols(plan, u), "nam": str(year),
+                   "tccs_tu_xep_loai": _label(sub, "tccs_tu_xep_loai", plan),
+                   "tccs_xep_loai": _label(sub, "tccs_xep_loai", plan),
+                   "dv_tong_so": number(sub, "dv_tong_so"), "dv_duoc_danh_gia": assessed}
+            row.update({f: number(sub, f) for f in members})
+            row["ty_le_tot"] = _share(_sum(number(sub, f) for f in good) or 0, assessed, plan)
+            row["ty_le_xuat_sac"] = _share(_sum(number(sub, f) for f in excellent) or 0, assessed, plan)
+            rows.append(row)
+    return rows
+
+
+def _label(sub: Submission, field_id: str, plan: Plan) -> str | None:
+    """A rating as the plan spells it (the file's text when it is not one of the plan's)."""
+    value = sub.value(field_id)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    found = plan.org_ratings.by_label(value)
+    return found.label if found else value
+
+
+def _summary_row(group: str, f: Figures, plan: Plan) -> Row:
+    return {"nhom": group, "nam": str(f.year), "so_don_vi": f.units, "so_danh_gia": f.assessed_units,
+            "so_tsvm": f.tsvm, "ty_le_tsvm": _share(f.tsvm, f.assessed_units, plan), "so_yeu_kem": f.weak,
+            "dv_tong_so": f.members, "dv_duoc_danh_gia": f.assessed_members, "dv_tot_tro_len": f.good_or_better,
+            "ty_le_tot": _share(f.good_or_better, f.assessed_members, plan), "dv_xuat_sac": f.excellent,
+            "ty_le_xuat_sac": _share(f.excellent, f.assessed_members, plan), "ket_nap": f.admitted,
+            "chi_tieu_ket_nap": f.admission_plan, "ty_le_ket_nap": _completion(f.admitted, f.admission_plan, plan),
+            "chuyen_chinh_thuc": f.transfers}
+
+
+def _has_year_end(book: _Book, year: int) -> bool:
+    period = Period(year, "year")
+    return book.has("F03", period) or book.has("F02", period)
+
+
+def _kind_minimums(units: Sequence[Unit], plan: Plan) -> dict[str, int]:
+    return {k.code: sum(_minimum(plan, u) for u in units if u.kind == k.code) for k in plan.kinds}
+
+
+def _totals_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
+    years = ([plan.previous_year] if _has_year_end(book, plan.previous_year) else []) + [plan.year]
+    minimums = _kind_minimums(units, plan)
+    rows = []
+    for year in years:
+        current = year == plan.year
+        for kind in plan.kinds:
+            mine = [u for u in units if u.kind == kind.code]
+            target = minimums[kind.code] if current else None
+            rows.append(_summary_row(kind.label, _figures(mine, year, book, plan, target), plan))
+        city_target = plan.city_admission_target if current else plan.previous_admission_plan
+        rows.append(_summary_row(CITY, _figures(units, year, book, plan, city_target), plan))
+    return rows
+
+
+def _chart_rows(units: Sequence[Unit], plan: Plan, book: _Book, rates: list[Row]) -> dict[str, list[Row]]:
+    reported = any(book.periodic(u.code, plan.year) for u in units)
+    f01 = Period(plan.year, "year")
+    minimums = _kind_minimums(units, plan)
+    admissions = []
+    for kind in plan.kinds:
+        mine = [u for u in units if u.kind == kind.code]
+        if reported:
+            value = _sum(_admitted(book, u.code, plan.year) for u in mine)
+        else:  # before any report, the chart shows what the units registered
+            value = _sum(number(s, "dk_ket_nap") for u in mine if (s := book.get(u.code, "F01", f01)))
+        admissions.append({"nhom": kind.label, "ket_nap": value or 0, "chi_tieu": minimums[kind.code]})
+    years = sorted({p.year for subs in book.by_unit.values() for (f, p) in subs if f == "F03" and p.year <= plan.year})
+    counts: dict[str, int] = {c.code: 0 for c in plan.org_ratings.categories}
+    if years:
+        for u in units:
+            sub = book.get(u.code, "F03", Period(years[-1], "year"))
+            rating = _rating(sub, plan) if sub else None
+            if rating is not None:
+                counts[rating.code] += 1
+    ratings = [{"xep_loai": c.label, "so_tccs": counts[c.code]} for c in plan.org_ratings.categories]
+    submitted = [{"bieu_ky": f"{r['bieu']} - {r['ky']}", "ty_le_day_du": r["ty_le_day_du"]} for r in rates]
+    return {"tbl_bieu_do_ket_nap": admissions, "tbl_bieu_do_xep_loai": ratings, "tbl_bieu_do_nop": submitted}
+
+
+def _finding_rows(findings: Sequence[Finding]) -> list[Row]:
+    return [{"muc_do": f.severity.label, "ma_loi": f.code, "don_vi": f.unit or "", "tep": file_name(f.file),
+             "o": f.location, "noi_dung": f.message, "cach_sua": f.fix} for f in findings]
+
+
+# -- progress, cells, summary -------------------------------------------------------
+
+def _progress(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[tuple, Status],
+              current: Figures) -> Progress:
+    f01 = Period(plan.year, "year")
+    regs = [(u, status[(u.code, "F01", f01)]) for u in units]
+    done = [(u, s) for u, s in regs if s.submitted]
+    registered = [(u, number(s.submission, "dk_ket_nap")) for u, s in done if s.submission]
+    reporting = [u for u in units if book.periodic(u.code, plan.year)]
+    periods = [p for u in reporting for p, _ in book.periodic(u.code, plan.year)]
+    latest = max(periods, key=lambda p: (p.end, KIND_RANK[p.kind])) if periods else None
+    below = None
+    if reporting:
+        below = sum(1 for u in units
+                    if _minimum(plan, u) > 0 and (_admitted(book, u.code, plan.year) or 0) < _minimum(plan, u))
+    return Progress(
+        year=plan.year, units=len(units), registered=len(done),
+        registered_on_time=sum(1 for _, s in done if s.on_time),
+        registered_total=_sum(v for _, v in registered),
+        registered_below_minimum=sum(1 for u, v in registered if v is not None and v < _minimum(plan, u)),
+        latest_period=latest, reporting_units=len(reporting), admitted=current.admitted if reporting else None,
+        admission_target=plan.city_admission_target, admitted_below_minimum=below)
+
+
+def _cells(plan: Plan, paragraph: str, current_paragraph: str) -> dict[str, object]:
+    return {
+        "bc_cap_tren": plan.superior,
+        "bc_co_quan": plan.issuer,
+        "bc_noi_ngay": f"{plan.place}, ngày … tháng … năm {plan.year}",
+        "bc_so": plan.document_number or "Số …",
+        "bc_tieu_de": f"BÁO CÁO KẾT QUẢ THỰC HIỆN KẾ HOẠCH {plan.title.upper()}",
+        "bc_doan_van": paragraph,
+        "bc_doan_van_nam": current_paragraph,
+        "bc_noi_nhan": "Nơi nhận:\n- Ban Thường vụ Thành ủy (để báo cáo);\n- Các tổ chức cơ sở đảng trực thuộc;\n"
+                       "- Lưu Ban Tổ chức Thành ủy.",
+    }
+
+
+def _summary(plan: Plan, submissions: Sequence[Submission], resolution: Resolution, findings: Sequence[Finding],
+             progress: Progress, units: Sequence[Unit]) -> dict[str, object]:
+    """Key figures as JSON-ready values (ints, texts, None) for the CLI."""
+    done = _completion(progress.admitted, plan.city_admission_target, plan)
+    return {
+        "nam": plan.year, "so_don_vi": len(units), "so_tep": len(submissions),
+        "so_tep_su_dung": len(resolution.latest),
+        "so_nop_trung": sum(1 for c in resolution.copies.values() if len(c) > 1),
+        "so_loi": sum(1 for f in findings if f.severity is Severity.ERROR),
+        "so_canh_bao": sum(1 for f in findings if f.severity is Severity.WARNING),
+        "so_ghi_chu": sum(1 for f in findings if f.severity is Severity.INFO),
+        "da_dang_ky": progress.registered, "dang_ky_dung_han": progress.registered_on_time,
+        "dang_ky_ket_nap": progress.registered_total,
+        "ky_moi_nhat": str(progress.latest_period) if progress.latest_period else None,
+        "ket_nap": progress.admitted, "chi_tieu_ket_nap": plan.city_admission_target,
+        "ty_le_ket_nap": indicators.format_percent(done, plan.completion_digits),
+    }
+
+
+# -- entry point ----------------------------------------------------------------------
+
+def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[Unit]", plan: Plan,
+                extra_findings: Sequence[Finding] = (), track: Sequence[tuple[str, str]] = ()) -> Consolidation:
+    """The city summary from the submissions read (see the module docstring for the rules).
+
+    ``extra_findings`` (e.g. the registry's) are listed with the others;
+    ``track`` adds (form, period) pairs to follow even before any unit sent them.
+    """
+    register()
+    # the very same file passed twice (same path, same bytes) is one file
+    submissions = list({(s.file, s.sha256): s for s in submissions}.values())
+    unit_list = tuple(units)
+    finder = units if hasattr(units, "find_by_name") else unit_list
+    index = unit_index(unit_list)
+    keyed = [(key, s) for s in submissions if (key := identify(s, plan, index)) is not None]
+    resolution = resolve(keyed)
+    book = _Book(resolution.latest)
+    pairs = tracked_pairs(plan, resolution.latest, track)
+    items = statuses(unit_list, plan, resolution, pairs)
+    status = {(s.unit.code, s.form, s.period): s for s in items}
+
+    findings = list(extra_findings) + [f for s in submissions for f in s.findings]
+    findings += list(resolution.findings) + cross_file_findings(submissions, finder, plan, resolution.latest)
+    findings += tracking_findings(items)
+    findings.sort(key=lambda f: (*f.sort_key(), f.message))
+
+    previous = _figures(unit_list, plan.previous_year, book, plan, plan.previous_admission_plan)
+    current = _figures(unit_list, plan.year, book, plan, plan.city_admission_target)
+    minimum_total = sum(_minimum(plan, u) for u in unit_list)
+    progress = _progress(unit_list, plan, book, status, current)
+    paragraph = previous_year_paragraph(previous, plan)
+    has_current_year_end = _has_year_end(book, plan.year)
+    current_paragraph = current_year_paragraph(progress, plan, current if has_current_year_end else None)
+    shown_previous = previous if _has_year_end(book, plan.previous_year) else None
+    rates = rate_rows(items, pairs, plan)
+
+    tables: dict[str, list[Row]] = {
+        "tbl_don_vi": _registry_rows(unit_list, plan),
+        "tbl_dang_ky": _registration_rows(unit_list, plan, book, status),
+        "tbl_tien_do": _progress_rows(unit_list, plan, book),
+        "tbl_tien_do_thang": _monthly_rows(unit_list, plan, book),
+        "tbl_danh_gia": _assessment_rows(unit_list, plan, book),
+        "tbl_tong_hop": _totals_rows(unit_list, plan, book),
+        "tbl_chi_tieu": indicator_rows(shown_previous, current, plan, minimum_total),
+        "tbl_theo_doi": tracking_rows(items),
+        "tbl_ty_le_nop": rates,
+        "tbl_kiem_tra": _finding_rows(findings),
+        **_chart_rows(unit_list, plan, book, rates),
+        "tbl_bao_cao": report_rows(shown_previous, current, plan, minimum_total),
+    }
+    specs = summary_tables(plan)
+    tables = {tid: [{c: row.get(c) for c in specs[tid].column_ids} for row in tables[tid]] for tid in specs}
+    return Consolidation(tables=tables, cells=_cells(plan, paragraph, current_paragraph), findings=findings,
+                         summary=_summary(plan, submissions, resolution, findings, progress, unit_list),
+                         paragraph=paragraph, resolution=resolution)
+
