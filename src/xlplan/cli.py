@@ -255,9 +255,7 @@ def forms_make(form: str, period: str, out_dir: str, units: str | None, plan_nam
     plan = _plan(plan_name)
     registry = _registry(registry_name, plan)
     codes = [c.strip() for c in units.split(",") if c.strip()] if units else None
-    paths = _with_progress(lambda progress: make_forms(plan, list(registry), form.upper(), period,
-                                                       Path(out_dir), codes=codes, progress=progress),
-                           "Đang tạo biểu mẫu")
+    paths = make_forms(plan, list(registry), form.upper(), period, Path(out_dir), codes=codes)
     click.echo(f"Đã tạo {len(paths)} biểu mẫu {form.upper()} kỳ {period} trong: {Path(out_dir).resolve()}")
 
 
@@ -336,6 +334,141 @@ def _print_findings(report) -> None:
                       ["Mức độ", "Mã", "Đơn vị", "Tệp", "Ô", "Nội dung"]))
     errors = len(report.errors)
     click.echo(f"\n{len(report)} phát hiện, trong đó {errors} lỗi.")
+
+
+# -- the working folder ----------------------------------------------------------------
+
+@main.command("init")
+@click.argument("folder", type=click.Path(file_okay=False))
+@PLAN_OPTION
+@REGISTRY_OPTION
+@click.option("--overwrite", is_flag=True, help="Tạo lại sổ tổng hợp nếu đã có (sổ cũ được sao lưu).")
+@_guard
+def init_cmd(folder: str, plan_name: str | None, registry_name: str | None, overwrite: bool) -> None:
+    """Tạo thư mục làm việc FOLDER: sổ tổng hợp, thư mục nhận báo cáo (NopBaoCao),
+    thư mục gửi đơn vị (GuiDonVi) và thư mục kết quả (KetQua).
+
+    \b
+    Ví dụ:
+      xlplan init TongHop2017
+      xlplan init TongHop2017 --registry danh_muc.csv
+    """
+    from .services.workspace import init_workspace
+    workbook = init_workspace(Path(folder), plan_name, registry_name, overwrite=overwrite)
+    click.echo(f"Đã tạo sổ tổng hợp: {workbook.resolve()}")
+    click.echo(f"Đặt các tệp báo cáo nhận được vào: {(workbook.parent / 'NopBaoCao').resolve()}")
+
+
+@main.command("consolidate")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--engine", type=click.Choice(["calamine", "openpyxl"]), help="Bộ đọc tệp (mặc định: calamine).")
+@JSON_OPTION
+@_guard
+def consolidate_cmd(folder: str, engine: str | None, as_json: bool) -> None:
+    """Tổng hợp mọi tệp trong thư mục nhận báo cáo vào sổ tổng hợp; mã thoát 1 nếu có lỗi.
+
+    \b
+    Ví dụ:
+      xlplan consolidate TongHop2017
+      xlplan consolidate TongHop2017 --json
+    """
+    from .services.consolidate import consolidate_folder
+    result = _with_progress(lambda progress: consolidate_folder(Path(folder), engine=engine, progress=progress),
+                            "Đang đọc báo cáo")
+    report = _report(result.findings)
+    if as_json:
+        _echo_json({"workbook": str(result.workbook), "files": result.files, "skipped": result.skipped,
+                    "summary": result.consolidation.summary, "paragraph": result.consolidation.paragraph,
+                    "findings": [f.to_dict() for f in report]})
+    else:
+        click.echo(f"Đã đọc {result.files} tệp, bỏ qua {result.skipped} tệp.")
+        _print_counts(report)
+        click.echo(f"Sổ tổng hợp: {result.workbook.resolve()}")
+        if result.backup:
+            click.echo(f"Bản sao lưu sổ cũ: {result.backup}")
+    sys.exit(report.exit_code)
+
+
+@main.command("status")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--form", "form_id", type=click.Choice(["F01", "F02", "F03"], case_sensitive=False),
+              help="Chỉ biểu này.")
+@click.option("--period", metavar="KỲ", help="Chỉ kỳ này (2017, 2017-Q1, 2017-01).")
+@JSON_OPTION
+@_guard
+def status_cmd(folder: str, form_id: str | None, period: str | None, as_json: bool) -> None:
+    """Ai đã nộp, ai nộp muộn, ai chưa nộp — theo biểu và kỳ.
+
+    \b
+    Ví dụ:
+      xlplan status TongHop2017
+      xlplan status TongHop2017 --form F01 --period 2017
+    """
+    from .services.status import submission_status
+    rows, rates = submission_status(Path(folder), form_id.upper() if form_id else None, period)
+    if as_json:
+        _echo_json({"rows": rows, "rates": rates})
+        return
+    for rate in rates:
+        click.echo(f"{rate['bieu']} kỳ {rate['ky']}: đã nộp {rate['da_nop']}/{rate['du_kien']}"
+                   f" ({rate['ty_le_day_du_text']}), đúng hạn {rate['dung_han']} ({rate['ty_le_dung_han_text']})")
+    late = [r for r in rows if r["dung_han"] != "Đúng hạn"]
+    if late:
+        click.echo()
+        click.echo(_table(((r["bieu"], r["ky"], r["ma"], r["ten"], r["dung_han"], r["han_nop"]) for r in late),
+                          ["Biểu", "Kỳ", "Mã", "Đơn vị", "Tình trạng", "Hạn nộp"]))
+
+
+@main.command("demo")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Thư mục tạo bộ dữ liệu mẫu (mặc định: một thư mục mới xlplan-demo-…).")
+@click.option("--seed", default=2017, show_default=True, help="Hạt giống sinh số liệu mẫu.")
+@_guard
+def demo_cmd(out_dir: str | None, seed: int) -> None:
+    """Chạy toàn bộ quy trình trên bộ mẫu 80 đơn vị của Thành phố Bắc Ninh: tạo biểu mẫu đã điền
+    (năm 2016 và 2017), tổng hợp, in tóm tắt và đoạn văn đánh giá năm 2016.
+
+    \b
+    Ví dụ:
+      xlplan demo
+      xlplan demo --out xlplan-demo
+    """
+    from .services.demo import run_demo
+    demo = _with_progress(lambda progress: run_demo(Path(out_dir) if out_dir else None, seed=seed,
+                                                    progress=progress), "Đang tổng hợp")
+    result = demo.result
+    click.echo(f"Đã tạo {demo.files_written} tệp báo cáo mẫu của {demo.units} đơn vị "
+               f"trong: {(demo.folder / 'NopBaoCao').resolve()}")
+    click.echo()
+    for key, value in result.consolidation.summary.items():
+        click.echo(f"- {SUMMARY_LABELS.get(key, key)}: {value}")
+    click.echo()
+    click.echo("Đoạn văn đánh giá năm trước (tạo từ các tệp đã tổng hợp):")
+    click.echo(result.consolidation.paragraph)
+    click.echo()
+    _print_counts(_report(result.findings))
+    click.echo(f"Sổ tổng hợp: {result.workbook.resolve()}")
+
+
+SUMMARY_LABELS = {
+    "nam": "Năm kế hoạch", "so_don_vi": "Số tổ chức cơ sở đảng", "so_tep": "Số tệp đã đọc",
+    "so_tep_su_dung": "Số tệp dùng để tổng hợp", "so_nop_trung": "Số lần nộp trùng", "so_loi": "Số lỗi",
+    "so_canh_bao": "Số cảnh báo", "so_ghi_chu": "Số ghi chú", "da_dang_ky": "Số đơn vị đã đăng ký",
+    "dang_ky_dung_han": "Đăng ký đúng hạn", "dang_ky_ket_nap": "Tổng số đăng ký kết nạp",
+    "ky_moi_nhat": "Kỳ báo cáo mới nhất", "ket_nap": "Đã kết nạp (lũy kế)", "chi_tieu_ket_nap": "Chỉ tiêu kết nạp",
+    "ty_le_ket_nap": "Tỷ lệ so với chỉ tiêu",
+}
+
+
+def _report(findings):
+    from .core.findings import Report
+    return Report(list(findings))
+
+
+def _print_counts(report) -> None:
+    from .core.findings import Severity
+    click.echo(f"Phát hiện: {report.count(Severity.ERROR)} lỗi, {report.count(Severity.WARNING)} cảnh báo, "
+               f"{report.count(Severity.INFO)} ghi chú (xem trang Kiểm tra của sổ tổng hợp).")
 
 
 if __name__ == "__main__":  # pragma: no cover

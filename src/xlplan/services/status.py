@@ -1,0 +1,33 @@
+"""``xlplan status DIR``: who has sent what, who is late, who is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..core.indicators import format_date, format_percent
+from .consolidate import compute
+from .workspace import open_workspace
+
+
+def submission_status(root: Path, form_id: str | None = None, period: str | None = None
+                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Tracking rows and completeness rates, from the inbox as it is now (nothing is written)."""
+    from ..core.periods import Period
+
+    ws = open_workspace(root)
+    wanted = str(Period.parse(period)) if period else None
+    track = [(form_id, wanted)] if form_id and wanted else []
+    result, _ = compute(ws, track=track)
+
+    def keep(row: dict[str, Any]) -> bool:
+        return (form_id is None or row["bieu"] == form_id) and (wanted is None or row["ky"] == wanted)
+
+    rows = [dict(r) for r in result.tables["tbl_theo_doi"] if keep(r)]
+    for row in rows:
+        row["han_nop"] = format_date(row["han_nop"]) if row.get("han_nop") else ""
+    rates = [dict(r) for r in result.tables["tbl_ty_le_nop"] if keep(r)]
+    for rate in rates:
+        rate["ty_le_day_du_text"] = format_percent(rate["ty_le_day_du"], ws.plan.share_digits)
+        rate["ty_le_dung_han_text"] = format_percent(rate["ty_le_dung_han"], ws.plan.share_digits)
+    return rows, rates
