@@ -51,6 +51,9 @@ def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+            sys.stderr.close()
+            sys.exit(EXIT_OK)
         except XlplanError as exc:
             for finding in getattr(exc, "findings", [])[:50]:
                 click.echo(f"  - {finding.message}", err=True)
