@@ -31,7 +31,6 @@ import unicodedata
 from dataclasses import replace
 from typing import Any, Iterable, Mapping, Sequence
 
-from .crossfile_codes import register
 from .findings import Finding, make
 from .periods import Period
 from .plan import Plan
@@ -81,7 +80,6 @@ def _suggest(name: object, units: Sequence[Unit] | Any) -> Unit | None:
 
 def identity_findings(submissions: Iterable[Submission], units: Sequence[Unit] | Any, plan: Plan) -> list[Finding]:
     """``unit-unknown``, ``unit-name-mismatch`` and ``unit-kind-mismatch`` for every file."""
-    register()
     index = unit_index(units)
     out: list[Finding] = []
     for sub in submissions:
@@ -147,7 +145,6 @@ def _previous(period: Period) -> Period | None:
 
 def series_findings(latest: Mapping[SubmissionKey, Submission]) -> list[Finding]:
     """``ytd-decreasing``, ``opening-mismatch`` and ``yearend-mismatch`` over the files used."""
-    register()
     out: list[Finding] = []
     periodic = _reports(latest, "F02")
     for unit, items in sorted(periodic.items()):
@@ -220,7 +217,6 @@ def minimum_findings(latest: Mapping[SubmissionKey, Submission], units: Iterable
     here the registry and the plan decide (the prefilled one may be stale), and
     a file the reader already flagged is not flagged twice.
     """
-    register()
     out: list[Finding] = []
     year = Period(plan.year, "year")
     for unit in units:

@@ -201,6 +201,34 @@ _define("below-minimum", W, "Dưới chỉ tiêu tối thiểu",
         "Số đăng ký/kết nạp {value} thấp hơn chỉ tiêu tối thiểu {minimum} của loại hình '{kind}'.",
         "Rà soát nguồn phát triển đảng để đăng ký/kết nạp ít nhất {minimum} đảng viên.")
 
+# -- several files together (consolidation) ------------------------------------------
+_define("duplicate-submission", W, "Nộp trùng báo cáo",
+     "Đơn vị đã nộp biểu {form} kỳ {period} {count} lần ({files}); dùng tệp mới nhất: {chosen}.",
+     "Kiểm tra tệp được dùng; nếu chưa đúng, đề nghị đơn vị gửi lại một tệp duy nhất "
+     "và chuyển các tệp cũ ra khỏi thư mục nhận báo cáo.")
+_define("unit-name-mismatch", W, "Tên đơn vị khác danh mục",
+     "Tên đơn vị trong tệp '{value}' khác tên trong danh mục '{expected}' (mã {code}).",
+     "Kiểm tra đơn vị đã dùng đúng biểu mẫu của mình chưa; nếu danh mục ghi sai tên thì sửa danh mục.")
+_define("unit-kind-mismatch", W, "Loại hình khác danh mục",
+     "Loại hình trong tệp '{value}' khác loại hình trong danh mục '{expected}' (mã {code}).",
+     "Kiểm tra đơn vị đã dùng đúng biểu mẫu của mình chưa; nếu danh mục ghi sai loại hình thì sửa danh mục.")
+_define("ytd-decreasing", E, "Kết nạp lũy kế giảm",
+     "Kết nạp lũy kế kỳ {period} ({value}) nhỏ hơn kỳ {previous_period} ({previous}).",
+     "Lũy kế từ đầu năm không thể giảm: kiểm tra lại ô kết nạp lũy kế của hai kỳ báo cáo.")
+_define("opening-mismatch", E, "Đầu kỳ khác cuối kỳ trước",
+     "Đảng viên đầu kỳ {period} ({value}) khác đảng viên cuối kỳ {previous_period} ({previous}).",
+     "Số đảng viên đầu kỳ phải bằng số cuối kỳ của kỳ liền trước: kiểm tra lại hai báo cáo.")
+_define("yearend-mismatch", W, "Tổng số đảng viên cuối năm không khớp",
+     "Tổng số đảng viên trên biểu đánh giá năm {year} ({value}) khác số đảng viên cuối kỳ "
+     "của báo cáo {period} ({expected}).",
+     "Đối chiếu tổng số đảng viên giữa biểu đánh giá chất lượng và báo cáo cuối năm, sửa biểu bị sai.")
+_define("late-submission", W, "Nộp muộn",
+     "Biểu {form} kỳ {period} nộp ngày {date} (theo {source}), sau hạn {due}.",
+     "Nhắc đơn vị nộp đúng hạn ở các kỳ sau.")
+_define("missing-submission", W, "Chưa nộp",
+     "Chưa nhận được biểu {form} kỳ {period} (hạn nộp {due}).",
+     "Đôn đốc đơn vị nộp biểu {form} kỳ {period}.")
+
 CODES = CATALOGUE  # public alias: the catalogue of finding codes
 
 
@@ -252,11 +280,15 @@ def make(code: str, /, *, unit: str | None = None, file: str | None = None,
          severity: Severity | None = None, **params: Any) -> Finding:
     """Build a finding from its catalogue entry, rendering the Vietnamese templates.
 
-    ``cell`` is also offered to the templates so a fix can say "ô D12".
+    The location (``cell`` as ``Sheet!D12``, ``field``, ``unit``, ``file``, ``sheet``) is also
+    offered to the templates, so a message can name the field and a fix the cell.
     """
     kind = CATALOGUE[code]
     values = _Defaulting(params)
     values.setdefault("cell", f"{sheet}!{cell}" if sheet and cell else (cell or ""))
+    for key, given in (("field", field), ("unit", unit), ("file", file), ("sheet", sheet)):
+        if given is not None:
+            values.setdefault(key, given)
     return Finding(
         code=code,
         severity=severity or kind.severity,

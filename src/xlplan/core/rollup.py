@@ -49,7 +49,6 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from . import indicators
 from .crossfile import cross_file_findings, last_periodic, number
-from .crossfile_codes import register
 from .findings import Finding, Severity
 from .narrative import (Figures, Progress, current_year_paragraph, indicator_rows, previous_year_paragraph,
                         report_rows)
@@ -432,7 +431,6 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
     ``extra_findings`` (e.g. the registry's) are listed with the others;
     ``track`` adds (form, period) pairs to follow even before any unit sent them.
     """
-    register()
     # the very same file passed twice (same path, same bytes) is one file
     submissions = list({(s.file, s.sha256): s for s in submissions}.values())
     unit_list = tuple(units)

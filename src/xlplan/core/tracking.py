@@ -32,7 +32,6 @@ from pathlib import PureWindowsPath
 from typing import Iterable, Mapping, Sequence
 
 from . import indicators
-from .crossfile_codes import register
 from .findings import Finding, make
 from .periods import Period, PeriodError
 from .plan import Plan
@@ -153,7 +152,6 @@ class Resolution:
 
 def resolve(keyed: Iterable[tuple[SubmissionKey, Submission]]) -> Resolution:
     """Pick the newest file per (unit, form, period); report keys with several files."""
-    register()
     groups: dict[SubmissionKey, list[Submission]] = {}
     seen: set[tuple[SubmissionKey, str, str]] = set()
     for key, sub in keyed:
@@ -297,7 +295,6 @@ def rate_rows(items: Sequence[Status], pairs: Sequence[Pair], plan: Plan) -> lis
 
 def tracking_findings(items: Sequence[Status]) -> list[Finding]:
     """``late-submission`` and ``missing-submission`` for each status that is one."""
-    register()
     out = []
     for s in items:
         due = indicators.format_date(s.due) if s.due else ""
