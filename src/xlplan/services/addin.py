@@ -1,0 +1,488 @@
+"""The xlplan Excel add-in: build it from its text sources; install, uninstall and check it.
+
+The add-in (``addin/xlplan.xlam``) is built, never edited in Excel: its sources are text in
+``addin/`` (ribbon XML, VBA modules, the configuration as TOML) plus xlwings's own
+custom-add-in module from the installed xlwings, so every change is reviewable and the
+build is reproducible on Linux (``addin/README.md`` tells how and why).
+
+Installing follows xlwings's custom add-in convention (``xlwings_custom_addin.bas`` with
+``PROJECT_NAME = "xlplan"``): the ``.xlam`` goes into the user's Excel start-up folder
+(``%APPDATA%\\Microsoft\\Excel\\XLSTART``), and the computer-specific setting — which Python
+runs the functions — goes into ``%USERPROFILE%\\.xlplan\\xlplan.conf``, a file of
+``"KEY","value"`` lines that the add-in's VBA reads with ``Input #``. Folder paths and the
+platform are parameters, so the Windows logic runs (and is tested) anywhere; the faces pass
+the real ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+from ..core.errors import XlplanError
+from ..io.workbook_files import write_bytes_atomic
+from ..io.xlam_package import (CT_ADDIN_MAIN, ConfigRow, XlamPackage, read_custom_properties,
+                               read_parts, xlam_bytes)
+from .addin_vba import PROJECT_NAME, UdfSpec, VbaSource, vba_sources, xlwings_version_of
+
+ADDIN_FILE = f"{PROJECT_NAME}.xlam"
+CONFIG_SHEET = f"{PROJECT_NAME}.conf"  # the sheet name GetConfigFromSheet looks for
+RIBBON_FILE = "customUI14.xml"
+CONF_FILE = "xlplan_conf.toml"
+RIBBON_BAS = "vba/xlplan_ribbon.bas"
+REGISTER_BAS = "vba/xlplan_register.bas"
+XLWINGS_BAS = "xlwings_custom_addin.bas"
+XLWINGS_VERSION_PROPERTY = "xlwings_version"  # docProps/custom.xml of the built add-in
+INTERPRETER_PLACEHOLDER = "{interpreter}"
+
+VbaBuilder = Callable[[Sequence[VbaSource]], bytes]
+Runner = Callable[..., subprocess.CompletedProcess]
+
+
+class UnsupportedPlatform(XlplanError):
+    """Excel add-ins need Excel on Windows; elsewhere the CLI does the same jobs."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Phần bổ trợ xlplan (thẻ \"Xây dựng Đảng\" và các hàm XLP_) chỉ chạy trong Excel trên "
+            "Windows; máy này không phải Windows nên không cài được. Mọi việc của các nút lệnh đều "
+            "làm được bằng dòng lệnh: xlplan init, xlplan forms make, xlplan check, "
+            "xlplan consolidate, xlplan status, xlplan feedback, xlplan report "
+            "(xem xlplan --help).")
+
+
+# -- sources and build -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddinSources:
+    """The add-in's text sources, read from ``addin/`` and the installed xlwings."""
+
+    ribbon_xml: bytes
+    ribbon_bas: str
+    register_template: str
+    xlwings_bas: str
+    sheet_rows: tuple[ConfigRow, ...]
+    user_rows: tuple[ConfigRow, ...]
+
+    @property
+    def xlwings_version(self) -> str:
+        return xlwings_version_of(self.xlwings_bas)
+
+
+def repo_addin_dir() -> Path | None:
+    """``addin/`` of the source tree this package runs from (an editable install), if any."""
+    candidate = Path(__file__).resolve().parents[3] / "addin"
+    return candidate if (candidate / RIBBON_FILE).is_file() else None
+
+
+def require_addin_dir(addin_dir: Path | None) -> Path:
+    """The given folder, or the source tree's ``addin/``; a Vietnamese error when neither."""
+    found = addin_dir or repo_addin_dir()
+    if found is None or not (found / RIBBON_FILE).is_file():
+        where = f" '{addin_dir}'" if addin_dir else ""
+        raise XlplanError(
+            f"Không tìm thấy thư mục nguồn của phần bổ trợ{where} (cần có {RIBBON_FILE}). "
+            "Hãy chạy lệnh trong bản sao mã nguồn xlplan, hoặc chỉ rõ thư mục bằng --sources.")
+    return found
+
+
+def xlwings_bas_path() -> Path:
+    """xlwings's custom add-in module in the installed xlwings package."""
+    import xlwings
+
+    return Path(xlwings.__file__).parent / XLWINGS_BAS
+
+
+def load_sources(addin_dir: Path, xlwings_bas: Path | None = None) -> AddinSources:
+    """Read the add-in's sources (VBA as cp1252, which is what VBA stores)."""
+    conf = tomllib.loads((addin_dir / CONF_FILE).read_text(encoding="utf-8"))
+    return AddinSources(
+        ribbon_xml=(addin_dir / RIBBON_FILE).read_bytes(),
+        ribbon_bas=(addin_dir / RIBBON_BAS).read_text(encoding="cp1252"),
+        register_template=(addin_dir / REGISTER_BAS).read_text(encoding="cp1252"),
+        xlwings_bas=(xlwings_bas or xlwings_bas_path()).read_text(encoding="cp1252"),
+        sheet_rows=_rows(conf.get("sheet", []), CONF_FILE + " [[sheet]]"),
+        user_rows=_rows(conf.get("user", []), CONF_FILE + " [[user]]"),
+    )
+
+
+def _rows(entries: list[dict], where: str) -> tuple[ConfigRow, ...]:
+    rows = []
+    for entry in entries:
+        key, value = entry.get("key"), entry.get("value")
+        if not isinstance(key, str) or not isinstance(value, (str, bool)):
+            raise ValueError(f"{where}: every entry needs a text key and a text or true/false value")
+        rows.append(ConfigRow(key, value, str(entry.get("note", ""))))
+    return tuple(rows)
+
+
+def addin_modules(sources: AddinSources, udfs: Sequence[UdfSpec]) -> list[VbaSource]:
+    """The VBA modules of the add-in, after the documented substitutions."""
+    return vba_sources(xlwings_bas=sources.xlwings_bas, ribbon_bas=sources.ribbon_bas,
+                       register_template=sources.register_template, udfs=udfs)
+
+
+def vba_project(modules: Sequence[VbaSource]) -> bytes:
+    """``vbaProject.bin`` for the modules, by xlplan's MS-OVBA writer (:mod:`xlplan.io.vba`)."""
+    from ..io.vba.project import VbaModule, build_vba_project
+
+    return build_vba_project([VbaModule(m.name, m.kind, m.code.replace("\n", "\r\n")) for m in modules],
+                             project_name=PROJECT_NAME)
+
+
+def build_addin_bytes(sources: AddinSources, udfs: Sequence[UdfSpec],
+                      vba_builder: VbaBuilder | None = None) -> bytes:
+    """The ``.xlam`` file for these sources and UDFs; same inputs, same bytes."""
+    modules = addin_modules(sources, udfs)
+    return xlam_bytes(XlamPackage(
+        ribbon_xml=sources.ribbon_xml,
+        vba_project=(vba_builder or vba_project)(modules),
+        config_sheet=CONFIG_SHEET,
+        config_rows=sources.sheet_rows,
+        title="xlplan — Xây dựng Đảng",
+        properties={XLWINGS_VERSION_PROPERTY: sources.xlwings_version},
+    ))
+
+
+def build_addin(out: Path, sources: AddinSources, udfs: Sequence[UdfSpec],
+                vba_builder: VbaBuilder | None = None) -> Path:
+    """Build the add-in into ``out`` (atomically: Excel never sees half a file)."""
+    data = build_addin_bytes(sources, udfs, vba_builder)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return write_bytes_atomic(data, out)
+
+
+# -- where things go on Windows ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowsPlaces:
+    """The two places an installed add-in lives in: Excel's start-up folder and the user file."""
+
+    xlstart: Path
+    user_config: Path
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> "WindowsPlaces":
+        """The current user's places, from ``APPDATA`` and ``USERPROFILE`` as Excel's VBA sees them."""
+        env = os.environ if environ is None else environ
+        missing = [name for name in ("APPDATA", "USERPROFILE") if not env.get(name)]
+        if missing:
+            raise XlplanError(f"Thiếu biến môi trường {', '.join(missing)}: không xác định được "
+                              "thư mục người dùng của Windows.")
+        return cls.for_folders(Path(env["APPDATA"]), Path(env["USERPROFILE"]))
+
+    @classmethod
+    def for_folders(cls, appdata: Path, profile: Path) -> "WindowsPlaces":
+        # Paths as xlwings_custom_addin.bas's GetConfigFilePath builds them:
+        # Environ("USERPROFILE") & "\." & PROJECT_NAME & "\" & PROJECT_NAME & ".conf"
+        return cls(appdata / "Microsoft" / "Excel" / "XLSTART",
+                   profile / f".{PROJECT_NAME}" / f"{PROJECT_NAME}.conf")
+
+
+def preferred_interpreter(executable: str | Path | None = None) -> Path:
+    """The Python the add-in should run: ``pythonw.exe`` beside ``python.exe`` when it exists.
+
+    pythonw has no console, so no black window flashes at each button press or UDF start.
+    """
+    exe = Path(executable or sys.executable)
+    windowless = exe.with_name("pythonw.exe")
+    if exe.name.lower() == "python.exe" and windowless.is_file():
+        return windowless
+    return exe
+
+
+# -- the user config file ("KEY","value" lines, as VBA's Write # / Input # use) ---------------
+
+_CONF_LINE = re.compile(r'^\s*"([^"]*)"\s*,\s*"([^"]*)"\s*$')
+
+
+def read_user_config(path: Path, encoding: str) -> list[tuple[str, str] | str]:
+    """The file's lines: ``(key, value)`` for setting lines, the raw text for any other line."""
+    if not path.is_file():
+        return []
+    lines: list[tuple[str, str] | str] = []
+    for line in path.read_text(encoding=encoding, errors="replace").splitlines():
+        found = _CONF_LINE.match(line)
+        lines.append((found.group(1), found.group(2)) if found else line)
+    return lines
+
+
+def user_config_value(lines: Sequence[tuple[str, str] | str], key: str) -> str | None:
+    """A setting's value (keys compared ignoring case, first one wins — as VBA's GetConfigFromFile)."""
+    for line in lines:
+        if isinstance(line, tuple) and line[0].lower() == key.lower():
+            return line[1]
+    return None
+
+
+def _render_config(lines: Sequence[tuple[str, str] | str]) -> str:
+    return "".join((f'"{line[0]}","{line[1]}"' if isinstance(line, tuple) else line) + "\r\n"
+                   for line in lines)
+
+
+def _encode_for_vba(text: str, encoding: str, what: Path) -> bytes:
+    """Text as VBA's file functions read it (the ANSI code page); a clear error if it cannot be."""
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError:
+        raise XlplanError(
+            f"Đường dẫn '{what}' có ký tự mà Excel (VBA) không đọc được từ tệp cấu hình. Hãy cài "
+            "Python vào thư mục có tên không dấu (vd. C:\\Python311) rồi chạy lại "
+            "xlplan addin install.") from None
+
+
+# -- install / uninstall / status --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    """One thing the add-in needs at run time: found or not, and what to do if not (Vietnamese)."""
+
+    ok: bool
+    what: str
+    detail: str
+
+
+@dataclass
+class AddinReport:
+    """What a command did and what it found; ``ok`` when every check passed."""
+
+    actions: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+
+def _require_windows(platform: str) -> None:
+    if not platform.startswith("win"):
+        raise UnsupportedPlatform()
+
+
+def _locked(path: Path) -> XlplanError:
+    return XlplanError(f"Không ghi hoặc xóa được '{path}': Excel đang mở và đang dùng phần bổ trợ. "
+                       "Hãy đóng mọi cửa sổ Excel rồi chạy lại lệnh.")
+
+
+def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sys.platform,
+                  interpreter: Path | None = None, sources: AddinSources | None = None,
+                  encoding: str = "mbcs", runner: Runner = subprocess.run) -> AddinReport:
+    """Copy the add-in into XLSTART, write the user config, then check the run-time pieces.
+
+    ``sources`` gives the ``[[user]]`` settings (default: just ``Interpreter_Win``);
+    ``encoding`` is the ANSI code page VBA reads the user file in (``mbcs`` on Windows).
+    """
+    _require_windows(platform)
+    data = _read_addin(addin_file)
+    python = interpreter or preferred_interpreter()
+    rows = sources.user_rows if sources else (ConfigRow("Interpreter_Win", INTERPRETER_PLACEHOLDER),)
+    settings = [(row.key, str(row.value).replace(INTERPRETER_PLACEHOLDER, str(python))) for row in rows]
+
+    lines = read_user_config(places.user_config, encoding)
+    for key, value in settings:
+        lines = [line for line in lines if not (isinstance(line, tuple) and line[0].lower() == key.lower())]
+        lines.append((key, value))
+    payload = _encode_for_vba(_render_config(lines), encoding, python)  # refuse before copying anything
+
+    report = AddinReport()
+    target = places.xlstart / ADDIN_FILE
+    try:
+        places.xlstart.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(data, target)
+    except PermissionError:
+        raise _locked(target) from None
+    report.actions.append(f"Đã chép phần bổ trợ vào {target}")
+    places.user_config.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomic(payload, places.user_config)
+    report.actions.append(f"Đã ghi cấu hình {places.user_config} (Python: {python})")
+    report.checks = status_checks(places, encoding=encoding, runner=runner, expected=data)
+    return report
+
+
+def uninstall_addin(places: WindowsPlaces, *, platform: str = sys.platform,
+                    sources: AddinSources | None = None, encoding: str = "mbcs") -> AddinReport:
+    """Remove the add-in from XLSTART and the settings install wrote; keep settings a user added."""
+    _require_windows(platform)
+    report = AddinReport()
+    target = places.xlstart / ADDIN_FILE
+    if target.exists():
+        try:
+            target.unlink()
+        except PermissionError:
+            raise _locked(target) from None
+        report.actions.append(f"Đã gỡ phần bổ trợ khỏi {target}")
+    else:
+        report.actions.append(f"Phần bổ trợ chưa được cài ({target} không có).")
+
+    ours = {row.key.lower() for row in (sources.user_rows if sources else ())} | {"interpreter_win"}
+    lines = read_user_config(places.user_config, encoding)
+    if lines:
+        kept = [line for line in lines if not (isinstance(line, tuple) and line[0].lower() in ours)]
+        if any(isinstance(line, tuple) or line.strip() for line in kept):
+            write_bytes_atomic(_encode_for_vba(_render_config(kept), encoding, places.user_config),
+                               places.user_config)
+            report.actions.append(f"Đã xóa thiết lập của xlplan trong {places.user_config} "
+                                  "(giữ các thiết lập khác).")
+        else:
+            places.user_config.unlink()
+            try:
+                places.user_config.parent.rmdir()
+            except OSError:
+                pass  # not empty: other files there are the user's
+            report.actions.append(f"Đã xóa tệp cấu hình {places.user_config}")
+    return report
+
+
+def addin_status(places: WindowsPlaces, *, platform: str = sys.platform, encoding: str = "mbcs",
+                 runner: Runner = subprocess.run, expected: bytes | None = None) -> AddinReport:
+    """Check an installed add-in and everything it needs; nothing is changed."""
+    _require_windows(platform)
+    return AddinReport(checks=status_checks(places, encoding=encoding, runner=runner, expected=expected))
+
+
+def _read_addin(path: Path) -> bytes:
+    if not path.is_file():
+        raise XlplanError(f"Không tìm thấy tệp phần bổ trợ '{path}'. Hãy chạy xlplan addin build "
+                          "trước, hoặc chỉ rõ tệp bằng --file.")
+    data = path.read_bytes()
+    try:
+        parts = read_parts(data)
+    except Exception:
+        parts = {}
+    if CT_ADDIN_MAIN.encode() not in parts.get("[Content_Types].xml", b""):
+        raise XlplanError(f"'{path}' không phải là tệp phần bổ trợ Excel (.xlam) hợp lệ.")
+    return data
+
+
+def status_checks(places: WindowsPlaces, *, encoding: str, runner: Runner = subprocess.run,
+                  expected: bytes | None = None) -> list[Check]:
+    """Every piece the add-in needs, in the order a user would fix them."""
+    checks: list[Check] = []
+    target = places.xlstart / ADDIN_FILE
+    addin_version = None
+    if target.is_file():
+        data = target.read_bytes()
+        try:
+            addin_version = read_custom_properties(read_parts(data)).get(XLWINGS_VERSION_PROPERTY)
+        except Exception:
+            addin_version = None
+        if expected is not None and data != expected:
+            checks.append(Check(False, "Phần bổ trợ", f"{target} khác bản mới nhất: chạy lại "
+                                "xlplan addin install (đóng Excel trước)."))
+        else:
+            checks.append(Check(True, "Phần bổ trợ", str(target)))
+    else:
+        checks.append(Check(False, "Phần bổ trợ", f"Chưa cài ({target} không có): chạy xlplan addin install."))
+
+    python_text = user_config_value(read_user_config(places.user_config, encoding), "Interpreter_Win")
+    if not python_text:
+        checks.append(Check(False, "Cấu hình", f"Tệp {places.user_config} không có Interpreter_Win "
+                            "(Python mà Excel dùng): chạy xlplan addin install."))
+        return checks
+    python = Path(python_text)
+    checks.append(Check(True, "Cấu hình", f"{places.user_config}: Interpreter_Win = {python}"))
+    if not python.is_file():
+        checks.append(Check(False, "Python", f"Không có tệp {python} (Python đã bị gỡ hoặc chuyển chỗ?): "
+                            "chạy lại xlplan addin install bằng Python đang dùng."))
+        return checks
+    checks.append(Check(True, "Python", str(python)))
+    checks += runtime_checks(python, addin_version, runner=runner)
+    return checks
+
+
+def dll_names(version: str) -> tuple[str, str]:
+    """The xlwings DLLs Excel loads (64- and 32-bit Excel), named with the xlwings version."""
+    return f"xlwings64-{version}.dll", f"xlwings32-{version}.dll"
+
+
+def runtime_checks(python: Path, addin_version: str | None,
+                   runner: Runner = subprocess.run) -> list[Check]:
+    """What the add-in's VBA needs of that Python: xlwings, xlplan, and xlwings's DLL beside it.
+
+    The add-in loads ``xlwings64-<version>.dll`` from the interpreter's folder or its parent
+    (a virtual environment), as ``XLPyLoadDLL`` in xlwings's module does; ``<version>`` is the
+    xlwings the add-in was built with, so it must also be the xlwings that Python imports.
+    """
+    checks: list[Check] = []
+    probe = probe_interpreter(python, runner)
+    found_version = probe.get("xlwings")
+    if not found_version:
+        checks.append(Check(False, "xlwings", f"Python {python} không nạp được xlwings "
+                            f"({probe.get('xlwings_error', 'không rõ lỗi')}): chạy "
+                            f"\"{python}\" -m pip install xlwings"))
+    elif addin_version and found_version != addin_version:
+        checks.append(Check(False, "xlwings", f"Phần bổ trợ được dựng với xlwings {addin_version} nhưng "
+                            f"Python có xlwings {found_version}: chạy xlplan addin build rồi "
+                            f"xlplan addin install, hoặc pip install xlwings=={addin_version}."))
+    else:
+        checks.append(Check(True, "xlwings", f"xlwings {found_version}"))
+    for module in ("xlplan.udfs", "xlplan.macros"):
+        error = probe.get("errors", {}).get(module)
+        if error is None and module in probe.get("modules", []):
+            checks.append(Check(True, module, "nạp được"))
+        else:
+            checks.append(Check(False, module, f"Python {python} không nạp được {module} "
+                                f"({error or 'không rõ lỗi'}): cài lại xlplan vào Python này."))
+
+    version = addin_version or found_version
+    if version:
+        folders = [python.parent, python.parent.parent]
+        present = [folder / name for folder in folders for name in dll_names(version)
+                   if (folder / name).is_file()]
+        if present:
+            checks.append(Check(True, "DLL của xlwings", ", ".join(str(p) for p in present)))
+        else:
+            checks.append(Check(False, "DLL của xlwings", f"Không có {dll_names(version)[0]} trong "
+                                f"{folders[0]} hoặc {folders[1]}: Excel sẽ báo \"Could not load "
+                                f"{dll_names(version)[0]}\". Chạy \"{python}\" -m pip install "
+                                f"--force-reinstall xlwings=={version} (phần mềm diệt virus có "
+                                "thể đã xóa tệp này)."))
+    return checks
+
+
+_PROBE = """
+import importlib, json
+out = {"modules": [], "errors": {}}
+try:
+    import xlwings
+    out["xlwings"] = xlwings.__version__
+except Exception as exc:
+    out["xlwings_error"] = f"{type(exc).__name__}: {exc}"
+for name in ("xlplan.udfs", "xlplan.macros"):
+    try:
+        importlib.import_module(name)
+        out["modules"].append(name)
+    except Exception as exc:
+        out["errors"][name] = f"{type(exc).__name__}: {exc}"
+print(json.dumps(out))
+"""
+
+
+def probe_interpreter(python: Path, runner: Runner = subprocess.run) -> dict:
+    """Ask that Python (not this one) what it can import: it is the one Excel will start.
+
+    ``pythonw.exe`` is probed through its ``python.exe`` twin, which writes to a pipe reliably.
+    """
+    console = python.with_name("python.exe") if python.name.lower() == "pythonw.exe" else python
+    exe = console if console.is_file() else python
+    try:
+        # As the add-in starts it: -B -c from the interpreter's folder, environment untouched.
+        done = runner([str(exe), "-B", "-c", _PROBE], capture_output=True, text=True, timeout=120,
+                      cwd=str(exe.parent))
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return {"xlwings_error": f"không chạy được {exe}: {exc}", "errors": {}, "modules": []}
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        detail = (done.stderr or done.stdout or "").strip().splitlines()[-1:] or ["không có kết quả"]
+        return {"xlwings_error": detail[0], "errors": {}, "modules": []}

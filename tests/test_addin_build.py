@@ -1,0 +1,513 @@
+"""Building the add-in (addin/xlplan.xlam): package parts, VBA modules, reproducibility, freshness.
+
+The VBA is checked three ways: as generated text (against xlwings's own generator and the
+UDF metadata), as olevba extracts it from the built vbaProject.bin, and as LibreOffice
+imports it into a Basic library — so a module Excel would not see, or would see cut, fails
+here rather than on a Windows desktop.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import io
+import re
+import subprocess
+import types
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlwings
+import xlwings.utils
+from defusedxml import ElementTree as SafeET
+from hypothesis import given, strategies as st
+from oletools.olevba import VBA_Parser
+
+from xlplan import udfs
+from xlplan.io import xlam_package as pkg
+from xlplan.services import addin
+from xlplan.services.addin_vba import (MAX_HELP, assign_string, procedures, udf_specs, udf_wrappers,
+                                       vba_string, xlwings_module)
+
+REPO = Path(__file__).resolve().parents[1]
+ADDIN_DIR = REPO / "addin"
+COMMITTED = ADDIN_DIR / "xlplan.xlam"
+MODULES = ["ThisWorkbook", "Sheet1", "xlwings", "xlplan_ribbon", "xlplan_register", "xlplan_udfs"]
+
+
+@pytest.fixture(scope="module")
+def sources():
+    return addin.load_sources(ADDIN_DIR)
+
+
+@pytest.fixture(scope="module")
+def specs():
+    return udf_specs(udfs)
+
+
+@pytest.fixture(scope="module")
+def modules(sources, specs):
+    return {m.name: m for m in addin.addin_modules(sources, specs)}
+
+
+@pytest.fixture(scope="module")
+def built(sources, specs) -> bytes:
+    return addin.build_addin_bytes(sources, specs)
+
+
+@pytest.fixture(scope="module")
+def parts(built):
+    return pkg.read_parts(built)
+
+
+def _xml(data: bytes):
+    return SafeET.fromstring(data)
+
+
+# -- the OOXML package -------------------------------------------------------------------------
+
+
+def test_parts_content_types_and_relationships(parts):
+    assert set(parts) == {"[Content_Types].xml", "_rels/.rels", "docProps/app.xml", "docProps/core.xml",
+                          "docProps/custom.xml", "customUI/customUI14.xml", "xl/workbook.xml",
+                          "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/worksheets/sheet1.xml",
+                          "xl/vbaProject.bin"}
+    types_ = _xml(parts["[Content_Types].xml"])
+    ns = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+    overrides = {o.get("PartName"): o.get("ContentType") for o in types_.iter(f"{ns}Override")}
+    assert overrides["/xl/workbook.xml"] == "application/vnd.ms-excel.addin.macroEnabled.main+xml"
+    assert overrides["/xl/vbaProject.bin"] == "application/vnd.ms-office.vbaProject"
+    defaults = {d.get("Extension"): d.get("ContentType") for d in types_.iter(f"{ns}Default")}
+    for name in parts:  # every part has a content type
+        if name != "[Content_Types].xml":
+            assert "/" + name in overrides or name.rsplit(".", 1)[-1] in defaults, name
+
+    def rels(name: str) -> dict[str, str]:
+        root = _xml(parts[name])
+        return {r.get("Type"): r.get("Target")
+                for r in root.iter("{http://schemas.openxmlformats.org/package/2006/relationships}Relationship")}
+
+    root_rels = rels("_rels/.rels")
+    assert root_rels["http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"] == \
+        "customUI/customUI14.xml"
+    assert root_rels[pkg.REL_OFFICE_DOCUMENT] == "xl/workbook.xml"
+    book_rels = rels("xl/_rels/workbook.xml.rels")
+    assert book_rels["http://schemas.microsoft.com/office/2006/relationships/vbaProject"] == "vbaProject.bin"
+    for target in list(root_rels.values()) + ["xl/" + t for t in book_rels.values()]:
+        assert target in parts, target
+    assert parts["customUI/customUI14.xml"] == (ADDIN_DIR / "customUI14.xml").read_bytes()
+
+
+def test_workbook_and_config_sheet(parts, sources):
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    book = _xml(parts["xl/workbook.xml"])
+    assert book.find(f"{ns}workbookPr").get("codeName") == "ThisWorkbook"
+    assert [s.get("name") for s in book.iter(f"{ns}sheet")] == ["xlplan.conf"]
+    sheet = _xml(parts["xl/worksheets/sheet1.xml"])
+    assert sheet.find(f"{ns}sheetPr").get("codeName") == "Sheet1"
+    rows = pkg.read_config_rows(parts)
+    assert rows == list(sources.sheet_rows)
+    assert ("UDF Modules", "xlplan.udfs") in [(r.key, r.value) for r in rows]
+    # A key in the add-in's sheet hides the user file: the interpreter must stay out of it.
+    assert "INTERPRETER_WIN" not in {r.key.upper() for r in rows}
+    assert [r.key for r in sources.user_rows] == ["Interpreter_Win"]
+    assert pkg.read_custom_properties(parts) == {"xlwings_version": xlwings.__version__}
+
+
+def test_build_twice_gives_the_same_bytes(sources, specs, built, tmp_path):
+    assert addin.build_addin_bytes(addin.load_sources(ADDIN_DIR), udf_specs(udfs)) == built
+    out = addin.build_addin(tmp_path / "sub" / "xlplan.xlam", sources, specs)
+    assert out.read_bytes() == built
+    with zipfile.ZipFile(io.BytesIO(built)) as archive:
+        infos = archive.infolist()
+    assert [i.filename for i in infos][:2] == ["[Content_Types].xml", "_rels/.rels"]
+    assert {i.date_time for i in infos} == {(2017, 1, 1, 0, 0, 0)}
+    assert {i.create_system for i in infos} == {0}
+
+
+def test_config_keys_must_be_unique():
+    rows = [pkg.ConfigRow("UDF Modules", "a"), pkg.ConfigRow("udf modules", "b")]
+    with pytest.raises(ValueError, match="unique"):
+        pkg.xlam_parts(pkg.XlamPackage(b"<x/>", b"", "xlplan.conf", rows))
+
+
+# -- the VBA modules as text ---------------------------------------------------------------------
+
+
+def _xw_funcs() -> list[str]:
+    """Functions in xlplan/udfs.py decorated with ``@xw.func`` (read from source: on Linux
+    ``xw.func`` attaches nothing to inspect)."""
+    tree = ast.parse(Path(inspect.getsourcefile(udfs)).read_text(encoding="utf-8"))
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            for deco in node.decorator_list:
+                target = deco.func if isinstance(deco, ast.Call) else deco
+                if ast.unparse(target) == "xw.func":
+                    found.append(node.name)
+    return found
+
+
+def _wrappers(code: str) -> dict[str, str]:
+    return {m.group(1): m.group(0) for m in re.finditer(r"^Function (\w+)\(.*?^End Function\n", code,
+                                                        re.MULTILINE | re.DOTALL)}
+
+
+def test_one_wrapper_per_xw_func_with_the_same_arguments(modules):
+    code = modules["xlplan_udfs"].code
+    declared = re.findall(r"^Function (\w+)\((.*)\)$", code, re.MULTILINE)
+    assert [name for name, _ in declared] == _xw_funcs()
+    assert procedures(code) == _xw_funcs()  # nothing else in the module
+    for name, params in declared:
+        func = getattr(udfs, name)
+        signature = inspect.signature(func)
+        expected = ", ".join(("Optional " if p.default is not p.empty else "") + p.name
+                             for p in signature.parameters.values())
+        assert params == expected
+        assert f'XLPy.CallUDF("xlplan.udfs", "{name}", Array({", ".join(signature.parameters)})' in code
+
+
+def _xlwings_generate_vba_wrapper():
+    """xlwings's own generator (xlwings.udfs.generate_vba_wrapper), lifted from its source:
+    xlwings.udfs itself needs pywin32 and does not import on Linux."""
+    source = (Path(xlwings.__file__).parent / "udfs.py").read_text(encoding="utf-8")
+    node = next(n for n in ast.parse(source).body
+                if isinstance(n, ast.FunctionDef) and n.name == "generate_vba_wrapper")
+    namespace = {"VBAWriter": xlwings.utils.VBAWriter}
+    exec(compile(ast.Module([node], []), "xlwings/udfs.py", "exec"), namespace)
+    return namespace["generate_vba_wrapper"]
+
+
+def test_wrappers_are_what_xlwings_import_functions_writes(specs, modules):
+    module = types.SimpleNamespace()
+    for spec in specs:
+        fn = types.SimpleNamespace()
+        # What xw.func(category=...) records on Windows (xlwings.udfs.xlfunc), for our signatures.
+        fn.__xlfunc__ = {
+            "name": spec.name, "sub": False, "call_in_wizard": True, "volatile": False,
+            "args": [dict({"name": a.name, "vba": None, "vararg": False, "doc": a.doc},
+                          **({"optional": None} if a.optional else {})) for a in spec.args],
+        }
+        setattr(module, spec.name, fn)
+    out = io.StringIO()
+    _xlwings_generate_vba_wrapper()("xlplan.udfs", module, out, types.SimpleNamespace(Name="xlplan.xlam"))
+    theirs = _wrappers(out.getvalue())
+    ours = _wrappers(modules["xlplan_udfs"].code)
+    assert ours == theirs
+    assert '#Const App = "Microsoft Excel"' in modules["xlplan_udfs"].code
+
+
+def _eval_vba(expr: str, env: dict[str, str]) -> str:
+    """Evaluate a VBA string expression of literals, ChrW(n) and variables joined by &."""
+    token = re.compile(r'\s*(?:"((?:[^"]|"")*)"|ChrW\((\d+)\)|([A-Za-z]\w*(?:\(\d+\))?))\s*(?:&|$)')
+    out, pos = [], 0
+    while pos < len(expr):
+        found = token.match(expr, pos)
+        assert found and found.end() > pos, expr[pos:]
+        literal, code, name = found.groups()
+        out.append(literal.replace('""', '"') if literal is not None else chr(int(code)) if code else env[name])
+        pos = found.end()
+    return "".join(out)
+
+
+def _registrations(code: str) -> dict[str, tuple[str, str, list[str]]]:
+    env: dict[str, str] = {}
+    found = {}
+    for line in code.splitlines():
+        line = line.strip()
+        if match := re.fullmatch(r"(d|a\(\d+\)) = (.*)", line):
+            env[match.group(1)] = _eval_vba(match.group(2), env)
+        elif match := re.fullmatch(r"ReDim a\(0 To (\d+)\)", line):
+            env = {k: v for k, v in env.items() if not k.startswith("a(")}
+        elif match := re.fullmatch(r'Application\.MacroOptions Macro:=book & "(\w+)", Description:=d, '
+                                   r"Category:=(.+?)(, ArgumentDescriptions:=a)?", line):
+            args = sorted((k for k in env if k.startswith("a(")), key=lambda k: int(k[2:-1]))
+            found[match.group(1)] = (env["d"], _eval_vba(match.group(2), env),
+                                     [env[k] for k in args] if match.group(3) else [])
+    return found
+
+
+def test_register_module_gives_every_udf_its_vietnamese_help(modules):
+    code = modules["xlplan_register"].code
+    assert code.isascii() and "'@@REGISTRATIONS@@" not in [line.strip() for line in code.splitlines()]
+    assert "Public Sub RegisterUDFs()" in code and "RegisterUDFs" in modules["ThisWorkbook"].code
+    assert max(len(line) for line in code.splitlines()) < 300
+    found = _registrations(code)
+    assert list(found) == [f.__name__ for f in udfs.UDFS]
+    for name, (description, category, args) in found.items():
+        assert description == udfs.DESCRIPTIONS[name]
+        assert category == udfs.CATEGORY
+        assert args == list(udfs.ARG_DOCS[name].values())
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",)), max_size=300))
+def test_vba_strings_round_trip(text):
+    import unicodedata
+
+    expected = unicodedata.normalize("NFC", text)
+    assert _eval_vba(vba_string(text), {}) == expected
+    env: dict[str, str] = {}
+    for line in assign_string("d", text):
+        assert line.isascii() and len(line) < 1023
+        target, expr = line.strip().split(" = ", 1)
+        env[target] = _eval_vba(expr, env)
+    assert env["d"] == expected
+
+
+def test_xlwings_module_is_xlwings_with_only_the_documented_substitution(modules):
+    original = (Path(xlwings.__file__).parent / "xlwings_custom_addin.bas").read_text(encoding="cp1252")
+    ours = modules["xlwings"].code.splitlines()
+    theirs = original.replace("\r\n", "\n").splitlines()
+    assert theirs[0] == 'Attribute VB_Name = "xlwings"'
+    changed = [(a, b) for a, b in zip(theirs[1:], ours) if a != b]
+    assert len(ours) == len(theirs) - 1
+    assert changed == [('Public Const PROJECT_NAME As String = "myaddin"',
+                        'Public Const PROJECT_NAME As String = "xlplan"')]
+    with pytest.raises(ValueError, match="PROJECT_NAME"):
+        xlwings_module(original.replace('"myaddin"', '"other"'))
+
+
+def test_bad_udf_metadata_is_refused(specs):
+    long_help = specs[0].__class__(specs[0].name, specs[0].args, "x" * (MAX_HELP + 1), "xlplan", "m")
+    with pytest.raises(ValueError, match="255"):
+        udf_wrappers([long_help])
+    reserved = specs[0].__class__("XLP_X", (specs[0].args[0].__class__("end", False, ""),), "", "xlplan", "m")
+    with pytest.raises(ValueError, match="VBA name"):
+        udf_wrappers([reserved])
+
+
+# -- the built VBA project: olevba and LibreOffice read every module whole ----------------------
+
+
+def _strip_attributes(code: str) -> str:
+    lines = code.replace("\r\n", "\n").split("\n")
+    while lines and lines[0].startswith("Attribute VB_"):
+        lines.pop(0)
+    return "\n".join(lines).rstrip("\n")
+
+
+def test_olevba_extracts_every_module_as_written(built, modules, tmp_path):
+    path = tmp_path / "xlplan.xlam"
+    path.write_bytes(built)
+    parser = VBA_Parser(str(path))
+    try:
+        extracted = {Path(stream).name: code for _, stream, _, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    assert sorted(extracted) == sorted(MODULES)
+    for name, module in modules.items():
+        assert _strip_attributes(extracted[name]) == module.code.rstrip("\n"), name
+
+
+def test_libreoffice_imports_every_module_whole(built, modules, soffice, tmp_path):
+    source = tmp_path / "xlplan.xlam"
+    source.write_bytes(built)
+    # LibreOffice does not recognise the .xlam extension by itself; its xlsm filter reads it.
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                    "--infilter=Calc MS Excel 2007 VBA XML", "--convert-to", "ods", "--outdir",
+                    str(tmp_path), str(source)], check=True, capture_output=True, timeout=180)
+    with zipfile.ZipFile(tmp_path / "xlplan.ods") as ods:
+        names = ods.namelist()
+        basic = {Path(n).stem: ods.read(n) for n in names if n.startswith("Basic/xlplan/")
+                 and not n.endswith("script-lb.xml")}
+        content = ods.read("content.xml").decode("utf-8")
+    assert sorted(basic) == sorted(MODULES)
+    for name, module in modules.items():
+        text = SafeET.fromstring(basic[name]).text or ""
+        lines = text.split("\n")
+        # LibreOffice prefixes its VBA-compatibility lines to every imported module.
+        assert lines[0].startswith("Rem Attribute VBA_ModuleType=") and lines[1] == "Option VBASupport 1"
+        assert "\n".join(lines[2:]).rstrip("\n") == module.code.rstrip("\n"), name
+        assert procedures("\n".join(lines[2:])) == procedures(module.code), name
+    assert 'table:name="xlplan.conf"' in content and "xlplan.udfs" in content
+
+
+# -- the committed add-in ---------------------------------------------------------------------
+
+
+def test_committed_addin_is_current(built):
+    assert COMMITTED.is_file(), "run: xlplan addin build"
+    committed = pkg.read_parts(COMMITTED.read_bytes())
+    fresh = pkg.read_parts(built)
+    assert sorted(committed) == sorted(fresh)
+    stale = [name for name in fresh if committed[name] != fresh[name]]
+    assert not stale, f"addin/xlplan.xlam is out of date ({stale}): run `xlplan addin build`"
+
+
+def test_cli_build_writes_the_same_add_in(tmp_path, built):
+    from click.testing import CliRunner
+
+    from xlplan.cli_addin import addin_group
+
+    out = tmp_path / "x.xlam"
+    result = CliRunner().invoke(addin_group, ["build", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Đã dựng phần bổ trợ" in result.output
+    assert out.read_bytes() == built
+    missing = CliRunner().invoke(addin_group, ["build", "--sources", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "Không tìm thấy thư mục nguồn" in missing.output
+
+
+# -- install / uninstall / status (the Windows logic, run here with platform="win32") -----------
+
+WIN = "win32"
+ENC = "cp1252"  # the ANSI code page VBA reads the user file in (mbcs on a real Windows)
+
+
+@pytest.fixture
+def places(tmp_path):
+    return addin.WindowsPlaces.for_folders(tmp_path / "Roaming", tmp_path / "Users" / "an")
+
+
+def _python(tmp_path: Path, version: str = xlwings.__version__, dll: bool = True) -> Path:
+    folder = tmp_path / "Python311"
+    folder.mkdir(exist_ok=True)
+    for name in ("python.exe", "pythonw.exe"):
+        (folder / name).write_bytes(b"")
+    if dll:
+        (folder / f"xlwings64-{version}.dll").write_bytes(b"")
+    return folder / "python.exe"
+
+
+def _runner(calls: list | None = None, **probe):
+    answer = {"xlwings": xlwings.__version__, "modules": ["xlplan.udfs", "xlplan.macros"], "errors": {}}
+    answer.update(probe)
+
+    def run(command, **kwargs):
+        if calls is not None:
+            calls.append(command)
+        import json
+        return subprocess.CompletedProcess(command, 0, json.dumps(answer) + "\n", "")
+    return run
+
+
+def _failed(report) -> dict[str, str]:
+    return {check.what: check.detail for check in report.checks if not check.ok}
+
+
+def test_install_copies_the_add_in_and_writes_the_user_config(tmp_path, places, sources):
+    python = _python(tmp_path)
+    calls: list = []
+    report = addin.install_addin(COMMITTED, places, platform=WIN, sources=sources,
+                                 interpreter=addin.preferred_interpreter(python), encoding=ENC,
+                                 runner=_runner(calls))
+    assert (places.xlstart / "xlplan.xlam").read_bytes() == COMMITTED.read_bytes()
+    assert places.xlstart == tmp_path / "Roaming" / "Microsoft" / "Excel" / "XLSTART"
+    assert places.user_config == tmp_path / "Users" / "an" / ".xlplan" / "xlplan.conf"
+    pythonw = python.with_name("pythonw.exe")
+    assert places.user_config.read_bytes() == f'"Interpreter_Win","{pythonw}"\r\n'.encode(ENC)
+    assert report.ok, _failed(report)
+    assert calls[0][0] == str(python)  # pythonw is probed through its python.exe twin
+    assert any("XLSTART" in action for action in report.actions)
+
+
+def test_install_keeps_other_settings_and_uninstall_removes_only_ours(tmp_path, places, sources):
+    places.user_config.parent.mkdir(parents=True)
+    places.user_config.write_bytes(b'"Show Console","True"\r\n"INTERPRETER_WIN","C:\\old\\python.exe"\r\n')
+    python = _python(tmp_path)
+    addin.install_addin(COMMITTED, places, platform=WIN, sources=sources, interpreter=python,
+                        encoding=ENC, runner=_runner())
+    lines = addin.read_user_config(places.user_config, ENC)
+    assert lines == [("Show Console", "True"), ("Interpreter_Win", str(python))]
+
+    report = addin.uninstall_addin(places, platform=WIN, sources=sources, encoding=ENC)
+    assert not (places.xlstart / "xlplan.xlam").exists()
+    assert addin.read_user_config(places.user_config, ENC) == [("Show Console", "True")]
+    assert len(report.actions) == 2
+
+    places.user_config.write_bytes(b'"Interpreter_Win","C:\\p\\pythonw.exe"\r\n')
+    report = addin.uninstall_addin(places, platform=WIN, sources=sources, encoding=ENC)
+    assert not places.user_config.exists() and not places.user_config.parent.exists()
+    assert "chưa được cài" in report.actions[0]
+
+
+def test_status_names_what_is_missing(tmp_path, places, sources):
+    status = addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner())
+    assert set(_failed(status)) == {"Phần bổ trợ", "Cấu hình"}
+    assert "xlplan addin install" in _failed(status)["Phần bổ trợ"]
+
+    python = _python(tmp_path, dll=False)
+    addin.install_addin(COMMITTED, places, platform=WIN, sources=sources, interpreter=python,
+                        encoding=ENC, runner=_runner())
+    failed = _failed(addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner()))
+    assert list(failed) == ["DLL của xlwings"]
+    assert f"xlwings64-{xlwings.__version__}.dll" in failed["DLL của xlwings"]
+
+    venv_root = python.parent.parent  # a virtual environment keeps the DLL one folder up
+    (venv_root / f"xlwings64-{xlwings.__version__}.dll").write_bytes(b"")
+    assert addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner()).ok
+
+    failed = _failed(addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner(
+        xlwings="0.1.0", modules=["xlplan.udfs"], errors={"xlplan.macros": "ModuleNotFoundError: x"})))
+    assert set(failed) == {"xlwings", "xlplan.macros"}
+    assert f"xlwings {xlwings.__version__}" in failed["xlwings"] and "0.1.0" in failed["xlwings"]
+
+    failed = _failed(addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner(),
+                                        expected=b"another build"))
+    assert "khác bản mới nhất" in failed["Phần bổ trợ"]
+
+    python.unlink()
+    failed = _failed(addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner()))
+    assert list(failed) == ["Python"]
+
+
+def test_the_real_interpreter_probe(tmp_path):
+    import sys
+
+    checks = {c.what: c for c in addin.runtime_checks(Path(sys.executable), xlwings.__version__)}
+    assert checks["xlwings"].ok and checks["xlplan.udfs"].ok
+    broken = {c.what: c for c in addin.runtime_checks(tmp_path / "nope.exe", None)}
+    assert not broken["xlwings"].ok and "không chạy được" in broken["xlwings"].detail
+
+
+def test_only_on_windows(places, tmp_path):
+    with pytest.raises(addin.UnsupportedPlatform, match="Windows"):
+        addin.install_addin(COMMITTED, places, platform="linux")
+    for call in (addin.uninstall_addin, addin.addin_status):
+        with pytest.raises(addin.UnsupportedPlatform):
+            call(places, platform="darwin")
+    from click.testing import CliRunner
+
+    from xlplan.cli_addin import addin_group
+
+    for command in ("install", "uninstall", "status"):
+        result = CliRunner().invoke(addin_group, [command])
+        assert result.exit_code == 2 and "chỉ chạy trong Excel trên Windows" in result.output, command
+        assert "xlplan consolidate" in result.output
+
+
+def test_install_errors_are_vietnamese(tmp_path, places, monkeypatch):
+    from xlplan.core.errors import XlplanError
+
+    with pytest.raises(XlplanError, match="không phải là tệp phần bổ trợ"):
+        bad = tmp_path / "bad.xlam"
+        bad.write_bytes(b"not a zip")
+        addin.install_addin(bad, places, platform=WIN, encoding=ENC, runner=_runner())
+    with pytest.raises(XlplanError, match="Không tìm thấy tệp phần bổ trợ"):
+        addin.install_addin(tmp_path / "none.xlam", places, platform=WIN, encoding=ENC)
+    with pytest.raises(XlplanError, match="không dấu"):
+        addin.install_addin(COMMITTED, places, platform=WIN, encoding=ENC, runner=_runner(),
+                            interpreter=tmp_path / "Nguyễn" / "python.exe")
+    assert not (places.xlstart / "xlplan.xlam").exists()  # refused before anything was copied
+
+    def locked(data, path):
+        raise PermissionError(13, "denied", str(path))
+
+    monkeypatch.setattr(addin, "write_bytes_atomic", locked)
+    with pytest.raises(XlplanError, match="đóng mọi cửa sổ Excel"):
+        addin.install_addin(COMMITTED, places, platform=WIN, encoding=ENC, runner=_runner())
+
+
+def test_windows_places_and_interpreter(tmp_path):
+    from xlplan.core.errors import XlplanError
+
+    places = addin.WindowsPlaces.from_environment({"APPDATA": "C:/U/an/AppData/Roaming", "USERPROFILE": "C:/U/an"})
+    assert places.xlstart == Path("C:/U/an/AppData/Roaming/Microsoft/Excel/XLSTART")
+    assert places.user_config == Path("C:/U/an/.xlplan/xlplan.conf")
+    with pytest.raises(XlplanError, match="APPDATA"):
+        addin.WindowsPlaces.from_environment({"USERPROFILE": "C:/U/an"})
+    python = _python(tmp_path)
+    assert addin.preferred_interpreter(python) == python.with_name("pythonw.exe")
+    python.with_name("pythonw.exe").unlink()
+    assert addin.preferred_interpreter(python) == python
