@@ -474,5 +474,91 @@ def _print_counts(report) -> None:
                f"{report.count(Severity.INFO)} ghi chú (xem trang Kiểm tra của sổ tổng hợp).")
 
 
+@main.command("report")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--pdf", "as_pdf", is_flag=True,
+              help="Xuất trang Báo cáo ra tệp PDF (A4 dọc) trong thư mục kết quả: KetQua/BaoCao_<năm>.pdf. "
+                   "Cần LibreOffice.")
+@click.option("--engine", type=click.Choice(["calamine", "openpyxl"]), help="Bộ đọc tệp (mặc định: calamine).")
+@JSON_OPTION
+@_guard
+def report_cmd(folder: str, as_pdf: bool, engine: str | None, as_json: bool) -> None:
+    """Cập nhật trang Báo cáo của sổ tổng hợp (tổng hợp lại từ thư mục nhận báo cáo) và, với --pdf,
+    in trang đó ra PDF theo thể thức văn bản của Đảng; mã thoát 1 nếu có lỗi số liệu.
+
+    \b
+    Ví dụ:
+      xlplan report TongHop2017
+      xlplan report TongHop2017 --pdf
+    """
+    from .services.report import refresh_report
+    done = _with_progress(lambda progress: refresh_report(Path(folder), pdf=as_pdf, engine=engine,
+                                                          progress=progress), "Đang tổng hợp")
+    report = _report(done.result.findings)
+    if as_json:
+        _echo_json({"workbook": str(done.workbook), "pdf": str(done.pdf) if done.pdf else None,
+                    "paragraph": done.paragraph, "summary": done.result.consolidation.summary,
+                    "findings": [f.to_dict() for f in report]})
+    else:
+        click.echo(f"Đã cập nhật trang Báo cáo: {done.workbook.resolve()}")
+        if done.pdf:
+            click.echo(f"Báo cáo PDF: {done.pdf.resolve()}")
+        _print_counts(report)
+    sys.exit(done.exit_code)
+
+
+@main.command("feedback")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--deadline", metavar="NGÀY",
+              help="Hạn đơn vị gửi lại, dạng ngày/tháng/năm (mặc định: 7 ngày kể từ hôm nay).")
+@click.option("--engine", type=click.Choice(["calamine", "openpyxl"]), help="Bộ đọc tệp (mặc định: calamine).")
+@JSON_OPTION
+@_guard
+def feedback_cmd(folder: str, deadline: str | None, engine: str | None, as_json: bool) -> None:
+    """Tạo tệp phản hồi cho từng đơn vị có lỗi hoặc cảnh báo, trong GuiDonVi/PhanHoi: bản sao tệp
+    đơn vị đã nộp, các ô cần sửa được tô màu và có ghi chú, kèm trang «Phản hồi» (công văn của Ban
+    Tổ chức); đơn vị chưa nộp nhận công văn riêng. Tệp gốc trong thư mục nhận báo cáo không bị thay
+    đổi. Mã thoát 1 nếu có đơn vị còn lỗi phải sửa.
+
+    \b
+    Ví dụ:
+      xlplan feedback TongHop2017
+      xlplan feedback TongHop2017 --deadline 31/03/2017
+    """
+    import datetime as dt
+    from .services.feedback import write_feedback
+    try:
+        due = dt.datetime.strptime(deadline.strip(), "%d/%m/%Y").date() if deadline else None
+    except ValueError:
+        raise Failure(f"Hạn gửi lại '{deadline}' không phải ngày dạng ngày/tháng/năm (ví dụ 31/03/2017).") from None
+    done = _with_progress(lambda progress: write_feedback(Path(folder), deadline=due, engine=engine,
+                                                          progress=progress), "Đang kiểm tra")
+    if as_json:
+        _echo_json({"folder": str(done.folder), "deadline": done.deadline.isoformat(), "units": done.units,
+                    "findings": done.findings, "errors": done.errors, "not_sent": len(done.not_sent),
+                    "moved": [str(p) for p in done.moved],
+                    "files": [{"path": str(f.path), "unit": f.unit, "source": f.source, "copied": f.copied,
+                               "findings": f.findings, "errors": f.errors, "highlighted": f.highlighted,
+                               "note": f.note} for f in done.files]})
+        sys.exit(done.exit_code)
+    if not done.files:
+        click.echo("Không có đơn vị nào có lỗi hoặc cảnh báo: không cần gửi phản hồi.")
+    else:
+        click.echo(_table(((f.unit, f.path.name, "bản sao tô màu" if f.copied else "công văn", f.findings,
+                            f.errors) for f in done.files),
+                          ["Đơn vị", "Tệp phản hồi", "Loại", "Phát hiện", "Lỗi"]))
+        click.echo(f"\nĐã tạo {len(done.files)} tệp phản hồi cho {done.units} đơn vị "
+                   f"(hạn gửi lại {done.deadline:%d/%m/%Y}) trong: {done.folder.resolve()}")
+    for f in done.files:
+        if f.note:
+            click.echo(f"Lưu ý: {f.unit}: {f.note} Đơn vị chỉ nhận công văn.")
+    if done.not_sent:
+        click.echo(f"{len(done.not_sent)} phát hiện không gửi được cho đơn vị nào (không rõ đơn vị, "
+                   "hoặc ở tệp đã được thay bằng tệp nộp sau): xem trang Kiểm tra.")
+    if done.moved:
+        click.echo(f"Đã chuyển {len(done.moved)} tệp phản hồi cũ vào: {done.moved[0].parent.resolve()}")
+    sys.exit(done.exit_code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,330 @@
+"""Feedback workbooks for units: a highlighted copy of a submitted form, or a letter alone.
+
+The Organization Board sends a unit back what is wrong with what it sent. The
+most useful answer is the unit's own workbook with the offending cells
+coloured and a comment on each (what is wrong, how to fix it), preceded by a
+short letter sheet in the Party's document style that lists every finding
+and the deadline to resend. A unit that sent nothing, or a file that cannot
+be opened, gets the letter alone.
+
+Unit files are untrusted: the source is only ever read (openpyxl opens it
+read-only from disk into memory, external links dropped, macros not kept),
+its formulas are carried over as text and never evaluated, and the copy is
+written elsewhere atomically. The source's bytes are never touched.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..core.errors import XlplanError
+from ..core.findings import Finding, Severity
+from .readers.base import NotAWorkbook, UnsupportedFormat
+from .readers.sniff import sniff
+from .workbook_files import save_workbook
+
+LETTER_SHEET = "Phản hồi"
+PARTY = "ĐẢNG CỘNG SẢN VIỆT NAM"
+
+FONT_NAME = "Times New Roman"
+# Fills by severity. Not yellow for warnings: the forms already colour input cells pale yellow.
+FILLS = {
+    Severity.ERROR: PatternFill(fill_type="solid", start_color="FF8F8F", end_color="FF8F8F"),
+    Severity.WARNING: PatternFill(fill_type="solid", start_color="F4B183", end_color="F4B183"),
+    Severity.INFO: PatternFill(fill_type="solid", start_color="BDD7EE", end_color="BDD7EE"),
+}
+FILL_NAMES = {Severity.ERROR: "đỏ", Severity.WARNING: "cam", Severity.INFO: "xanh"}
+
+_NORMAL = Font(name=FONT_NAME, size=13)
+_BOLD = Font(name=FONT_NAME, size=13, bold=True)
+_PARTY = Font(name=FONT_NAME, size=13, bold=True, underline="single")
+_ITALIC = Font(name=FONT_NAME, size=13, italic=True)
+_SUBJECT = Font(name=FONT_NAME, size=12, italic=True)
+_BODY = Font(name=FONT_NAME, size=13)
+_TABLE = Font(name=FONT_NAME, size=12)
+_TABLE_HEAD = Font(name=FONT_NAME, size=12, bold=True)
+_RECIPIENTS = Font(name=FONT_NAME, size=11, italic=True)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_JUSTIFY = Alignment(horizontal="justify", vertical="top", wrap_text=True)
+_TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
+_TOP_CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
+_HEAD_FILL = PatternFill(fill_type="solid", start_color="D9E1F2", end_color="D9E1F2")
+_THIN = Side(style="thin", color="808080")
+_GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+# The letter's columns: (header, width in Excel character units).
+# The first three carry the issuer's block of the header, the last two the Party's.
+_COLUMNS = (("TT", 5), ("Mức độ", 10), ("Vị trí", 23), ("Nội dung", 36), ("Cách khắc phục", 28))
+_LAST_COL = len(_COLUMNS)
+
+
+class FeedbackCopyError(XlplanError):
+    """The unit's file could not be opened for a highlighted copy; the message says why (Vietnamese)."""
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    """One line of the letter's table: a finding as the unit reads it."""
+
+    severity: Severity
+    where: str  # "Đăng ký, ô C29", or the file and cell for a letter without a copy
+    message: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class Letter:
+    """The texts of the letter sheet; the layout (Party document style) is this module's job."""
+
+    superior: str  # top left, first line: the Party committee the board belongs to
+    issuer: str  # top left, bold: the Organization Board
+    number: str  # "Số …-CV/BTCTU"
+    subject: str  # "V/v …" under the number
+    place_date: str  # "Bắc Ninh, ngày … tháng … năm …", italic, top right
+    recipient: str  # "Kính gửi: …"
+    intro: str
+    rows: tuple[LetterRow, ...]
+    closing: str
+    signer: tuple[str, ...]  # e.g. ("TRƯỞNG BAN",)
+    copies: str  # "Nơi nhận: …"
+
+
+@dataclass
+class CopyOutcome:
+    """What the highlighted copy got: comments by location, and findings that had no cell to carry them."""
+
+    path: Path
+    cells: dict[tuple[str, str], list[Finding]] = field(default_factory=dict)  # (sheet, cell) → findings
+    unplaced: list[Finding] = field(default_factory=list)
+
+
+# -- comments ------------------------------------------------------------------------
+
+def comment_line(finding: Finding) -> str:
+    """The head line of one finding in a comment: ``Lỗi [code]: message`` (the code helps support)."""
+    return f"{finding.severity.label} [{finding.code}]: {finding.message}"
+
+
+def comment_text(findings: Sequence[Finding]) -> str:
+    """The comment of one cell: every finding there, most severe first, each with its fix."""
+    parts = [f"{comment_line(f)}\nCách khắc phục: {f.fix}" for f in sorted(findings, key=Finding.sort_key)]
+    return _clean("\n\n".join(parts))
+
+
+def _clean(text: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def _comment(findings: Sequence[Finding], author: str) -> Comment:
+    text = comment_text(findings)
+    lines = sum(max(1, math.ceil(len(part) / 48)) for part in text.split("\n"))
+    return Comment(text, author, height=min(max(60, 15 * lines + 10), 600), width=320)
+
+
+# -- the highlighted copy ------------------------------------------------------------
+
+def write_highlighted_copy(source: Path, target: Path, letter: Letter, findings: Sequence[Finding],
+                           author: str) -> CopyOutcome:
+    """Copy ``source`` to ``target`` with each finding's cell coloured and commented, the letter first.
+
+    Findings without a sheet and cell, or whose sheet or cell the file does not
+    have, are left in :attr:`CopyOutcome.unplaced` (the letter lists them all
+    anyway). Sheet protection and the workbook's structure lock are kept:
+    comments and fills do not need them lifted. A letter sheet and comments
+    by ``author`` left from an earlier round (a unit resending its feedback
+    copy) are removed first, so the copy shows this round only. Raises
+    :class:`FeedbackCopyError` when the file cannot be opened as a workbook.
+    """
+    wb = _open_copy(source)
+    _drop_earlier_round(wb, author)
+    outcome = CopyOutcome(Path(target))
+    for finding in findings:
+        located = _locate(wb, finding)
+        if located is None:
+            outcome.unplaced.append(finding)
+        else:
+            outcome.cells.setdefault(located, []).append(finding)
+    for (sheet, coord), here in outcome.cells.items():
+        cell = wb[sheet][coord]
+        worst = min(here, key=lambda f: f.severity.rank).severity
+        cell.fill = FILLS[worst]
+        cell.comment = _comment(here, author)
+    ws = wb.create_sheet(LETTER_SHEET, 0)
+    _lay_out_letter(ws, letter)
+    _make_first_and_active(wb, ws)
+    wb.template = False
+    save_workbook(wb, target)
+    return outcome
+
+
+def _open_copy(source: Path) -> Workbook:
+    """The unit's workbook in memory (read from disk only; formulas kept as text, links and macros dropped)."""
+    try:
+        sniff(source)
+    except (NotAWorkbook, UnsupportedFormat) as exc:
+        raise FeedbackCopyError(f"Không mở được tệp '{source.name}' để tô màu: {exc}.") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # extensions openpyxl drops are not the unit's problem
+            return openpyxl.load_workbook(source, keep_vba=False, keep_links=False, data_only=False)
+    except Exception as exc:  # a damaged or hostile file: the letter alone still goes out
+        raise FeedbackCopyError(f"Không mở được tệp '{source.name}' để tô màu ({type(exc).__name__}).") from None
+
+
+def _drop_earlier_round(wb: Workbook, author: str) -> None:
+    if LETTER_SHEET in wb.sheetnames:
+        wb.remove(wb[LETTER_SHEET])
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.comment is not None and cell.comment.author == author:
+                    cell.comment = None
+
+
+def _locate(wb: Workbook, finding: Finding) -> tuple[str, str] | None:
+    """The (sheet, top-left cell) a finding points at in ``wb``, or None when it has no such place."""
+    if not finding.sheet or not finding.cell or finding.sheet not in wb.sheetnames:
+        return None
+    ws = wb[finding.sheet]
+    if not isinstance(ws, Worksheet):  # a chart sheet has no cells
+        return None
+    try:
+        min_col, min_row, _, _ = range_boundaries(finding.cell.replace("$", ""))
+    except (ValueError, TypeError):
+        return None
+    if min_col is None or min_row is None:
+        return None
+    cell = ws.cell(min_row, min_col)
+    if isinstance(cell, MergedCell):  # comments and fills live on a merged range's first cell
+        for merged in ws.merged_cells.ranges:
+            if cell.coordinate in merged:
+                return ws.title, f"{get_column_letter(merged.min_col)}{merged.min_row}"
+    return ws.title, cell.coordinate
+
+
+def _make_first_and_active(wb: Workbook, ws: Worksheet) -> None:
+    """Open on the letter: active, and the only selected tab (two selected tabs group sheets in Excel)."""
+    for other in wb.worksheets:
+        other.sheet_view.tabSelected = False
+    ws.sheet_view.tabSelected = True
+    wb.active = wb.worksheets.index(ws)
+    if wb.views:
+        wb.views[0].firstSheet = 0
+
+
+# -- the letter ------------------------------------------------------------------------
+
+def write_letter(target: Path, letter: Letter) -> Path:
+    """A workbook holding the letter sheet alone (a unit that sent nothing, or a file we could not open)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = LETTER_SHEET
+    _lay_out_letter(ws, letter)
+    return save_workbook(wb, target)
+
+
+def _lay_out_letter(ws: Worksheet, letter: Letter) -> None:
+    """Party style: issuer top left with ``*``, the Party top right, date in italics, then the body."""
+    for index, (_, width) in enumerate(_COLUMNS, 1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    _put(ws, 1, 1, 3, letter.superior, _NORMAL, _CENTER)
+    _put(ws, 2, 1, 3, letter.issuer, _BOLD, _CENTER)
+    _put(ws, 3, 1, 3, "*", _NORMAL, _CENTER)
+    _put(ws, 4, 1, 3, letter.number, _NORMAL, _CENTER)
+    _put(ws, 5, 1, 3, letter.subject, _SUBJECT, _CENTER)
+    _fit(ws, 5, letter.subject, _width(1, 3), 12)
+    _put(ws, 1, 4, _LAST_COL, PARTY, _PARTY, _CENTER)
+    _put(ws, 2, 4, _LAST_COL, letter.place_date, _ITALIC, _CENTER)
+    _put(ws, 7, 1, _LAST_COL, letter.recipient, _BOLD, _CENTER)
+    _fit(ws, 7, letter.recipient, _width(1, _LAST_COL), 13)
+    row = 9
+    _paragraph(ws, row, letter.intro)
+    row += 2
+    for col, (header, _) in enumerate(_COLUMNS, 1):
+        cell = ws.cell(row, col, header)
+        cell.font, cell.fill, cell.border, cell.alignment = _TABLE_HEAD, _HEAD_FILL, _GRID, _CENTER
+    ws.print_title_rows = f"{row}:{row}"
+    for number, item in enumerate(letter.rows, 1):
+        row += 1
+        values = (number, item.severity.label, item.where, item.message, item.fix)
+        for col, value in enumerate(values, 1):
+            cell = ws.cell(row, col, _clean(str(value)) if isinstance(value, str) else value)
+            cell.font, cell.border = _TABLE, _GRID
+            cell.alignment = _TOP_CENTER if col <= 2 else _TOP_LEFT
+            if isinstance(value, str):
+                cell.data_type = "s"  # text from a unit file stays text, never a formula
+        ws.cell(row, 2).fill = FILLS[item.severity]
+        lines = max(_lines(str(v), _COLUMNS[c][1]) for c, v in enumerate(values))
+        ws.row_dimensions[row].height = 16 * lines + 4
+    row += 2
+    _paragraph(ws, row, letter.closing)
+    row += 2
+    _put(ws, row, 1, 2, letter.copies, _RECIPIENTS, _TOP_LEFT, rows=len(letter.copies.split("\n")))
+    for offset, line in enumerate(letter.signer):
+        _put(ws, row + offset, 3, _LAST_COL, line, _BOLD, _CENTER)
+    last = row + max(len(letter.copies.split("\n")), len(letter.signer) + 4)
+    _put(ws, last, 3, _LAST_COL, "…………………………", _BOLD, _CENTER)
+    ws.sheet_view.showGridLines = False
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.6
+    ws.page_margins.top = ws.page_margins.bottom = 0.7
+    ws.print_options.horizontalCentered = True
+    ws.print_area = f"A1:{get_column_letter(_LAST_COL)}{last}"
+
+
+def _put(ws: Worksheet, row: int, first_col: int, last_col: int, text: str, font: Font, align: Alignment,
+         rows: int = 1) -> None:
+    if last_col > first_col or rows > 1:
+        ws.merge_cells(start_row=row, start_column=first_col, end_row=row + rows - 1, end_column=last_col)
+    cell = ws.cell(row, first_col, _clean(text))
+    cell.data_type = "s"
+    cell.font, cell.alignment = font, align
+
+
+def _paragraph(ws: Worksheet, row: int, text: str) -> None:
+    _put(ws, row, 1, _LAST_COL, text, _BODY, _JUSTIFY)
+    _fit(ws, row, text, _width(1, _LAST_COL), 13)
+
+
+def _width(first_col: int, last_col: int) -> float:
+    return float(sum(width for _, width in _COLUMNS[first_col - 1:last_col]))
+
+
+def _lines(text: str, width: float, size: float = 12) -> int:
+    """Wrapped lines of ``text`` in a column ``width`` characters wide (an estimate that errs long)."""
+    per_line = max(width * 12.0 / size * 1.05, 4.0)
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
+
+
+def _fit(ws: Worksheet, row: int, text: str, width: float, size: float) -> None:
+    ws.row_dimensions[row].height = _lines(text, width, size) * size * 1.4 + 4
+
+
+def place_text(finding: Finding) -> str:
+    """Where a finding is, as a unit reads it in a letter: ``Đăng ký, ô C29`` (no Excel quoting)."""
+    if finding.sheet and finding.cell:
+        return f"{finding.sheet}, ô {finding.cell}"
+    return finding.sheet or (f"ô {finding.cell}" if finding.cell else "")
+
+
+def letter_rows(findings: Iterable[Finding], where: dict[Finding, str] | None = None) -> tuple[LetterRow, ...]:
+    """Letter lines for findings, most severe first; ``where`` overrides a finding's place text."""
+    ordered = sorted(findings, key=Finding.sort_key)
+    return tuple(LetterRow(f.severity, (where or {}).get(f, place_text(f)), f.message, f.fix) for f in ordered)

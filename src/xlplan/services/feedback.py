@@ -1,0 +1,269 @@
+"""``xlplan feedback DIR``: tell every unit what to fix, in its own workbook.
+
+After a consolidation the Kiểm tra sheet lists every finding; the Board then
+has to tell each unit. This job does it: for every file used in the
+consolidation that has errors or warnings, a copy of that very file with the
+offending cells coloured and commented, behind a short letter sheet; for a
+unit whose findings have no usable file (a missing submission, a file that
+could not be read) a letter alone. Everything goes to the outbox,
+``GuiDonVi/PhanHoi/``: ``<code>_<form>_<period>_phanhoi.xlsx`` and
+``<code>_phanhoi.xlsx``.
+
+Rules, as the Board applies them:
+
+* Only errors and warnings are sent; notes (Ghi chú) are for the Board.
+* A finding goes to the unit of the file it is in (the unit the consolidation
+  identified), else to the registry unit it names; a finding that names no
+  registry unit has no one to go to and is counted as not sent.
+* Findings on a file that a newer submission of the same unit, form and
+  period replaced are not sent: the unit already sent the newer one.
+* The job computes the findings afresh from the inbox (it does not write the
+  city workbook, so it also runs while the workbook is open in Excel); with
+  the same inbox they are the findings of the last consolidation's Kiểm tra.
+* Inbox files are only read; feedback files of an earlier run that this run
+  did not rewrite are moved to the backups, so the outbox holds this round only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ..core.findings import Finding, Severity
+from ..core.forms import form_spec
+from ..core.plan import Plan
+from ..core.registry import Registry, Unit
+from ..core.tracking import SubmissionKey, file_name, period_text
+from ..io.feedback_writer import (FeedbackCopyError, Letter, letter_rows, place_text, write_highlighted_copy,
+                                  write_letter)
+from .consolidate import compute
+from .workspace import Workspace, backup_file, open_workspace
+
+Progress = Callable[[int, int], None]
+
+FEEDBACK_FOLDER = "PhanHoi"
+SUFFIX = "_phanhoi.xlsx"
+RESEND_DAYS = 7  # (custom) default time a unit gets to resend; the CLI's --deadline overrides it
+SENT = (Severity.ERROR, Severity.WARNING)
+
+# The catalogue's fixes of these codes speak to the Board ("remind the unit…"); a unit reads these instead.
+# The messages stay the catalogue's, so comments name the same findings as the Kiểm tra sheet.
+UNIT_FIXES = {
+    "missing-submission": "Gửi biểu {form} kỳ {period} (tệp Excel theo biểu mẫu đã được gửi) về Ban Tổ chức.",
+    "late-submission": "Lưu ý gửi báo cáo đúng hạn ở các kỳ sau.",
+    "duplicate-submission": "Tệp gửi sau cùng ({chosen}) đã được dùng; nếu chưa đúng, gửi lại một tệp duy nhất.",
+    "unit-name-mismatch": "Kiểm tra đơn vị đã dùng đúng biểu mẫu của mình; nếu tên trong danh mục chưa đúng, "
+                          "báo lại Ban Tổ chức.",
+    "unit-kind-mismatch": "Kiểm tra đơn vị đã dùng đúng biểu mẫu của mình; nếu loại hình trong danh mục chưa "
+                          "đúng, báo lại Ban Tổ chức.",
+}
+
+
+@dataclass
+class Batch:
+    """The findings that go to one unit in one feedback file."""
+
+    unit: Unit
+    key: SubmissionKey | None  # the (unit, form, period) of the file copied; None for a letter alone
+    source: str | None  # that file, relative to the inbox
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The feedback file's name: ``<code>_<form>_<period>_phanhoi.xlsx`` or ``<code>_phanhoi.xlsx``."""
+        if self.key is None:
+            return f"{self.unit.code}{SUFFIX}"
+        return f"{self.unit.code}_{self.key[1]}_{self.key[2]}{SUFFIX}"
+
+
+@dataclass(frozen=True)
+class FeedbackFile:
+    """One feedback workbook written to the outbox."""
+
+    path: Path
+    unit: str
+    source: str | None  # the inbox file it copies (relative to the inbox); None for a letter alone
+    findings: int
+    errors: int
+    copied: bool  # a highlighted copy of the unit's file (else a letter alone)
+    highlighted: int  # cells coloured and commented in the copy
+    note: str | None = None  # why a file that should have been copied got a letter alone
+
+
+@dataclass
+class FeedbackResult:
+    """What ``xlplan feedback`` wrote, and what it did not send."""
+
+    folder: Path
+    files: list[FeedbackFile]
+    not_sent: list[Finding]  # errors/warnings with no registry unit, or on a replaced file
+    moved: list[Path]  # feedback files of an earlier run, moved to the backups
+    deadline: dt.date
+
+    @property
+    def units(self) -> int:
+        return len({f.unit for f in self.files})
+
+    @property
+    def findings(self) -> int:
+        return sum(f.findings for f in self.files)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.errors for f in self.files)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when some unit has errors to fix (the CLI's convention), else 0."""
+        return 1 if self.errors else 0
+
+
+def group_findings(findings: Sequence[Finding], registry: Registry, resolution) -> tuple[list[Batch], list[Finding]]:
+    """Split errors and warnings into per-unit batches (see the module rules); also return those not sent.
+
+    ``resolution`` is the consolidation's :class:`xlplan.core.tracking.Resolution`
+    (which file was used for which unit, form and period), or None.
+    """
+    used: dict[str, SubmissionKey] = {}
+    replaced: set[str] = set()
+    if resolution is not None:
+        used = {sub.file: key for key, sub in resolution.latest.items()}
+        replaced = {s.file for subs in resolution.copies.values() for s in subs} - set(used)
+    batches: dict[tuple[str, SubmissionKey | None], Batch] = {}
+    not_sent: list[Finding] = []
+    for finding in findings:
+        if finding.severity not in SENT:
+            continue
+        key = used.get(finding.file) if finding.file else None
+        if key is not None:
+            unit = registry.get(key[0])
+        elif finding.file in replaced:
+            not_sent.append(finding)
+            continue
+        else:
+            unit = registry.get(finding.unit) if finding.unit else None
+        if unit is None:
+            not_sent.append(finding)
+            continue
+        source = finding.file if key is not None else None
+        batch = batches.setdefault((unit.code, key), Batch(unit, key, source))
+        batch.findings.append(for_unit(finding))
+    order = {u.code: i for i, u in enumerate(registry)}
+    ordered = sorted(batches.values(), key=lambda b: (order.get(b.unit.code, len(order)), b.name))
+    return ordered, not_sent
+
+
+def for_unit(finding: Finding) -> Finding:
+    """The finding with a fix worded for the unit (see :data:`UNIT_FIXES`); message and place unchanged."""
+    template = UNIT_FIXES.get(finding.code)
+    if template is None:
+        return finding
+    return replace(finding, fix=template.format_map(_Keep(finding.params)))
+
+
+class _Keep(dict):
+    """Format values that leave a missing placeholder visible rather than fail."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def write_feedback(root: Path, deadline: dt.date | None = None, today: dt.date | None = None,
+                   engine: str | None = None, progress: Progress | None = None) -> FeedbackResult:
+    """``xlplan feedback DIR``: compute the findings, write one feedback workbook per batch.
+
+    ``deadline`` is the date units must resend by (default: ``today`` + :data:`RESEND_DAYS`);
+    ``today`` dates the letters (default: the current date).
+    """
+    ws = open_workspace(Path(root))
+    consolidation, _ = compute(ws, engine, progress)
+    today = today or dt.date.today()
+    deadline = deadline or today + dt.timedelta(days=RESEND_DAYS)
+    batches, not_sent = group_findings(consolidation.findings, ws.registry, consolidation.resolution)
+    folder = ws.outbox / FEEDBACK_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [_write(ws, batch, folder, today, deadline) for batch in batches]
+    moved = _retire_stale(ws, folder, {f.path.name for f in written})
+    return FeedbackResult(folder, written, not_sent, moved, deadline)
+
+
+def _write(ws: Workspace, batch: Batch, folder: Path, today: dt.date, deadline: dt.date) -> FeedbackFile:
+    target = folder / batch.name
+    errors = sum(1 for f in batch.findings if f.severity is Severity.ERROR)
+    if batch.source is not None:
+        letter = _letter(ws.plan, batch, today, deadline, copy=True)
+        try:
+            outcome = write_highlighted_copy(ws.inbox / batch.source, target, letter, batch.findings,
+                                             author=ws.plan.board)
+            return FeedbackFile(target, batch.unit.code, batch.source, len(batch.findings), errors, True,
+                                len(outcome.cells))
+        except FeedbackCopyError as exc:
+            note = str(exc)
+        except FileNotFoundError:  # the file left the inbox after it was read
+            note = f"Không còn tệp '{batch.source}' trong thư mục nhận báo cáo."
+        write_letter(target, _letter(ws.plan, batch, today, deadline, copy=False))
+        return FeedbackFile(target, batch.unit.code, batch.source, len(batch.findings), errors, False, 0, note)
+    write_letter(target, _letter(ws.plan, batch, today, deadline, copy=False))
+    return FeedbackFile(target, batch.unit.code, None, len(batch.findings), errors, False, 0)
+
+
+def _retire_stale(ws: Workspace, folder: Path, keep: set[str]) -> list[Path]:
+    """Move feedback files this run did not rewrite to the backups (a unit fixed since, or left the registry)."""
+    moved = []
+    for path in sorted(folder.glob(f"*{SUFFIX}")):
+        if path.name in keep or not path.is_file():
+            continue
+        moved.append(backup_file(path, ws.backups / FEEDBACK_FOLDER))
+        path.unlink()
+    return moved
+
+
+# -- the letter's texts ------------------------------------------------------------------
+
+def _date(day: dt.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _letter(plan: Plan, batch: Batch, today: dt.date, deadline: dt.date, copy: bool) -> Letter:
+    """The letter from the Organization Board to one unit, in Vietnamese."""
+    resend = f"trước ngày {_date(deadline)}"
+    if batch.key is not None:
+        form, period = batch.key[1], batch.key[2]
+        what = f"biểu {form} ({form_spec(form, plan).short}) kỳ {period_text(period)}"
+        subject = f"V/v sửa số liệu {what}"
+        intro = (f"Qua kiểm tra {what} đơn vị gửi về (tệp {file_name(batch.source)}), đề nghị đơn vị rà soát, "
+                 f"sửa các nội dung dưới đây và gửi lại {resend}.")
+        if copy:
+            sheets = sorted({f.sheet for f in batch.findings if f.sheet and f.cell})
+            where = ", ".join(f"«{s}»" for s in sheets)
+            intro += (" Các ô cần sửa được tô màu (đỏ: lỗi, phải sửa; cam: cảnh báo, cần xem lại) và có ghi chú "
+                      f"(đưa chuột vào ô để xem) ở trang {where} của tệp này." if sheets else "")
+        closing = (f"Sau khi sửa, đơn vị lưu tệp dạng Excel (.xlsx) và gửi lại Ban Tổ chức {resend}"
+                   + (" (có thể sửa ngay trên tệp này)." if copy else "."))
+        rows = letter_rows(batch.findings)
+    else:
+        subject = "V/v báo cáo thực hiện kế hoạch xây dựng tổ chức Đảng và phát triển đảng viên"
+        intro = (f"Qua theo dõi, kiểm tra các báo cáo thực hiện Kế hoạch {plan.title} đơn vị gửi về, đề nghị "
+                 f"đơn vị thực hiện các nội dung dưới đây {resend}.")
+        closing = f"Đề nghị đơn vị gửi báo cáo (tệp Excel .xlsx theo biểu mẫu đã được gửi) {resend}."
+        rows = letter_rows(batch.findings, {f: _where(f) for f in batch.findings})
+    return Letter(
+        superior=plan.issuer, issuer=plan.board, number=_number(plan), subject=subject,
+        place_date=f"{plan.place}, ngày {today:%d} tháng {today:%m} năm {today.year}",
+        recipient=f"Kính gửi: {batch.unit.name}", intro=intro, rows=rows, closing=closing,
+        signer=("TRƯỞNG BAN",), copies="Nơi nhận:\n- Như trên;\n- Lưu.")
+
+
+def _where(finding: Finding) -> str:
+    """A finding's place in a letter without a copy: the file and cell, whatever is known."""
+    parts = [p for p in (file_name(finding.file), place_text(finding)) if p]
+    return ": ".join(parts) if parts else "—"
+
+
+def _number(plan: Plan) -> str:
+    """The letter's number: the plan's number made a Board letter (``Số …-KH/TU`` → ``Số …-CV/BTCTU``)."""
+    number = plan.document_number or "Số        -CV"
+    return number.replace("-KH/", "-CV/BTC") if "-KH/" in number else number
+
