@@ -111,13 +111,16 @@ def identity_findings(submissions: Iterable[Submission], units: Sequence[Unit] |
 def _unknown(sub: Submission, units: Sequence[Unit] | Any) -> Finding:
     guess = _suggest(sub.value("don_vi_ten"), units)
     params: dict[str, Any] = {"value": sub.unit, "name": sub.value("don_vi_ten") or ""}
-    if guess is not None:
-        params.update(suggestion=guess.code, suggestion_name=guess.name)
-    finding = _at("unit-unknown", sub, "don_vi_ma", str(sub.unit), **params)
-    if guess is not None and guess.code not in finding.message:
-        # The catalogue's template may not name the suggestion: say it all the same.
-        finding = replace(finding, message=f"{finding.message} Có phải là {guess.name} ({guess.code})?")
-    return finding
+    params.update(unknown_unit_hint(guess))
+    return _at("unit-unknown", sub, "don_vi_ma", str(sub.unit), **params)
+
+
+def unknown_unit_hint(guess: Unit | None) -> dict[str, Any]:
+    """Parameters of ``unit-unknown`` that suggest a registry unit — never merged by itself."""
+    if guess is None:
+        return {"hint": ""}
+    return {"hint": f" Có phải là {guess.name} ({guess.code})?", "suggestion": guess.code,
+            "suggestion_name": guess.name}
 
 
 # -- series of periodic reports ---------------------------------------------------

@@ -170,7 +170,7 @@ _define("period-not-accepted", E, "Biểu mẫu không có kỳ báo cáo này",
         "Biểu mẫu {form} không có kỳ báo cáo '{value}' (chỉ theo: {kinds}).",
         "Dùng đúng biểu mẫu của kỳ báo cáo do Ban Tổ chức Thành ủy gửi.")
 _define("unit-unknown", E, "Đơn vị không có trong danh mục",
-        "Mã đơn vị '{value}' không có trong danh mục đơn vị.",
+        "Mã đơn vị '{value}' không có trong danh mục đơn vị.{hint}",
         "Dùng đúng biểu mẫu do Ban Tổ chức Thành ủy gửi; đơn vị mới thành lập cần được bổ sung vào danh mục.")
 _define("number-ambiguous", E, "Số không rõ nghĩa",
         "Ô '{label}' có giá trị '{value}' dạng văn bản: không rõ là {thousands} "

@@ -26,6 +26,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from ..core import indicators
+from ..core.crossfile import unknown_unit_hint
 from ..core.findings import CATALOGUE, Finding, Severity, make
 from ..core.forms import Check, FormSpec, Total, evaluate_terms, form_spec
 from ..core.periods import Period, PeriodError
@@ -194,7 +195,10 @@ def _check_identity(spec: FormSpec, state: _State) -> None:
                   expected=sub.unit)
     if state.registry is not None and sub.unit is not None and state.registry.get(sub.unit) is None:
         where = code_cell or CellValue("don_vi_ma", None)
-        state.add("unit-unknown", where.sheet, where.cell, "don_vi_ma", value=sub.unit)
+        name = sub.values.get("don_vi_ten")
+        guess = state.registry.find_by_name(str(name.value)) if name and name.value else None
+        state.add("unit-unknown", where.sheet, where.cell, "don_vi_ma", value=sub.unit,
+                  **unknown_unit_hint(guess))
 
     period_cell = sub.values.get("ky_bao_cao")
     typed_period = period_cell.value if period_cell else None
