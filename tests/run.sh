@@ -15,6 +15,10 @@ if ! command -v soffice >/dev/null 2>&1 && [ ! -x /usr/lib/libreoffice/program/s
     # Liberation fonts are metric-compatible with Times New Roman, the forms' font (PDF layout).
     packages+=(libreoffice-calc-nogui fonts-liberation2)
 fi
+# pdftotext/pdfinfo read the exported report in the tests.
+if ! command -v pdftotext >/dev/null 2>&1; then
+    packages+=(poppler-utils)
+fi
 # UNO scripts (tests/lo_scripts) run under the system Python with Debian's bridge.
 if ! /usr/bin/python3 -c 'import uno' >/dev/null 2>&1; then
     packages+=(python3-uno)

@@ -383,6 +383,41 @@ def test_help_exits_0_and_shows_examples(path: CommandPath) -> None:
     assert "Ví dụ" in result.stdout, f"'xlplan {label(path)} --help' shows no examples (Ví dụ)"
 
 
+# -- addin ---------------------------------------------------------------------------------
+REPO = Path(__file__).resolve().parents[1]
+
+
+@normal("addin", "build")
+def _addin_build(ctx: Ctx) -> None:
+    out = ctx.folder("addin") / "xlplan.xlam"
+    result = run("addin", "build", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == (REPO / "addin" / "xlplan.xlam").read_bytes()
+
+
+@failing("addin", "build")
+def _addin_build_fails(ctx: Ctx) -> None:
+    result = run("addin", "build", "--sources", ctx.folder("empty-sources"))
+    assert result.exit_code == 2 and result.stderr.startswith("Lỗi:"), result.output
+
+
+def _windows_only_here(*args: str) -> None:
+    """Off Windows the Excel commands refuse clearly (exit 2) and point to the CLI."""
+    result = run("addin", *args)
+    assert result.exit_code == 2, result.output
+    assert "Windows" in result.stderr and "Traceback" not in result.output
+
+
+def _bad_option(name: str) -> None:
+    result = run("addin", name, "--khong-co-tuy-chon")
+    assert result.exit_code == 2 and "--khong-co-tuy-chon" in result.output
+
+
+for _name in ("install", "uninstall", "status"):
+    normal("addin", _name)(lambda ctx, _n=_name: _windows_only_here(_n))
+    failing("addin", _name)(lambda ctx, _n=_name: _bad_option(_n))
+
+
 @pytest.mark.parametrize("path", LEAVES, ids=label)
 def test_normal_run(path: CommandPath, ctx: Ctx) -> None:
     case = NORMAL.get(path)

@@ -126,7 +126,12 @@ def main(verbose: bool) -> None:
 
 @main.group("plan")
 def plan_group() -> None:
-    """Xem kế hoạch (chỉ tiêu, loại hình, xếp loại, hạn nộp)."""
+    """Xem kế hoạch (chỉ tiêu, loại hình, xếp loại, hạn nộp).
+
+    \b
+    Ví dụ:
+      xlplan plan show
+    """
 
 
 @plan_group.command("show")
@@ -177,7 +182,12 @@ def findings_cmd(markdown: bool, as_json: bool) -> None:
 
 @main.group("registry")
 def registry_group() -> None:
-    """Danh mục đơn vị (tổ chức cơ sở đảng)."""
+    """Danh mục đơn vị (tổ chức cơ sở đảng).
+
+    \b
+    Ví dụ:
+      xlplan registry show danh_muc.csv
+    """
 
 
 @registry_group.command("show")
@@ -202,14 +212,21 @@ def registry_show(file: str | None, plan_name: str | None, as_json: bool) -> Non
         return
     click.echo(_table(((u.code, u.name, u.kind, "có" if u.has_source else "không", u.members)
                        for u in registry), ["Mã", "Tên", "Loại hình", "Có nguồn", "Đảng viên"]))
-    click.echo(f"\n{len(registry)} đơn vị, {registry.total_members():,} đảng viên.".replace(",", "."))
+    from .core.indicators import format_number
+    click.echo(f"\n{len(registry)} đơn vị, {format_number(registry.total_members())} đảng viên.")
 
 
 # -- forms --------------------------------------------------------------------------
 
 @main.group("forms")
 def forms_group() -> None:
-    """Biểu mẫu F01 (đăng ký), F02 (báo cáo định kỳ), F03 (đánh giá chất lượng)."""
+    """Biểu mẫu F01 (đăng ký), F02 (báo cáo định kỳ), F03 (đánh giá chất lượng).
+
+    \b
+    Ví dụ:
+      xlplan forms describe F01
+      xlplan forms make F02 --period 2017-01 --out bieu-mau
+    """
 
 
 @forms_group.command("describe")
@@ -558,6 +575,15 @@ def feedback_cmd(folder: str, deadline: str | None, engine: str | None, as_json:
     if done.moved:
         click.echo(f"Đã chuyển {len(done.moved)} tệp phản hồi cũ vào: {done.moved[0].parent.resolve()}")
     sys.exit(done.exit_code)
+
+
+def _attach_addin() -> None:
+    """The ``addin`` group lives in its own module (build, install, uninstall, status)."""
+    from .cli_addin import addin_group
+    main.add_command(addin_group)
+
+
+_attach_addin()
 
 
 if __name__ == "__main__":  # pragma: no cover
