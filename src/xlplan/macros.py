@@ -1,0 +1,506 @@
+"""The ribbon's buttons (the «Xây dựng Đảng» tab): one plain function per button id.
+
+Every button of ``addin/customUI14.xml`` calls the add-in's one VBA callback,
+which runs ``RunPython "import xlplan.macros; xlplan.macros.dispatch('<id>')"``.
+:func:`dispatch` finds the workbook, runs the button's function from
+:data:`BUTTONS` and turns any exception into a Vietnamese message box: staff
+never see a traceback; the details go to ``xlplan.log`` in the working folder
+(else the temp folder) for whoever supports them.
+
+Each function takes the ``xlwings.Book`` it works on, so the tests drive it
+without Excel, on xlwings's remote engine. It reads the settings from the
+book's Cấu hình sheet (the named ``cfg_*`` cells), takes the book's own folder
+as the working folder, does the job with the same services as the CLI, writes
+the results into the *open* book by its named anchors
+(:mod:`xlplan.services.excel_book`: everything is computed and checked before
+the first cell is written), shows progress in the status bar where the engine
+has one, and ends with a message box saying what was done and where to look.
+Unit files are read from disk by the Python readers, never opened in Excel.
+The user saves the workbook, as after any other edit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter
+from pathlib import Path
+from typing import Callable
+
+import xlwings as xw
+
+from . import __version__
+from .core.errors import XlplanError
+from .core.findings import Finding, Report, Severity
+from .core.forms import form_spec
+from .core.indicators import format_percent
+from .core.tracking import LATE, NOT_SUBMITTED
+from .services import excel_book
+from .services.check import check_files
+from .services.consolidate import compute, discover
+from .services.feedback import write_feedback
+from .services.forms import make_forms
+from .services.report import REPORT_SHEET, pdf_path
+from .services.workspace import INBOX, OUTBOX, OUTPUT, WORKBOOK_NAME, Workspace, backup_file, init_workspace
+
+TITLE = "Xây dựng Đảng – xlplan"
+LOG_NAME = "xlplan.log"
+LOG_LIMIT = 1_000_000  # bytes; a longer log starts afresh
+SHOWN_FINDINGS = 10  # findings listed under an error message; the rest are counted
+
+# The ribbon's labels (addin/customUI14.xml), to name a button in messages.
+LABELS = {
+    "xlp_khoi_tao": "Khởi tạo thư mục làm việc",
+    "xlp_tao_bieu_mau": "Tạo biểu mẫu cho đơn vị",
+    "xlp_mo_thu_muc": "Mở thư mục nộp",
+    "xlp_kiem_tra": "Kiểm tra file",
+    "xlp_tong_hop": "Tổng hợp",
+    "xlp_theo_doi": "Theo dõi nộp báo cáo",
+    "xlp_xuat_pdf": "Xuất báo cáo PDF",
+    "xlp_phan_hoi": "Gửi phản hồi cho đơn vị",
+    "xlp_gioi_thieu": "Giới thiệu & kiểm tra cài đặt",
+}
+
+Button = Callable[["xw.Book"], str]
+
+
+# -- talking to the user -----------------------------------------------------------------
+
+def say(book: "xw.Book", text: str, critical: bool = False) -> str:
+    """A message box (OK); returns the text, which is what the tests read."""
+    book.app.alert(text, title=TITLE, buttons="ok", mode="critical" if critical else "info")
+    return text
+
+
+def confirm(book: "xw.Book", prompt: str) -> bool | None:
+    """Ask yes/no. None when the engine answers later rather than now (xlwings's remote engine
+    sends the answer to a client-side callback), which counts as not confirmed."""
+    answer = book.app.alert(prompt, title=TITLE, buttons="yes_no", mode="info")
+    return None if answer is None else answer == "yes"
+
+
+class StatusBar:
+    """Progress in Excel's status bar; silent where the engine has none (xlwings's remote engine).
+
+    A status bar must never break a job, hence every error is swallowed.
+    """
+
+    def __init__(self, book: "xw.Book"):
+        self.app = book.app
+        self.working = True
+        self.shown_at = 0.0
+
+    def show(self, text: str | bool) -> None:
+        if not self.working:
+            return
+        try:
+            self.app.status_bar = text
+        except Exception:  # NotImplementedError on the remote engine; COM hiccups while Excel is busy
+            self.working = False
+
+    def progress(self, label: str) -> Callable[[int, int], None]:
+        """A ``progress(done, total)`` for the services, updating at most five times a second."""
+        def update(done: int, total: int) -> None:
+            now = time.monotonic()
+            if done == total or now - self.shown_at >= 0.2:
+                self.shown_at = now
+                self.show(f"xlplan: {label} {done}/{total}…")
+        return update
+
+    def clear(self) -> None:
+        self.show(False)  # False hands the status bar back to Excel
+
+
+def _counts(findings: list[Finding]) -> str:
+    report = Report(list(findings))
+    return (f"{report.count(Severity.ERROR)} lỗi, {report.count(Severity.WARNING)} cảnh báo, "
+            f"{report.count(Severity.INFO)} ghi chú")
+
+
+def _write(book: "xw.Book", writes: excel_book.BookWrites, status: StatusBar) -> None:
+    """Apply checked writes with screen updating off (one repaint at the end, not one per table)."""
+    status.show("xlplan: Đang ghi vào sổ tổng hợp…")
+    book.app.screen_updating = False
+    try:
+        excel_book.apply_writes(book, writes)
+    finally:
+        book.app.screen_updating = True
+
+
+def _backup(ws: Workspace) -> None:
+    """Keep a copy of the saved workbook, as the CLI does before it replaces the file.
+
+    The open book is what changes; once the user saves, the copy in
+    ``KetQua/SaoLuu`` is the previous round. A copy that cannot be made (a
+    read-only folder) does not stop the job.
+    """
+    if ws.workbook.is_file():
+        try:
+            backup_file(ws.workbook, ws.backups)
+        except OSError:
+            pass
+
+
+def _is_desktop(book: "xw.Book") -> bool:
+    return book.app.engine.name == "excel"
+
+
+# -- the buttons -------------------------------------------------------------------------
+
+def khoi_tao(book: "xw.Book") -> str:
+    """«Khởi tạo thư mục làm việc»: check the open city workbook's folders, or offer to create one."""
+    if excel_book.is_city_book(book):
+        ws = excel_book.workspace_from_book(book)
+        for folder in (ws.inbox, ws.outbox, ws.output):
+            folder.mkdir(parents=True, exist_ok=True)
+        return say(book, f"Thư mục làm việc đã sẵn sàng: {ws.root}\n\n"
+                         f"- Nhận báo cáo: {ws.inbox}\n- Biểu mẫu gửi đơn vị: {ws.outbox}\n"
+                         f"- Kết quả, sao lưu: {ws.output}\n\nKế hoạch: {ws.plan.title}; "
+                         f"{len(ws.registry)} đơn vị trong danh mục.")
+    folder = _new_folder(book)
+    workbook = folder / WORKBOOK_NAME
+    if workbook.exists():
+        _open(book, workbook)
+        return say(book, f"Thư mục '{folder}' đã có sổ tổng hợp {WORKBOOK_NAME}: hãy mở sổ đó "
+                         "và làm việc trên sổ đó (không tạo sổ mới đè lên).")
+    prompt = (f"Chưa mở sổ tổng hợp nào. Tạo thư mục làm việc mới tại:\n{folder}\n\n"
+              f"(sổ tổng hợp {WORKBOOK_NAME}; thư mục {INBOX} nhận báo cáo, {OUTBOX} biểu mẫu gửi đơn vị, "
+              f"{OUTPUT} kết quả)\n\nChọn Yes (Có) để tạo. Muốn tạo ở nơi khác: lưu một sổ Excel trống vào "
+              "thư mục muốn dùng, để sổ đó đang mở rồi bấm lại nút này.")
+    if not confirm(book, prompt):
+        return prompt
+    created = init_workspace(folder)
+    _open(book, created)
+    return say(book, f"Đã tạo sổ tổng hợp: {created}\n\nCác bước tiếp theo: bấm «{LABELS['xlp_tao_bieu_mau']}» "
+                     f"để tạo biểu mẫu gửi đơn vị; chép các tệp đơn vị gửi về vào thư mục {folder / INBOX}; "
+                     f"bấm «{LABELS['xlp_tong_hop']}».")
+
+
+def _new_folder(book: "xw.Book") -> Path:
+    """Where «Khởi tạo» creates a working folder: the open book's folder when it is saved,
+    else ``Documents/XayDungDang<year>``."""
+    try:
+        return excel_book.book_folder(book)
+    except XlplanError:
+        from .io.plans import load_plan
+
+        home = Path.home()
+        documents = home / "Documents" if (home / "Documents").is_dir() else home
+        return documents / f"XayDungDang{load_plan().year}"
+
+
+def _open(book: "xw.Book", path: Path) -> None:
+    """Open a workbook in Excel (desktop only: the remote engine cannot open files)."""
+    if _is_desktop(book):
+        book.app.books.open(str(path))
+
+
+def tao_bieu_mau(book: "xw.Book") -> str:
+    """«Tạo biểu mẫu cho đơn vị»: this year's registration form (F01) for every unit, into the outbox."""
+    ws = excel_book.workspace_from_book(book)
+    if not len(ws.registry):
+        raise XlplanError("Danh mục đơn vị chưa có đơn vị nào: hãy nhập danh sách ở trang Danh mục đơn vị.")
+    year = str(ws.plan.year)
+    if str(ws.settings.get("cfg_nam") or year) != year:
+        raise XlplanError(f"Ô «Năm kế hoạch» ở trang Cấu hình ghi {ws.settings['cfg_nam']} nhưng kế hoạch "
+                          f"'{ws.settings.get('cfg_ke_hoach')}' là của năm {year}. Hãy sửa một trong hai ô cho khớp.")
+    status = StatusBar(book)
+    status.show(f"xlplan: Đang tạo biểu mẫu F01 năm {year}…")
+    paths = make_forms(ws.plan, list(ws.registry), "F01", year, ws.outbox)
+    spec = form_spec("F01", ws.plan)
+    return say(book, f"Đã tạo {len(paths)} biểu mẫu F01 ({spec.short}) năm {year} trong thư mục:\n{ws.outbox}\n\n"
+                     f"Gửi mỗi đơn vị tệp mang mã của đơn vị đó (<mã>_F01_{year}.xlsx); đơn vị điền, lưu và gửi "
+                     "lại tệp Excel.")
+
+
+def tong_hop(book: "xw.Book") -> str:
+    """«Tổng hợp»: consolidate the inbox into the open workbook, as ``xlplan consolidate`` does to the file."""
+    ws = excel_book.workspace_from_book(book)
+    status = StatusBar(book)
+    result, found = compute(ws, progress=status.progress("Đang đọc báo cáo"))
+    writes = excel_book.plan_writes(book, ws.plan, result.tables, result.cells)
+    _backup(ws)
+    _write(book, writes, status)
+    summary = result.summary
+    lines = [f"Đã tổng hợp {len(found.files)} tệp báo cáo trong thư mục {ws.inbox} "
+             f"(bỏ qua {len(found.skipped)} tệp không phải báo cáo).",
+             f"Phát hiện: {_counts(result.findings)} — xem trang «Kiểm tra».",
+             f"Đơn vị đã đăng ký: {summary.get('da_dang_ky', 0)}/{len(ws.registry)}."]
+    if summary.get("ket_nap") is not None:
+        lines.append(f"Kết nạp lũy kế đến kỳ {summary.get('ky_moi_nhat')}: {summary['ket_nap']}"
+                     f"/{summary.get('chi_tieu_ket_nap')} đảng viên ({summary.get('ty_le_ket_nap')}).")
+    lines.append("Các trang Đăng ký, Tiến độ, Đánh giá, Tổng hợp, Theo dõi nộp, Kiểm tra, Biểu đồ, Báo cáo đã "
+                 "được cập nhật. Hãy lưu sổ (Ctrl+S).")
+    return say(book, "\n".join(lines))
+
+
+def kiem_tra(book: "xw.Book") -> str:
+    """«Kiểm tra file»: check every inbox file (as ``xlplan check`` with the registry) into the Kiểm tra sheet."""
+    ws = excel_book.workspace_from_book(book)
+    status = StatusBar(book)
+    found = discover(ws.inbox)
+    report = check_files(found.files, ws.plan, ws.registry, progress=status.progress("Đang kiểm tra"))
+    findings = list(found.skipped) + report.findings
+    writes = excel_book.plan_writes(book, ws.plan, {"tbl_kiem_tra": excel_book.finding_rows(findings)})
+    _write(book, writes, status)
+    verdict = ("Không phát hiện vấn đề nào." if not findings else
+               f"Phát hiện: {_counts(findings)}. Danh sách (đơn vị, tệp, ô, cách khắc phục) ở trang «Kiểm tra».")
+    if not found.files:
+        verdict += " Thư mục chưa có tệp báo cáo nào: hãy chép các tệp đơn vị gửi về vào đó."
+    return say(book, f"Đã kiểm tra {len(found.files)} tệp trong thư mục {ws.inbox}.\n{verdict}")
+
+
+def theo_doi(book: "xw.Book") -> str:
+    """«Theo dõi nộp báo cáo»: who sent what, late or missing, into the Theo dõi nộp sheet."""
+    ws = excel_book.workspace_from_book(book)
+    status = StatusBar(book)
+    result, _ = compute(ws, progress=status.progress("Đang đọc báo cáo"))
+    tables = {table: result.tables[table] for table in ("tbl_theo_doi", "tbl_ty_le_nop")}
+    writes = excel_book.plan_writes(book, ws.plan, tables)
+    _write(book, writes, status)
+    lines = [f"{r['bieu']} kỳ {r['ky']}: đã nộp {r['da_nop']}/{r['du_kien']} "
+             f"({format_percent(r['ty_le_day_du'], ws.plan.share_digits)}), đúng hạn {r['dung_han']} "
+             f"({format_percent(r['ty_le_dung_han'], ws.plan.share_digits)})"
+             for r in tables["tbl_ty_le_nop"]]
+    if len(lines) > 15:
+        lines = lines[:15] + [f"… và {len(lines) - 15} kỳ khác."]
+    states = Counter(r["dung_han"] for r in tables["tbl_theo_doi"])
+    lines.append(f"\n{states[LATE]} lượt nộp muộn, {states[NOT_SUBMITTED]} lượt chưa nộp (tô màu ở trang "
+                 "«Theo dõi nộp»).")
+    return say(book, "\n".join(lines))
+
+
+def xuat_pdf(book: "xw.Book") -> str:
+    """«Xuất báo cáo PDF»: refresh the report from the inbox (as ``xlplan report --pdf``) and print it.
+
+    Desktop Excel prints the open book's Báo cáo sheet itself; elsewhere the
+    report service's LibreOffice printer prints the saved workbook with the
+    same results (:func:`xlplan.services.excel_book.print_report_copy`).
+    """
+    ws = excel_book.workspace_from_book(book)
+    status = StatusBar(book)
+    result, _ = compute(ws, progress=status.progress("Đang đọc báo cáo"))
+    writes = excel_book.plan_writes(book, ws.plan, result.tables, result.cells)
+    _backup(ws)
+    _write(book, writes, status)
+    target = pdf_path(ws.output, ws.plan.year)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    status.show("xlplan: Đang xuất PDF…")
+    try:
+        if _is_desktop(book):
+            book.sheets[REPORT_SHEET].to_pdf(str(target))
+        else:
+            excel_book.print_report_copy(ws, result.tables, result.cells, target)
+    except XlplanError as exc:  # LibreOffice missing, …: the refreshed book stays, say so
+        raise XlplanError(f"Đã cập nhật trang «{REPORT_SHEET}» của sổ đang mở nhưng chưa xuất được PDF. {exc}",
+                          exc.findings) from None
+    return say(book, f"Đã cập nhật trang «{REPORT_SHEET}» và xuất báo cáo ra tệp:\n{target}\n\n"
+                     f"Phát hiện khi tổng hợp: {_counts(result.findings)} — xem trang «Kiểm tra» trước khi trình ký.")
+
+
+def phan_hoi(book: "xw.Book") -> str:
+    """«Gửi phản hồi cho đơn vị»: one feedback workbook per unit with errors or warnings (``xlplan feedback``).
+
+    The feedback service reads the saved workbook's settings and registry
+    (it never writes the workbook, so it runs while the book is open).
+    """
+    excel_book.require_city_book(book)
+    root = excel_book.book_folder(book)
+    status = StatusBar(book)
+    done = write_feedback(root, progress=status.progress("Đang đọc báo cáo"))
+    if not done.files:
+        lines = ["Không có lỗi hoặc cảnh báo nào cần gửi cho đơn vị."]
+    else:
+        lines = [f"Đã tạo {len(done.files)} tệp phản hồi cho {done.units} đơn vị ({done.errors} lỗi phải sửa) "
+                 f"trong thư mục:\n{done.folder}",
+                 f"Hạn đơn vị gửi lại: {done.deadline:%d/%m/%Y}. Gửi mỗi đơn vị các tệp mang mã của đơn vị đó."]
+    if done.not_sent:
+        lines.append(f"{len(done.not_sent)} phát hiện không gửi được (không rõ đơn vị, hoặc tệp đã được đơn vị "
+                     "nộp lại) — xem trang «Kiểm tra».")
+    if done.moved:
+        lines.append(f"{len(done.moved)} tệp phản hồi của lần trước đã được chuyển vào thư mục sao lưu.")
+    return say(book, "\n".join(lines))
+
+
+def mo_thu_muc(book: "xw.Book") -> str:
+    """«Mở thư mục nộp»: open the inbox in File Explorer (Windows); elsewhere say where it is."""
+    excel_book.require_city_book(book)
+    inbox = excel_book.book_folders(book).inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    if sys.platform.startswith("win"):
+        os.startfile(inbox)  # type: ignore[attr-defined]  # Windows only
+        return f"Đã mở thư mục {inbox}"
+    return say(book, f"Thư mục nhận báo cáo:\n{inbox}\n\nChép các tệp đơn vị gửi về vào thư mục này (không cần mở "
+                     f"tệp) rồi bấm «{LABELS['xlp_kiem_tra']}» hoặc «{LABELS['xlp_tong_hop']}».")
+
+
+def gioi_thieu(book: "xw.Book") -> str:
+    """«Giới thiệu & kiểm tra cài đặt»: versions, and whether each part xlplan needs works here."""
+    try:
+        excel = f"Excel {book.app.version}"
+    except Exception:  # the remote engine does not know Excel's version
+        excel = f"Excel: không rõ phiên bản (bộ máy xlwings «{book.app.engine.name}»)"
+    lines = [f"xlplan {__version__} — biểu mẫu, tổng hợp và chỉ tiêu của Kế hoạch xây dựng tổ chức Đảng TSVM "
+             "và phát triển đảng viên.",
+             f"xlwings {xw.__version__}; Python {platform.python_version()} ({sys.executable}); {excel}", "",
+             "Kiểm tra cài đặt:"]
+    for label, check in installation_checks(book):
+        try:
+            lines.append(f"✓ {label}: {check()}")
+        except Exception as exc:  # each check reports its own failure; the others still run
+            lines.append(f"✗ {label}: {exc}")
+    return say(book, "\n".join(lines))
+
+
+def installation_checks(book: "xw.Book") -> list[tuple[str, Callable[[], str]]]:
+    """(label, check) pairs for «Giới thiệu»: a check returns what it found or raises why not."""
+    def plan() -> str:
+        from .io.plans import load_plan
+        return load_plan().title
+
+    def registry() -> str:
+        from .io.registry import load_registry
+        return f"{len(load_registry())} đơn vị"
+
+    def reader() -> str:
+        import python_calamine  # noqa: F401  # the fast reader of unit files
+        return "có"
+
+    def functions() -> str:
+        from .udfs import UDFS
+        return f"{len(UDFS)} hàm: " + ", ".join(f.__name__ for f in UDFS)
+
+    def libreoffice() -> str:
+        from .io.libreoffice import find_soffice
+        found = find_soffice()
+        return found or "không có (không bắt buộc: Excel tự xuất PDF)"
+
+    def workbook() -> str:
+        if not excel_book.is_city_book(book):
+            return f"'{book.name}' không phải sổ tổng hợp (bấm «{LABELS['xlp_khoi_tao']}» để tạo)"
+        return f"sổ tổng hợp, thư mục làm việc {excel_book.book_folder(book)}"
+
+    return [("Kế hoạch có sẵn", plan), ("Danh mục đơn vị mẫu", registry), ("Bộ đọc tệp (python-calamine)", reader),
+            ("Hàm trong ô (xlplan.udfs)", functions), ("LibreOffice", libreoffice), ("Sổ đang mở", workbook)]
+
+
+BUTTONS: dict[str, Button] = {
+    "xlp_khoi_tao": khoi_tao,
+    "xlp_tao_bieu_mau": tao_bieu_mau,
+    "xlp_tong_hop": tong_hop,
+    "xlp_kiem_tra": kiem_tra,
+    "xlp_theo_doi": theo_doi,
+    "xlp_phan_hoi": phan_hoi,
+    "xlp_xuat_pdf": xuat_pdf,
+    "xlp_mo_thu_muc": mo_thu_muc,
+    "xlp_gioi_thieu": gioi_thieu,
+}
+
+
+# -- dispatch ------------------------------------------------------------------------------
+
+def target_book(caller: "xw.Book") -> "xw.Book":
+    """The book a button works on: the caller, unless it is not a city workbook and the active one is
+    (RunPython from an add-in may name the add-in itself)."""
+    if excel_book.is_city_book(caller):
+        return caller
+    try:
+        active = caller.app.books.active
+    except Exception:  # no active workbook
+        active = None
+    return active if active is not None and excel_book.is_city_book(active) else caller
+
+
+def dispatch(control_id: str, book: "xw.Book | None" = None) -> str | None:
+    """Run the button ``control_id`` on ``book`` (default: ``xw.Book.caller()``); never raise into Excel.
+
+    Returns the closing message, or the error message shown instead. With no
+    workbook to talk to, the message goes to stderr and the process exits with
+    1, which makes RunPython show it in a message box.
+    """
+    if book is None:
+        try:
+            book = target_book(xw.Book.caller())
+        except Exception as exc:
+            log = _log(None, control_id, exc)
+            print(f"xlplan: không xác định được sổ Excel đang mở ({type(exc).__name__}). Hãy mở sổ tổng hợp rồi "
+                  f"bấm lại nút. Chi tiết: {log}", file=sys.stderr)
+            raise SystemExit(1) from None
+    button = BUTTONS.get(control_id)
+    if button is None:
+        return say(book, f"Nút '{control_id}' không có trong xlplan {__version__}. Hãy cập nhật xlplan và phần bổ trợ "
+                         "(xlplan addin install).", critical=True)
+    status = StatusBar(book)
+    try:
+        return button(book)
+    except Exception as exc:
+        return _fail(book, control_id, exc)
+    finally:
+        status.clear()
+
+
+def _fail(book: "xw.Book", control_id: str, exc: BaseException) -> str:
+    log = _log(book, control_id, exc)
+    text = error_text(exc, LABELS.get(control_id, control_id), log)
+    try:
+        return say(book, text, critical=True)
+    except Exception:  # Excel cannot show it (closing, busy): RunPython shows stderr instead
+        print(text, file=sys.stderr)
+        return text
+
+
+def error_text(exc: BaseException, label: str, log: Path | None) -> str:
+    """What a user reads when a button fails: a user-safe error as it is, anything else briefly."""
+    if isinstance(exc, XlplanError):
+        text = f"«{label}» chưa thực hiện được:\n{exc}"
+        findings = list(getattr(exc, "findings", []))
+        if findings:
+            text += "\n" + "\n".join(f"- {f.message}" for f in findings[:SHOWN_FINDINGS])
+            if len(findings) > SHOWN_FINDINGS:
+                text += f"\n… và {len(findings) - SHOWN_FINDINGS} phát hiện khác."
+        return text
+    if isinstance(exc, OSError):
+        name = exc.filename or ""
+        if isinstance(exc, FileNotFoundError):
+            reason = f"không tìm thấy '{name}'."
+        elif isinstance(exc, PermissionError):
+            reason = f"không có quyền ghi hoặc đọc '{name}' (tệp đang mở trong Excel, hoặc thư mục chỉ đọc?)."
+        else:
+            reason = f"lỗi tệp hoặc thư mục '{name}' ({exc.strerror or exc})."
+        return f"«{label}» chưa thực hiện được: {reason} Sổ tổng hợp chưa bị thay đổi."
+    where = f"\nChi tiết đã ghi vào tệp:\n{log}" if log else ""
+    return (f"«{label}» gặp lỗi không mong đợi ({type(exc).__name__}: {exc}).{where}\n"
+            "Hãy gửi thông báo này (và tệp nhật ký) cho bộ phận kỹ thuật.")
+
+
+def _log(book: "xw.Book | None", control_id: str, exc: BaseException) -> Path | None:
+    """Append the error with its traceback to ``xlplan.log`` (working folder, else temp folder)."""
+    folders = []
+    if book is not None:
+        try:
+            folders.append(excel_book.book_folder(book))
+        except Exception:
+            pass
+    folders.append(Path(tempfile.gettempdir()))
+    entry = (f"\n=== {dt.datetime.now():%Y-%m-%d %H:%M:%S} {control_id} "
+             f"({getattr(book, 'name', '?') if book is not None else 'không có sổ'}) ===\n"
+             f"xlplan {__version__}, xlwings {xw.__version__}, Python {platform.python_version()}\n"
+             + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    for folder in folders:
+        path = folder / LOG_NAME
+        try:
+            mode = "w" if path.is_file() and path.stat().st_size > LOG_LIMIT else "a"
+            with path.open(mode, encoding="utf-8") as handle:
+                handle.write(entry)
+            return path
+        except OSError:
+            continue
+    return None
+
+
+__all__ = ["BUTTONS", "LABELS", "confirm", "dispatch", "error_text", "installation_checks", "say", "target_book"]
