@@ -133,7 +133,7 @@ def read_config(wb: Workbook) -> dict[str, object]:
         if found is None:
             continue
         ws, cells = found
-        config[name] = _tidy(ws.cell(cells.min_row, cells.min_col).value)
+        config[name] = tidy_setting(ws.cell(cells.min_row, cells.min_col).value)
     return config
 
 
@@ -280,7 +280,8 @@ def _fit_height(ws: Worksheet, cell: Cell) -> None:
         ws.row_dimensions[cell.row].height = needed
 
 
-def _tidy(value: object) -> object:
+def tidy_setting(value: object) -> object:
+    """A setting as staff typed it: text stripped (empty → None), 2017.0 → 2017, midnight → date."""
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, float) and value.is_integer():

@@ -41,6 +41,7 @@ from ..core.registry import Registry, parse_registry
 from ..core.summary_tables import CONFIG_CELLS, TableSpec, summary_tables
 from ..core.tracking import file_name
 from ..io.city_layout import DATA_SUFFIX, CityWorkbookError, number_format
+from ..io.city_workbook import tidy_setting
 from ..io.plans import load_plan
 from ..io.registry import SHEET_NAME as REGISTRY_SHEET
 from .workspace import INBOX, OUTBOX, OUTPUT, Workspace
@@ -96,24 +97,13 @@ def is_city_book(book: "xw.Book | None") -> bool:
         return False
 
 
-def _tidy(value: object) -> object:
-    """A setting as staff typed it: text stripped (empty → None), 2017.0 → 2017, midnight → date."""
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
-        return value.date()
-    return value
-
-
 def read_settings(book: "xw.Book") -> dict[str, object]:
     """The ``cfg_*`` cells of the open book by name (as :func:`xlplan.io.city_workbook.read_config`)."""
     settings: dict[str, object] = {}
     for name in CONFIG_NAMES:
         place = named_place(book, name)
         if place is not None:
-            settings[name] = _tidy(book.sheets[place.sheet].range((place.row, place.column)).value)
+            settings[name] = tidy_setting(book.sheets[place.sheet].range((place.row, place.column)).value)
     return settings
 
 
