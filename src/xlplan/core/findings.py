@@ -229,6 +229,20 @@ _define("missing-submission", W, "Chưa nộp",
      "Chưa nhận được biểu {form} kỳ {period} (hạn nộp {due}).",
      "Đôn đốc đơn vị nộp biểu {form} kỳ {period}.")
 
+# -- intake: refusals of hostile or foreign files (xlplan.io.intake, xlplan.io.readers) ---------
+_define("file-encrypted", E, "Tệp có mật khẩu mở",
+        "Tệp được đặt mật khẩu mở ({reason}), không đọc được.",
+        "Mở tệp bằng Excel, bỏ mật khẩu mở tệp (Tệp > Thông tin > Bảo vệ sổ làm việc), lưu lại rồi gửi lại.")
+_define("file-too-large", E, "Tệp quá lớn",
+        "Tệp quá lớn để đọc an toàn: {reason}.",
+        "Dùng đúng biểu mẫu do Ban Tổ chức Thành ủy gửi; không chèn ảnh hay dữ liệu khác vào tệp rồi gửi lại.")
+_define("file-too-slow", E, "Đọc tệp quá lâu",
+        "Đọc tệp mất quá {seconds} giây nên đã dừng.",
+        "Mở tệp bằng Excel, lưu lại dưới dạng Excel Workbook (.xlsx) rồi gửi lại; nếu vẫn lỗi, dùng lại biểu mẫu gốc.")
+_define("file-duplicate", W, "Tệp trùng lặp",
+        "Tệp có nội dung giống hệt tệp '{original}' đã nhận trước đó; chỉ dùng tệp trước.",
+        "Không cần làm gì; xóa bản trùng khỏi thư mục nhận báo cáo nếu muốn.")
+
 CODES = CATALOGUE  # public alias: the catalogue of finding codes
 
 
