@@ -1,0 +1,127 @@
+"""``python -m bench [N ...] [--repeat R] [--mix f01|year]``: measure and write ``bench/RESULTS.md``.
+
+For each N (default 80 1000 10000 52000) the case is generated once into
+``bench/cache/`` (see :mod:`bench.generate`), then, each in a fresh process:
+
+* ``xlplan consolidate DIR`` end to end (interpreter start included), wall
+  time and peak RSS from ``wait4`` — the number a user feels;
+* the same job by phase (:mod:`bench.phases`);
+* the naive openpyxl + pandas baseline (:mod:`bench.baseline`), on at most
+  ``BASELINE_SAMPLE`` files: beyond that its per-file rate is extrapolated
+  (it is linear: one independent load per file) and the table says so.
+
+Nothing is typed by hand: the table and the figures in the "scale" section
+are computed here from this run's measurements.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .generate import CACHE, case_dir, ensure_case
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "RESULTS.md"
+BASELINE_SAMPLE = 1000
+NATIONAL_UNITS = 52_000
+FILES_PER_UNIT_YEAR = 14  # one F01, twelve monthly F02, one F03
+
+
+
+
+def _wait4(args: list[str]) -> tuple[float, float, str]:
+    """Run ``args`` and reap it with ``os.wait4``: wall seconds and its own peak RSS (MB), children excluded."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=HERE.parent)
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, out.decode()
+
+
+def _clean_backups(ws: Path) -> None:
+    shutil.rmtree(ws / "KetQua" / "SaoLuu", ignore_errors=True)
+
+
+def _xlplan() -> list[str]:
+    exe = shutil.which("xlplan")
+    return [exe] if exe else [sys.executable, "-m", "xlplan"]
+
+
+def measure(n: int, mix: str, repeat: int, log=print) -> dict:
+    meta = ensure_case(n, mix, log=log)
+    ws = case_dir(n, mix) / "ws"
+    runs = []
+    for _ in range(repeat):
+        wall, rss, _ = _wait4([*_xlplan(), "consolidate", str(ws)])
+        _clean_backups(ws)
+        runs.append((wall, rss))
+    end_to_end = statistics.median(w for w, _ in runs)
+    peak = max(r for _, r in runs)
+    _, _, out = _wait4([sys.executable, "-m", "bench.phases", str(ws)])
+    phases = json.loads(out)
+    _clean_backups(ws)
+    sample = min(n, BASELINE_SAMPLE)
+    _, _, out = _wait4([sys.executable, "-m", "bench.baseline", str(ws / "NopBaoCao"), str(sample)])
+    base = json.loads(out)
+    files = meta["files"]
+    base_read_per_file = base["seconds"]["read"] / base["files"]
+    base_total = base["seconds"]["import"] + base_read_per_file * files + base["seconds"]["aggregate"]
+    read = phases["seconds"]["read"]
+    result = {"n": n, "mix": mix, "files": files, "end_to_end": end_to_end, "runs": [round(w, 3) for w, _ in runs],
+              "peak_rss_mb": max(peak, phases["peak_rss_mb"]), "phases": phases, "baseline": base,
+              "baseline_sampled": base["files"] < files, "baseline_read": base_read_per_file * files,
+              "baseline_total": base_total, "read_ratio": base_read_per_file * files / read if read else None,
+              "generation": meta}
+    log(f"N={n}: {end_to_end:.2f} s end to end, peak {result['peak_rss_mb']:.0f} MB, read ×{result['read_ratio']:.1f}")
+    return result
+
+
+def help_time(repeat: int = 5) -> float:
+    return statistics.median(_wait4([*_xlplan(), "--help"])[0] for _ in range(repeat))
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB RAM; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}")
+
+
+if __name__ == "__main__":
+    from .report import write_results
+
+    argv = sys.argv[1:]
+    repeat, mix = 3, "f01"
+    if "--repeat" in argv:
+        i = argv.index("--repeat")
+        repeat = int(argv[i + 1])
+        del argv[i:i + 2]
+    if "--mix" in argv:
+        i = argv.index("--mix")
+        mix = argv[i + 1]
+        del argv[i:i + 2]
+    sizes = [int(a) for a in argv] or [80, 1000, 10000, 52000]
+    rows = [measure(n, mix, repeat if n <= 1000 else 1) for n in sizes]
+    (CACHE / f"last-{mix}.json").write_text(json.dumps(rows, indent=1))
+    write_results(rows, machine(), help_time(), RESULTS)
+    print(f"wrote {RESULTS}")
