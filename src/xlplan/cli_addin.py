@@ -30,7 +30,8 @@ def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
 
 _SOURCES_OPTION = click.option(
     "--sources", "sources_dir", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC",
-    help="Thư mục nguồn của phần bổ trợ (mặc định: addin/ của mã nguồn xlplan).")
+    help="Thư mục nguồn của phần bổ trợ (mặc định: addin/ của mã nguồn xlplan, "
+         "nếu không có thì bản đi kèm gói xlplan đã cài).")
 
 
 @click.group("addin")
@@ -46,7 +47,8 @@ def addin_group() -> None:
 
 @addin_group.command("build")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="TỆP",
-              help="Tệp .xlam cần ghi (mặc định: addin/xlplan.xlam).")
+              help="Tệp .xlam cần ghi (mặc định: addin/xlplan.xlam trong mã nguồn; với gói đã cài: "
+                   "xlplan.xlam ở thư mục hiện tại).")
 @_SOURCES_OPTION
 @_guard
 def addin_build(out: Path | None, sources_dir: Path | None) -> None:
@@ -60,19 +62,24 @@ def addin_build(out: Path | None, sources_dir: Path | None) -> None:
       xlplan addin build --out dist/xlplan.xlam
     """
     from . import udfs
-    from .services.addin import build_addin, load_sources, require_addin_dir
+    from .services.addin import ADDIN_FILE, build_addin, load_sources, repo_addin_dir, require_addin_dir
     from .services.addin_vba import udf_specs
 
     folder = require_addin_dir(sources_dir)
     sources = load_sources(folder)
-    target = build_addin(out or folder / "xlplan.xlam", sources, udf_specs(udfs))
+    if out is None:
+        # Never write into an installed package (site-packages): the source tree's addin/,
+        # a --sources folder, or else the current folder.
+        in_tree = sources_dir is not None or folder == repo_addin_dir()
+        out = folder / ADDIN_FILE if in_tree else Path.cwd() / ADDIN_FILE
+    target = build_addin(out, sources, udf_specs(udfs))
     click.echo(f"Đã dựng phần bổ trợ: {target} (xlwings {sources.xlwings_version}, "
                f"{len(udfs.UDFS)} hàm XLP_).")
 
 
 @addin_group.command("install")
 @click.option("--file", "addin_file", type=click.Path(dir_okay=False, path_type=Path), metavar="TỆP",
-              help="Tệp .xlam cần cài (mặc định: addin/xlplan.xlam).")
+              help="Tệp .xlam cần cài (mặc định: addin/xlplan.xlam, hoặc bản đi kèm gói xlplan đã cài).")
 @click.option("--python", "python", type=click.Path(dir_okay=False, path_type=Path), metavar="TỆP",
               help="Python mà Excel sẽ dùng (mặc định: Python đang chạy lệnh này, bản pythonw.exe).")
 @_SOURCES_OPTION
@@ -117,7 +124,7 @@ def addin_uninstall(sources_dir: Path | None) -> None:
 
 @addin_group.command("status")
 @click.option("--file", "addin_file", type=click.Path(dir_okay=False, path_type=Path), metavar="TỆP",
-              help="So bản đã cài với tệp .xlam này (mặc định: addin/xlplan.xlam nếu có).")
+              help="So bản đã cài với tệp .xlam này (mặc định: addin/xlplan.xlam hoặc bản đi kèm gói xlplan).")
 @_guard
 def addin_status(addin_file: Path | None) -> None:
     """Kiểm tra phần bổ trợ đã cài và những gì nó cần: Python, xlwings, DLL của xlwings, xlplan.
@@ -129,7 +136,7 @@ def addin_status(addin_file: Path | None) -> None:
     from .services import addin
 
     _windows_only()
-    folder = addin.repo_addin_dir()
+    folder = addin.default_addin_dir()
     reference = addin_file or (folder / addin.ADDIN_FILE if folder else None)
     expected = reference.read_bytes() if reference and reference.is_file() else None
     report = addin.addin_status(addin.WindowsPlaces.from_environment(), expected=expected)
@@ -144,10 +151,11 @@ def _windows_only() -> None:
 
 
 def _sources_and_file(sources_dir: Path | None, addin_file: Path | None, need_file: bool = True):
-    """The add-in sources when a source tree is at hand (for the [[user]] settings) and the .xlam."""
-    from .services.addin import ADDIN_FILE, load_sources, repo_addin_dir, require_addin_dir
+    """The add-in sources (for the [[user]] settings) and the .xlam: from --sources, the source
+    tree, or the copy shipped in the installed package, so staff need neither --file nor a clone."""
+    from .services.addin import ADDIN_FILE, default_addin_dir, load_sources, require_addin_dir
 
-    folder = require_addin_dir(sources_dir) if sources_dir else repo_addin_dir()
+    folder = require_addin_dir(sources_dir) if sources_dir else default_addin_dir()
     sources = load_sources(folder) if folder else None
     if addin_file is None and need_file:
         addin_file = require_addin_dir(folder) / ADDIN_FILE

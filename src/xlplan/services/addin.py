@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -41,6 +42,7 @@ REGISTER_BAS = "vba/xlplan_register.bas"
 XLWINGS_BAS = "xlwings_custom_addin.bas"
 XLWINGS_VERSION_PROPERTY = "xlwings_version"  # docProps/custom.xml of the built add-in
 INTERPRETER_PLACEHOLDER = "{interpreter}"
+ADDIN_PACKAGE = "xlplan._addin"  # addin/ in an installed xlplan (pyproject.toml package-dir)
 
 VbaBuilder = Callable[[Sequence[VbaSource]], bytes]
 Runner = Callable[..., subprocess.CompletedProcess]
@@ -83,14 +85,36 @@ def repo_addin_dir() -> Path | None:
     return candidate if (candidate / RIBBON_FILE).is_file() else None
 
 
+def packaged_addin_dir() -> Path | None:
+    """The copy of ``addin/`` inside an installed xlplan (package :data:`ADDIN_PACKAGE`), if any.
+
+    A plain ``pip install .`` ships ``addin/`` as the data package ``xlplan._addin``
+    (``pyproject.toml`` maps it, so the committed ``.xlam`` is not duplicated in the tree):
+    staff install the add-in without a source tree. An editable install has no such
+    package (its ``.pth`` points at ``src/``), hence ``None`` there.
+    """
+    try:
+        ribbon = Path(str(resources.files(ADDIN_PACKAGE).joinpath(RIBBON_FILE)))
+    except (ModuleNotFoundError, TypeError, ValueError):  # not installed, or not a plain folder
+        return None
+    return ribbon.parent if ribbon.is_file() else None
+
+
+def default_addin_dir() -> Path | None:
+    """Where the add-in's sources and built ``.xlam`` are by default: the source tree's ``addin/``
+    (what a developer edits and rebuilds), else the installed package's copy."""
+    return repo_addin_dir() or packaged_addin_dir()
+
+
 def require_addin_dir(addin_dir: Path | None) -> Path:
-    """The given folder, or the source tree's ``addin/``; a Vietnamese error when neither."""
-    found = addin_dir or repo_addin_dir()
+    """The given folder, or the default one; a Vietnamese error when neither has the sources."""
+    found = addin_dir or default_addin_dir()
     if found is None or not (found / RIBBON_FILE).is_file():
         where = f" '{addin_dir}'" if addin_dir else ""
         raise XlplanError(
             f"Không tìm thấy thư mục nguồn của phần bổ trợ{where} (cần có {RIBBON_FILE}). "
-            "Hãy chạy lệnh trong bản sao mã nguồn xlplan, hoặc chỉ rõ thư mục bằng --sources.")
+            "Hãy cài lại xlplan (pip install .) hoặc chạy lệnh trong bản sao mã nguồn xlplan, "
+            "hoặc chỉ rõ thư mục bằng --sources.")
     return found
 
 
@@ -422,8 +446,9 @@ def runtime_checks(python: Path, addin_version: str | None,
                             f"\"{python}\" -m pip install xlwings"))
     elif addin_version and found_version != addin_version:
         checks.append(Check(False, "xlwings", f"Phần bổ trợ được dựng với xlwings {addin_version} nhưng "
-                            f"Python có xlwings {found_version}: chạy xlplan addin build rồi "
-                            f"xlplan addin install, hoặc pip install xlwings=={addin_version}."))
+                            f"Python có xlwings {found_version}: chạy \"{python}\" -m pip install "
+                            f"xlwings=={addin_version}, hoặc dựng lại phần bổ trợ (xlplan addin build "
+                            "--out xlplan.xlam) rồi cài tệp đó (xlplan addin install --file xlplan.xlam)."))
     else:
         checks.append(Check(True, "xlwings", f"xlwings {found_version}"))
     for module in ("xlplan.udfs", "xlplan.macros"):
