@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import re
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import ClassVar, Iterable
@@ -24,11 +25,21 @@ _CELL_RE = re.compile(r"^([A-Za-z]{1,3})([1-9][0-9]{0,6})$")
 
 
 class ReaderError(Exception):
-    """A file no engine should try to read; ``reason`` is Vietnamese, for the finding."""
+    """A file no engine should try to read; ``reason`` is Vietnamese, for the finding.
+
+    ``code`` is the finding code the refusal becomes, so that every caller
+    (the form reader, the intake's pre-checks) names the same refusal the same way.
+    """
+
+    code: ClassVar[str] = "file-unreadable"
 
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+    def params(self) -> dict[str, str]:
+        """The finding parameters of this refusal (the catalogue templates' placeholders)."""
+        return {"reason": self.reason}
 
 
 class NotAWorkbook(ReaderError):
@@ -36,11 +47,47 @@ class NotAWorkbook(ReaderError):
 
 
 class UnsupportedFormat(ReaderError):
-    """A spreadsheet in a format the readers refuse (.xls, encrypted, .xlsb, .ods)."""
+    """A spreadsheet in a format the readers refuse (.xlsb, .ods, HTML saved as .xls …)."""
+
+    code: ClassVar[str] = "format-unsupported"
 
     def __init__(self, reason: str, format: str):
         super().__init__(reason)
         self.format = format
+
+    def params(self) -> dict[str, str]:
+        return {"reason": self.reason, "format": self.format}
+
+
+class Encrypted(UnsupportedFormat):
+    """A file with an opening password (encrypted OOXML or an encrypted .xls): nothing to read without it."""
+
+    code: ClassVar[str] = "file-encrypted"
+
+
+class TooLarge(ReaderError):
+    """A file (or a part inside it) beyond :class:`Limits`: refused before anything is inflated."""
+
+    code: ClassVar[str] = "file-too-large"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one unit file may ask of the reader; a form is a few hundred kilobytes.
+
+    The zip checks use the sizes the zip directory declares, before inflating
+    anything; a directory that lies is caught by the worker process limits
+    (``memory_bytes`` of address space beyond the worker's start, ``seconds`` per file).
+    """
+
+    file_bytes: int = 64 * 1024 * 1024
+    zip_members: int = 10_000
+    member_bytes: int = 256 * 1024 * 1024
+    total_bytes: int = 512 * 1024 * 1024
+    ratio: float = 200.0  # uncompressed / compressed, for members above ratio_floor
+    ratio_floor: int = 8 * 1024 * 1024
+    memory_bytes: int = 384 * 1024 * 1024
+    seconds: float = 4.0
 
 
 class WorkbookReader(ABC):

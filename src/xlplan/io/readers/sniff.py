@@ -1,51 +1,139 @@
-"""What kind of file a unit sent, from its first bytes and, for zips, its parts.
+"""What kind of file a unit sent, from its first bytes and its directory, never its extension.
 
 Units rename files and re-save them in other programs, so the extension says
-little. The magic number does: a zip (``PK\\x03\\x04``) may be an Office Open
-XML workbook; an OLE compound file (``\\xD0\\xCF\\x11\\xE0``) is a legacy .xls
-or an Office file encrypted with an opening password, both refused for now.
-Zips that hold an .xlsb or .ods workbook are refused too, because only one of
-the engines could read them and the engines must agree.
+little. The magic number does:
+
+* a zip (``PK\\x03\\x04``) may be an Office Open XML workbook (read), an .xlsb
+  or .ods workbook (refused: only one engine could read them and the engines
+  must agree), or some other zip;
+* an OLE compound file (``\\xD0\\xCF\\x11\\xE0``) is a legacy .xls when it holds a
+  ``Workbook``/``Book`` stream (read by :mod:`.xls_engine`), and an encrypted
+  OOXML workbook when it holds ``EncryptionInfo``/``EncryptedPackage`` (an
+  opening password: refused as such);
+* a bare BIFF record (Excel 2.x–4.x saved without the OLE wrapper) is an .xls too;
+* HTML, XML Spreadsheet 2003 or flat ODS "saved as .xls" is an unsupported format;
+  anything else (empty, truncated, random, CSV) is not a workbook.
+
+For zips every size comes from the directory, before anything is inflated:
+member count, per-member and total uncompressed size, compression ratio
+(:class:`~.base.Limits`). A directory can lie; the intake's worker limits catch that.
 """
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
-from .base import NotAWorkbook, UnsupportedFormat
+import olefile
+
+from .base import Encrypted, Limits, NotAWorkbook, TooLarge, UnsupportedFormat
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# BOF record ids of BIFF2, BIFF3, BIFF4 and BIFF5/8 streams stored without an OLE container.
+_BIFF_BOF = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")
 
-_MACRO_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+_MACRO_TYPE = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 _ODS_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_SMALL_PART = 1024 * 1024  # [Content_Types].xml and mimetype are a few hundred bytes
+_HEAD = 4096
+
+DEFAULT_LIMITS = Limits()
 
 
-def sniff(path: str | Path) -> str:
-    """``"xlsx"`` or ``"xlsm"``; raises :class:`NotAWorkbook` or :class:`UnsupportedFormat`.
+def sniff(path: str | Path, limits: Limits | None = None) -> str:
+    """``"xlsx"``, ``"xlsm"`` or ``"xls"``; raises a :class:`~.base.ReaderError` subclass otherwise.
 
     FileNotFoundError and other OS errors propagate: they are about the path, not the file.
     """
+    limits = limits or DEFAULT_LIMITS
+    size = os.stat(path).st_size
+    if size > limits.file_bytes:
+        raise TooLarge(f"tệp nặng {size // (1024 * 1024)} MB, vượt giới hạn "
+                       f"{limits.file_bytes // (1024 * 1024)} MB của một biểu mẫu")
     with open(path, "rb") as handle:
-        head = handle.read(8)
+        head = handle.read(_HEAD)
     if not head:
         raise NotAWorkbook("tệp rỗng (0 byte)")
+    if head.startswith(ZIP_MAGIC):
+        return _sniff_zip(path, limits)
     if head.startswith(OLE_MAGIC[:4]):
-        raise UnsupportedFormat("định dạng .xls cũ hoặc tệp được đặt mật khẩu mở",
-                                ".xls hoặc tệp có mật khẩu")
-    if not head.startswith(ZIP_MAGIC):
-        raise NotAWorkbook("không phải tệp Excel (.xlsx)")
+        return _sniff_ole(path)
+    if head[:2] in _BIFF_BOF and len(head) >= 8:
+        return "xls"
+    _sniff_text(head)
+    raise NotAWorkbook("không phải tệp Excel (.xlsx)")
+
+
+def _sniff_zip(path: str | Path, limits: Limits) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names and archive.read("mimetype").strip() == _ODS_TYPE:
+            infos = archive.infolist()
+            _check_directory(infos, limits)
+            names = {info.filename for info in infos}
+            if "mimetype" in names and _small(archive, "mimetype").strip() == _ODS_TYPE:
                 raise UnsupportedFormat("bảng tính OpenDocument (.ods)", ".ods")
             if "xl/workbook.bin" in names:
                 raise UnsupportedFormat("sổ tính nhị phân (.xlsb)", ".xlsb")
             if "[Content_Types].xml" not in names or not any(n.endswith("workbook.xml") for n in names):
                 raise NotAWorkbook("tệp nén không chứa sổ tính Excel")
-            types = archive.read("[Content_Types].xml")
-    except zipfile.BadZipFile as exc:
+            if any(info.flag_bits & 0x1 for info in infos):
+                raise Encrypted("tệp nén được đặt mật khẩu", "tệp có mật khẩu mở")
+            types = _small(archive, "[Content_Types].xml")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise NotAWorkbook("tệp Excel bị hỏng hoặc không trọn vẹn") from exc
-    return "xlsm" if _MACRO_TYPE.encode() in types else "xlsx"
+    return "xlsm" if _MACRO_TYPE in types else "xlsx"
+
+
+def _check_directory(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """Refuse a zip whose directory declares more than a form could need (a zip bomb)."""
+    if len(infos) > limits.zip_members:
+        raise TooLarge(f"tệp nén có {len(infos)} phần, vượt giới hạn {limits.zip_members}")
+    total = 0
+    for info in infos:
+        declared = info.file_size
+        total += declared
+        if declared > limits.member_bytes:
+            raise TooLarge(f"phần '{info.filename[:80]}' giải nén ra {declared // (1024 * 1024)} MB")
+        if declared > limits.ratio_floor and declared > limits.ratio * max(info.compress_size, 1):
+            raise TooLarge(f"phần '{info.filename[:80]}' nén với tỉ lệ bất thường (bom nén)")
+    if total > limits.total_bytes:
+        raise TooLarge(f"tệp giải nén ra {total // (1024 * 1024)} MB")
+
+
+def _small(archive: zipfile.ZipFile, name: str) -> bytes:
+    info = archive.getinfo(name)
+    if info.file_size > _SMALL_PART:
+        raise NotAWorkbook(f"phần '{name}' lớn bất thường")
+    return archive.read(info)
+
+
+def _sniff_ole(path: str | Path) -> str:
+    """An OLE container: legacy .xls, encrypted OOXML, or something that is not a workbook."""
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            streams = {entry[0].casefold() for entry in ole.listdir(streams=True, storages=False)
+                       if len(entry) == 1}
+    except Exception as exc:  # noqa: BLE001 - olefile raises many kinds on a damaged directory
+        raise UnsupportedFormat("tệp Office dạng cũ (OLE) bị hỏng hoặc không nhận ra được",
+                                "tệp Office dạng cũ (OLE)") from exc
+    if "encryptioninfo" in streams or "encryptedpackage" in streams:
+        raise Encrypted("tệp được đặt mật khẩu mở", "tệp có mật khẩu mở")
+    if "workbook" in streams or "book" in streams:
+        return "xls"
+    if "worddocument" in streams or "powerpoint document" in streams:
+        raise NotAWorkbook("tệp Word hoặc PowerPoint, không phải sổ tính")
+    raise NotAWorkbook("tệp Office dạng cũ không chứa sổ tính")
+
+
+def _sniff_text(head: bytes) -> None:
+    """Markup saved under a spreadsheet name: name the format instead of calling it damaged."""
+    text = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
+    if text.startswith((b"<!doctype html", b"<html")) or (text.startswith(b"<") and b"<html" in text):
+        raise UnsupportedFormat("trang web (HTML) được đặt tên như tệp Excel", "trang web (HTML)")
+    if text.startswith(b"<?xml") or text.startswith(b"<"):
+        if b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+            raise UnsupportedFormat("bảng tính XML 2003", "XML Spreadsheet 2003")
+        if b"opendocument" in text:
+            raise UnsupportedFormat("bảng tính OpenDocument dạng XML (.fods)", ".fods")

@@ -1,0 +1,295 @@
+"""Reading many unit files at once, safely: any file ends in a read or a named refusal.
+
+Unit files arrive by e-mail, USB and chat; some are not forms at all, some are
+damaged, a few could be hostile (a zip bomb, a sheet claiming a million rows).
+:func:`read_many` gives one :class:`~xlplan.core.submission.Submission` per
+path, in order, and never raises for a bad file:
+
+1. cheap checks in this process, before anything is inflated: size, the first
+   bytes (:func:`~xlplan.io.readers.sniff`), the zip directory (member count,
+   declared sizes, compression ratio) — a refusal here costs microseconds;
+2. the parsing itself (:func:`~xlplan.io.form_reader.read_form`) in worker
+   processes whose address space is capped (``RLIMIT_AS``) and whose every file
+   has a deadline. A worker that dies (out of memory, a crash in a native
+   parser) or overruns the deadline is replaced; the file it was reading gets
+   ``file-too-large`` / ``file-too-slow`` / ``file-unreadable`` and the rest of
+   its chunk goes to another worker.
+
+Workers receive chunks of paths and send back one Submission per file (a
+picklable dataclass), so the per-file overhead is one small message: the same
+machinery reads three files or fifty thousand.
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..core.findings import make
+from ..core.plan import Plan
+from ..core.registry import Registry
+from ..core.submission import Submission
+from .form_reader import read_form
+from .plans import load_plan
+from .readers import DEFAULT_ENGINE, ENGINES, Limits, ReaderError, require_defused_xml, sniff
+
+try:  # POSIX only; Windows has no resource module and no RLIMIT_AS
+    import resource
+except ImportError:  # pragma: no cover - exercised on Windows only
+    resource = None  # type: ignore[assignment]
+
+Progress = Callable[[int, int], None]
+
+# Outcomes that mean "this file was not read as a form" (the named refusals).
+REFUSAL_CODES: tuple[str, ...] = (
+    "file-unreadable", "format-unsupported", "file-encrypted", "file-too-large", "file-too-slow",
+    "not-a-form", "form-unknown",
+)
+READ = "read"  # the outcome of a file read as a form (its values may still have findings)
+FEW_FILES = 8  # below this, one worker process: starting more costs more than it saves
+MAX_CHUNK = 32
+
+
+def read_many(paths: Sequence[str | Path], plan: Plan | str | Path | None = None,
+              registry: Registry | None = None, engine: str | None = None, workers: int | None = None,
+              progress: Progress | None = None, limits: Limits = Limits()) -> list[Submission]:
+    """One Submission per path, in order, as :func:`read_form` would give it; never raises for a file.
+
+    Raises :class:`~xlplan.core.errors.XlplanError` when XML cannot be parsed
+    safely (openpyxl without defusedxml), and ValueError for an unknown engine
+    name (a programming mistake). ``received`` is left to the caller; ``sha256``
+    is set for files that reached a worker.
+    """
+    require_defused_xml()
+    name = engine or DEFAULT_ENGINE
+    if name not in ENGINES:
+        raise ValueError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
+    plan = plan if isinstance(plan, Plan) else load_plan(plan)
+    files = [str(p) for p in paths]
+    results: list[Submission | None] = [None] * len(files)
+    done = 0
+    todo: list[int] = []
+    for i, path in enumerate(files):
+        refusal = precheck(path, name, limits)
+        if refusal is None:
+            todo.append(i)
+            continue
+        results[i] = refusal
+        done += 1
+        if progress:
+            progress(done, len(files))
+    if todo:
+        count = 1 if len(todo) < FEW_FILES else max(1, workers or os.cpu_count() or 1)
+        pool = _Pool(files, plan, registry, name, limits, min(count, len(todo)))
+        for i, sub in pool.run(todo):
+            results[i] = sub
+            done += 1
+            if progress:
+                progress(done, len(files))
+    return [sub for sub in results if sub is not None]
+
+
+def precheck(path: str, engine: str, limits: Limits) -> Submission | None:
+    """The refusal Submission when the cheap checks already refuse ``path``; None to parse it.
+
+    OS errors (a missing file, a folder) are left to :func:`read_form`, which names them.
+    """
+    try:
+        sniff(path, limits)
+    except ReaderError as exc:
+        return refusal(path, engine, exc.code, **exc.params())
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def refusal(path: str, engine: str, code: str, **params: Any) -> Submission:
+    """A Submission that holds only the refusal ``code`` (as :func:`read_form` would give it)."""
+    return Submission(file=path, engine=engine, findings=[make(code, file=path, **params)])
+
+
+def outcome(sub: Submission) -> str:
+    """The refusal code of ``sub`` (the first, in finding order), or :data:`READ`."""
+    for item in sub.findings:
+        if item.code in REFUSAL_CODES:
+            return item.code
+    return READ
+
+
+def corpus_outcomes(folder: str | Path, plan: Plan | str | Path | None = None, engine: str | None = None,
+                    workers: int | None = None) -> dict[str, int]:
+    """Outcome code → number of files, for every file under ``folder`` (the reliability summary)."""
+    paths = sorted((p for p in Path(folder).rglob("*") if p.is_file()), key=lambda p: str(p))
+    counts: collections.Counter[str] = collections.Counter(
+        outcome(sub) for sub in read_many(paths, plan, engine=engine, workers=workers))
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+# -- the worker pool -----------------------------------------------------------------------
+
+def _context() -> Any:
+    """``fork`` on Linux (instant, nothing to pickle); ``spawn`` elsewhere (macOS, Windows)."""
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def _limit_memory(extra: int) -> None:
+    """Cap this process's address space at its current size plus ``extra`` bytes, where possible."""
+    if resource is None or not hasattr(resource, "RLIMIT_AS"):
+        return
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            current = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return  # no /proc (macOS): RLIMIT_AS is not enforced there anyway
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    wanted = current + extra
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    except (ValueError, OSError):
+        return
+
+
+def _work(conn: Connection, plan: Plan, registry: Registry | None, engine: str, memory: int) -> None:
+    """Worker loop: receive a chunk of (index, path), send back (index, Submission) for each."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+    _limit_memory(memory)
+    while True:
+        try:
+            chunk = conn.recv()
+        except (EOFError, OSError):
+            return
+        if chunk is None:
+            return
+        for index, path in chunk:
+            sub = read_form(path, plan, engine, registry)
+            try:
+                conn.send((index, sub))
+            except MemoryError:
+                conn.send((index, refusal(path, engine, "file-too-large", reason="tệp quá lớn")))
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    chunk: collections.deque = field(default_factory=collections.deque)  # indexes sent, not yet answered
+    since: float = 0.0  # when the file now being read started
+
+
+class _Pool:
+    """Worker processes with per-file deadlines; a dead or stuck worker is replaced."""
+
+    def __init__(self, files: list[str], plan: Plan, registry: Registry | None, engine: str,
+                 limits: Limits, count: int):
+        self.files, self.plan, self.registry, self.engine, self.limits = files, plan, registry, engine, limits
+        self.count = count
+        self.context = _context()
+
+    def _start(self) -> _Worker:
+        parent, child = self.context.Pipe(duplex=True)
+        process = self.context.Process(target=_work, daemon=True,
+                                       args=(child, self.plan, self.registry, self.engine,
+                                             self.limits.memory_bytes))
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def _stop(self, worker: _Worker, kill: bool) -> None:
+        if kill:
+            worker.process.kill()
+        else:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                worker.process.kill()
+        worker.process.join(timeout=None if kill else 5)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()
+        worker.conn.close()
+
+    def run(self, todo: list[int]) -> Any:
+        """Yield (index, Submission) for every index of ``todo``, in completion order."""
+        size = max(1, min(MAX_CHUNK, len(todo) // (self.count * 8)))
+        queue = collections.deque(todo[i:i + size] for i in range(0, len(todo), size))
+        workers = [self._start() for _ in range(self.count)]
+        try:
+            for worker in workers:
+                self._feed(worker, queue)
+            while any(w.chunk for w in workers):
+                busy = [w for w in workers if w.chunk]
+                now = time.monotonic()
+                timeout = max(0.0, min(w.since for w in busy) + self.limits.seconds - now)
+                ready = wait([w.conn for w in busy], timeout=timeout)
+                for worker in busy:
+                    if worker.conn in ready:
+                        yield from self._receive(worker, workers, queue)
+                now = time.monotonic()
+                for worker in [w for w in workers if w.chunk and now - w.since > self.limits.seconds]:
+                    index = worker.chunk.popleft()
+                    yield index, refusal(self.files[index], self.engine, "file-too-slow",
+                                         seconds=_seconds(self.limits.seconds))
+                    self._replace(worker, workers, queue, kill=True)
+        finally:
+            for worker in workers:
+                self._stop(worker, kill=bool(worker.chunk))
+
+    def _receive(self, worker: _Worker, workers: list[_Worker], queue: collections.deque) -> Any:
+        try:
+            index, sub = worker.conn.recv()
+        except (EOFError, OSError):
+            worker.process.join()
+            index = worker.chunk.popleft()
+            yield index, self._death(index, worker.process.exitcode)
+            self._replace(worker, workers, queue, kill=False)
+            return
+        worker.chunk.popleft()
+        worker.since = time.monotonic()
+        yield index, sub
+        if not worker.chunk:
+            self._feed(worker, queue)
+
+    def _death(self, index: int, exitcode: int | None) -> Submission:
+        """The refusal for the file a worker died on: memory exhaustion, or a crash of its parser."""
+        path = self.files[index]
+        out_of_memory = exitcode in (-signal.SIGKILL, -signal.SIGABRT, 1)
+        if out_of_memory:
+            return refusal(path, self.engine, "file-too-large",
+                           reason=f"đọc tệp cần quá {self.limits.memory_bytes // (1024 * 1024)} MB bộ nhớ")
+        return refusal(path, self.engine, "file-unreadable", reason="chương trình đọc tệp dừng bất thường")
+
+    def _replace(self, worker: _Worker, workers: list[_Worker], queue: collections.deque, kill: bool) -> None:
+        """Swap a dead or stuck worker for a fresh one; the rest of its chunk is read first."""
+        rest = list(worker.chunk)
+        worker.chunk.clear()
+        if kill:
+            self._stop(worker, kill=True)
+        else:
+            worker.conn.close()
+        if rest:
+            queue.appendleft(rest)
+        fresh = self._start()
+        workers[workers.index(worker)] = fresh
+        self._feed(fresh, queue)
+
+    def _feed(self, worker: _Worker, queue: collections.deque) -> None:
+        if not queue:
+            return
+        chunk = queue.popleft()
+        worker.chunk.extend(chunk)
+        worker.since = time.monotonic()
+        worker.conn.send([(i, self.files[i]) for i in chunk])
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}"

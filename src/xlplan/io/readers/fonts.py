@@ -1,0 +1,76 @@
+"""The fonts behind cell text: which font each cell, and each rich-text run of it, is typed in.
+
+The value engines (calamine, openpyxl read-only) give a cell's text but not its
+font, and a legacy Vietnamese font (``.VnTime``, ``VNI-Times``) is the only sure
+sign that text such as "Hoµ Long" means "Hoà Long". This module reopens the
+workbook with openpyxl in full mode, which keeps rich text, and returns each
+asked-for cell as runs ``(text, font name)``. It is only called for the few
+cells whose text passed :func:`xlplan.core.legacy_text.may_be_legacy`, so an
+ordinary form never pays for the second opening.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Iterable
+
+import openpyxl
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+
+from .openpyxl_engine import _unescape
+
+Run = tuple[str, str | None]
+
+
+def read_runs(path: str | Path, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Run]]:
+    """Runs ``(text, font name)`` of each ``(sheet, "C12")`` that holds text; empty when unreadable.
+
+    A plain text cell is one run in the cell's font; a rich-text cell gives one
+    run per part, a part without its own font taking the cell's. Never raises:
+    a file the value engine could read but this one cannot simply gets no font
+    signal (the caller then falls back on the text alone).
+    """
+    wanted = list(dict.fromkeys(cells))
+    if not wanted:
+        return {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # dropped extensions are not findings
+            book = openpyxl.load_workbook(Path(path), read_only=False, data_only=True, keep_links=False,
+                                          rich_text=True)
+    except Exception:  # noqa: BLE001 - no font signal, never a crash
+        return {}
+    try:
+        out: dict[tuple[str, str], list[Run]] = {}
+        for sheet, address in wanted:
+            if sheet not in book.sheetnames:
+                continue
+            worksheet = book[sheet]
+            if not hasattr(worksheet, "cell"):  # a chart sheet
+                continue
+            runs = _runs(worksheet[address])
+            if runs:
+                out[(sheet, address)] = runs
+        return out
+    except Exception:  # noqa: BLE001
+        return {}
+    finally:
+        book.close()
+
+
+def _runs(cell: object) -> list[Run]:
+    value = getattr(cell, "value", None)
+    font = getattr(getattr(cell, "font", None), "name", None)
+    if isinstance(value, CellRichText):
+        runs: list[Run] = []
+        for part in value:
+            if isinstance(part, TextBlock):
+                own = getattr(part.font, "rFont", None)
+                runs.append((str(_unescape(part.text)), own or font))
+            else:
+                runs.append((str(_unescape(part)), font))
+        return runs
+    if isinstance(value, str):
+        return [(str(_unescape(value)), font)]
+    return []
