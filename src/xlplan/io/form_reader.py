@@ -82,16 +82,18 @@ def read_form(path: str | Path, plan: Plan | str | Path | None = None, engine: s
     try:
         state.sub.sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         reader = open_workbook(path, name)
-    except UnsupportedFormat as exc:
-        state.add("format-unsupported", format=exc.format, reason=exc.reason)
-    except ReaderError as exc:
-        state.add("file-unreadable", reason=exc.reason)
+    except ReaderError as exc:  # each refusal names its own code (format-unsupported, file-encrypted …)
+        state.add(exc.code, **exc.params())
+    except MemoryError:
+        state.add("file-too-large", reason=_reason(MemoryError()))
     except Exception as exc:  # noqa: BLE001 - a broken file is a finding, never a crash
         state.add("file-unreadable", reason=_reason(exc))
     else:
         try:
             with reader:
                 _read(reader, state)
+        except MemoryError:
+            state.add("file-too-large", reason=_reason(MemoryError()))
         except Exception as exc:  # noqa: BLE001
             state.add("file-unreadable", reason=_reason(exc))
     state.sub.findings = [_finding(state.sub, p) for p in state.pending]
