@@ -23,7 +23,10 @@ class CalamineReader(WorkbookReader):
 
     def __init__(self, path: str | Path):
         super().__init__(path)
-        self._book = CalamineWorkbook.from_path(str(self.path))
+        # From the bytes, not the path: calamine picks its parser by the file's
+        # extension, and a unit's "bao_cao.xls" may well hold an .xlsx.
+        with open(self.path, "rb") as handle:
+            self._book = CalamineWorkbook.from_filelike(handle)
 
     def sheet_names(self) -> list[str]:
         return list(self._book.sheet_names)

@@ -29,7 +29,15 @@ class OpenpyxlReader(WorkbookReader):
             # openpyxl warns about extensions it drops (data validation lists, slicers);
             # the reader needs none of them and a warning is not a finding.
             warnings.simplefilter("ignore")
-            self._book = openpyxl.load_workbook(self.path, read_only=True, data_only=True, keep_links=False)
+            # Through a handle: openpyxl refuses a path whose extension is not .xlsx/.xlsm,
+            # and units rename files; the content was already sniffed.
+            self._handle = open(self.path, "rb")
+            try:
+                self._book = openpyxl.load_workbook(self._handle, read_only=True, data_only=True,
+                                                    keep_links=False)
+            except BaseException:
+                self._handle.close()
+                raise
 
     def sheet_names(self) -> list[str]:
         return list(self._book.sheetnames)
@@ -69,6 +77,7 @@ class OpenpyxlReader(WorkbookReader):
 
     def close(self) -> None:
         self._book.close()
+        self._handle.close()
 
 
 def _unescape(value: object) -> object:

@@ -81,6 +81,7 @@ def _sniff_zip(path: str | Path, limits: Limits) -> str:
             if any(info.flag_bits & 0x1 for info in infos):
                 raise Encrypted("tệp nén được đặt mật khẩu", "tệp có mật khẩu mở")
             types = _small(archive, "[Content_Types].xml")
+            _check_no_doctype(archive, infos)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise NotAWorkbook("tệp Excel bị hỏng hoặc không trọn vẹn") from exc
     return "xlsm" if _MACRO_TYPE in types else "xlsx"
@@ -100,6 +101,22 @@ def _check_directory(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
             raise TooLarge(f"phần '{info.filename[:80]}' nén với tỉ lệ bất thường (bom nén)")
     if total > limits.total_bytes:
         raise TooLarge(f"tệp giải nén ra {total // (1024 * 1024)} MB")
+
+
+def _check_no_doctype(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse XML parts that declare a DTD (entity expansion, "billion laughs").
+
+    Office Open XML forbids DTDs, so no genuine workbook has one; every engine
+    then meets the same refusal, whether or not its parser would have expanded
+    the entities. Only the head of each part is inflated.
+    """
+    for info in infos:
+        if not info.filename.endswith((".xml", ".rels")) or info.file_size == 0:
+            continue
+        with archive.open(info) as member:
+            head = member.read(_HEAD)
+        if b"<!DOCTYPE" in head or b"<!doctype" in head:
+            raise NotAWorkbook(f"phần '{info.filename[:80]}' khai báo DTD (nội dung XML không an toàn)")
 
 
 def _small(archive: zipfile.ZipFile, name: str) -> bytes:
