@@ -243,6 +243,12 @@ _define("file-duplicate", W, "Tệp trùng lặp",
         "Tệp có nội dung giống hệt tệp '{original}' đã nhận trước đó; chỉ dùng tệp trước.",
         "Không cần làm gì; xóa bản trùng khỏi thư mục nhận báo cáo nếu muốn.")
 
+# -- writing the summary (xlplan.services.consolidate: archive, audit, safe writes) ------
+_define("output-versioned", W, "Sổ tổng hợp đang bị khóa, đã ghi sang tệp mới",
+        "Sổ tổng hợp '{workbook}' đang mở trong Excel hoặc bị chương trình khác khóa; "
+        "kết quả lần tổng hợp này được ghi vào tệp mới '{written}', sổ cũ giữ nguyên.",
+        "Đóng sổ '{workbook}' trong Excel; dùng tệp '{written}' hoặc chạy lại việc tổng hợp để ghi vào sổ chính.")
+
 CODES = CATALOGUE  # public alias: the catalogue of finding codes
 
 

@@ -11,6 +11,17 @@ ones. Two things follow:
   document properties with the current time and every zip member with the
   current local time; both are replaced by fixed values and the members are
   zipped in a stable order.
+
+On Windows, Excel (or an antivirus scan) holding the target makes the final
+rename fail with a sharing violation; the rename is retried briefly for those
+error codes only (:data:`LOCKED_WINERRORS`), then the error is raised for the
+caller to decide (the consolidation writes a versioned file instead).
+
+Test hook: with ``XLPLAN_TEST_KILL_AT=<n>`` set, the process kills itself
+(SIGKILL, no clean-up) at the n-th :func:`kill_point` it passes; the write
+steps here and in the consolidation call it, so a test can interrupt a run at
+every step and check that nothing already written is lost. Unset, it costs a
+dictionary lookup.
 """
 
 from __future__ import annotations
@@ -18,7 +29,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import signal
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -28,6 +41,28 @@ from openpyxl.writer.excel import ExcelWriter
 FIXED_TIME = dt.datetime(2017, 1, 1)
 _ZIP_TIME = (2017, 1, 1, 0, 0, 0)
 _FIRST = ("[Content_Types].xml", "_rels/.rels")  # conventional order of an OOXML package
+# Windows errors meaning "another program holds the file": access denied, sharing and lock violations.
+LOCKED_WINERRORS = frozenset({5, 32, 33})
+RETRY_DELAYS = (0.1, 0.2, 0.4, 0.8)  # seconds; about 1.5 s in all, then give up
+KILL_ENV = "XLPLAN_TEST_KILL_AT"
+_kill_count = [0]
+
+
+def kill_point() -> None:
+    """Test hook: die here, abruptly, when this is the ``XLPLAN_TEST_KILL_AT``-th point reached."""
+    wanted = os.environ.get(KILL_ENV)
+    if not wanted:
+        return
+    _kill_count[0] += 1
+    if _kill_count[0] == int(wanted):
+        if hasattr(signal, "SIGKILL"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        os._exit(137)
+
+
+def is_locked_error(exc: BaseException) -> bool:
+    """Whether ``exc`` says another program (Excel, an antivirus) holds the file, on Windows."""
+    return isinstance(exc, OSError) and getattr(exc, "winerror", None) in LOCKED_WINERRORS
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
@@ -37,6 +72,12 @@ def workbook_bytes(wb: Workbook) -> bytes:
         # openpyxl learns the column outline level while writing and writes it from the
         # second save on; learning it first makes every save of a workbook the same.
         ws.column_dimensions.to_tree()
+        # Merged ranges live in a set whose order depends on the order they were added
+        # (a loaded workbook adds them in file order): rebuild it in one canonical order.
+        merged = ws.merged_cells.sorted()
+        ws.merged_cells.ranges = set()
+        for cell_range in merged:
+            ws.merged_cells.ranges.add(cell_range)
     buffer = io.BytesIO()
     # ExcelWriter, unlike Workbook.save, leaves properties.modified alone.
     ExcelWriter(wb, _StableZip(buffer)).save()
@@ -92,19 +133,36 @@ def write_bytes_atomic(data: bytes, path: str | os.PathLike[str]) -> Path:
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            half = len(data) // 2
+            stream.write(data[:half])
+            kill_point()  # a half-written temporary file
+            stream.write(data[half:])
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temp_name, 0o644)
-        os.replace(temp_name, target)
+        kill_point()  # complete temporary file, target untouched
+        _replace_with_retry(temp_name, target)
     except BaseException:
         try:
             os.unlink(temp_name)
         except FileNotFoundError:
             pass
         raise
+    kill_point()  # renamed, folder not yet synced
     _fsync_folder(folder)
     return target
+
+
+def _replace_with_retry(source: str, target: Path) -> None:
+    """``os.replace``, retried briefly while Windows says another program holds the target."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            os.replace(source, target)
+            return
+        except OSError as exc:
+            if delay is None or not is_locked_error(exc):
+                raise
+            time.sleep(delay)
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -3,24 +3,39 @@
 ``xlplan init DIR`` makes one; every other command opens one. Settings live in
 the city workbook's Cấu hình sheet (named ``cfg_*`` cells), so staff change
 them in Excel, and the registry lives in its Danh mục đơn vị sheet.
+
+Beside them the folder holds what makes every run traceable: ``archive/``
+(every input's bytes, see :mod:`xlplan.services.archive`), the audit store
+``KetQua/audit.sqlite`` and, while a consolidation runs, the lock file
+``.xlplan.lock`` (:func:`lock_workspace`: one consolidation at a time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
+import os
+import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..core.errors import XlplanError
 from ..core.plan import Plan
 from ..core.registry import Registry
 from ..io.plans import load_plan
 from ..io.registry import load_registry, read_registry_sheet
+from ..io.workbook_files import kill_point
 
 WORKBOOK_NAME = "SoTongHop.xlsx"
 INBOX, OUTBOX, OUTPUT = "NopBaoCao", "GuiDonVi", "KetQua"
 BACKUPS = "SaoLuu"
+ARCHIVE = "archive"
+AUDIT_NAME = "audit.sqlite"
+LOCK_NAME = ".xlplan.lock"
+UNREADABLE_LOCK_GRACE = 5.0  # seconds a lock file may stay empty while its holder writes it
 
 
 @dataclass
@@ -39,6 +54,14 @@ class Workspace:
     @property
     def backups(self) -> Path:
         return self.output / BACKUPS
+
+    @property
+    def archive(self) -> Path:
+        return self.root / ARCHIVE
+
+    @property
+    def audit(self) -> Path:
+        return self.output / AUDIT_NAME
 
 
 def _settings_defaults(plan: Plan, plan_name: str) -> dict[str, Any]:
@@ -119,11 +142,140 @@ def open_workspace(root: Path) -> Workspace:
 
 
 def backup_file(path: Path, folder: Path) -> Path:
-    """Copy ``path`` into ``folder`` under a time-stamped name; the original is left in place."""
+    """Copy ``path`` into ``folder`` under a time-stamped name; the original is left in place.
+
+    The copy goes through a temporary file and a rename, so an interrupted run
+    never leaves a truncated backup that looks like a good one.
+    """
     import shutil
 
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}.{stamp}{path.suffix}"
-    shutil.copy2(path, target)
+    temp = folder / f".{target.name}.tmp"
+    try:
+        shutil.copy2(path, temp)
+        kill_point()  # backup copied, not yet in place
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
     return target
+
+
+# -- one consolidation at a time -------------------------------------------------------
+
+@contextlib.contextmanager
+def lock_workspace(root: Path, command: str = "consolidate") -> Iterator[Path]:
+    """Hold ``root/.xlplan.lock`` for the duration; refuse if another live run holds it.
+
+    The lock is created with ``O_EXCL`` (atomic on local disks and SMB shares)
+    and names its holder (pid, host, time). A lock left by a process that died
+    on this same host is taken over; one from another computer is never
+    guessed stale: the message says who holds it and how to remove it.
+    """
+    path = Path(root) / LOCK_NAME
+    me = {"pid": os.getpid(), "host": socket.gethostname(),
+          "time": dt.datetime.now().replace(microsecond=0).isoformat(sep=" "), "command": command}
+    for _ in range(10):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            holder = read_lock(path)
+            if holder is None and _age(path) < UNREADABLE_LOCK_GRACE:
+                time.sleep(0.2)  # being written by its holder right now
+                continue
+            if holder is not None and not _stale(holder):
+                raise _held(path, holder) from None
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)  # dead holder on this host, or a lock its holder died writing
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            json.dump(me, stream, ensure_ascii=False)
+        break
+    else:
+        raise _held(path, read_lock(path) or {})
+    try:
+        yield path
+    finally:
+        if read_lock(path) == me:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def remove_leftovers(ws: "Workspace") -> list[Path]:
+    """Delete the temporary files a killed run left behind (call only while holding the lock).
+
+    Every write goes to a ``.<name>.*.tmp`` file first; a run killed mid-write
+    leaves one. They are never anything but incomplete copies, so the next
+    run removes them: beside the workbook, in the backups and in the archive.
+    """
+    patterns = ((ws.workbook.parent, f".{ws.workbook.name}.*.tmp"), (ws.backups, ".*.tmp"),
+                (ws.archive / "sha256", ".incoming.*.tmp"))
+    removed = []
+    for folder, pattern in patterns:
+        for path in sorted(folder.glob(pattern)) if folder.is_dir() else ():
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def read_lock(path: Path) -> dict[str, Any] | None:
+    """The holder recorded in a lock file; None when it is gone or unreadable."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _stale(holder: dict[str, Any]) -> bool:
+    """A lock is stale only when its process is known dead: same host, pid gone."""
+    if holder.get("host") != socket.gethostname():
+        return False
+    try:
+        pid = int(holder.get("pid", 0))
+    except (TypeError, ValueError):
+        return True
+    return pid <= 0 or not pid_alive(pid)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this computer."""
+    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT on Windows
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        code = ctypes.c_ulong()
+        try:
+            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        finally:
+            kernel32.CloseHandle(handle)
+        return code.value == 259  # STILL_ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _held(path: Path, holder: dict[str, Any]) -> XlplanError:
+    return XlplanError(
+        f"Thư mục làm việc '{path.parent}' đang được một lần tổng hợp khác sử dụng "
+        f"(tiến trình {holder.get('pid', '?')} trên máy '{holder.get('host', '?')}', "
+        f"bắt đầu lúc {holder.get('time', '?')}). Hãy chờ lần đó chạy xong rồi chạy lại; "
+        f"nếu chắc chắn không còn chạy, hãy xóa tệp '{path.name}' trong thư mục làm việc.")

@@ -1,0 +1,235 @@
+"""The audit store: a SQLite file recording every consolidation run, so every number is traceable.
+
+One file per working folder (``KetQua/audit.sqlite``). It is a log, appended
+to and never rewritten: for each run, the inputs (original and NFC names,
+size, SHA-256, format, engine, unit, form, period, resubmission number and the
+state the input ended in), the findings, and the outputs with their hashes.
+The values read from a file are stored once per file content (by SHA-256),
+each with its sheet and cell, so ``xlplan trace`` can tell where a summary
+number came from and what it was in earlier submissions, even after the
+inbox file was replaced (the bytes stay in the archive).
+
+Input states (every input of a run ends in exactly one):
+
+* ``used`` — the file counted for its (unit, form, period): its values are in the summary.
+* ``superseded`` — a valid file of a (unit, form, period) for which a newer
+  submission was used (``duplicate-submission``); kept and traceable, not counted.
+* ``refused`` — read, but it cannot count: unreadable, not a form, another
+  plan, a bad period, an unknown unit (its findings say why).
+* ``skipped`` — not read at all: not an Excel workbook, or Excel's ``~$`` lock file.
+
+Run statuses: ``running`` (a run that never finished, e.g. killed, stays so),
+``written`` (a new workbook), ``versioned`` (the workbook was held by another
+program; a new versioned file was written), ``no-change`` (the new workbook
+had the same bytes as the existing one: nothing rewritten), ``failed``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ..core.findings import Finding
+from ..core.submission import CellValue
+
+STATES = ("used", "superseded", "refused", "skipped")
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT, command TEXT, host TEXT, pid INTEGER,
+    version TEXT, status TEXT NOT NULL, message TEXT);
+CREATE TABLE IF NOT EXISTS inputs (
+    run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL, name TEXT NOT NULL, name_nfc TEXT NOT NULL,
+    size INTEGER, sha256 TEXT, format TEXT, engine TEXT, unit TEXT, form TEXT, period TEXT, resubmission INTEGER,
+    state TEXT NOT NULL CHECK (state IN ('used', 'superseded', 'refused', 'skipped')), received TEXT,
+    archived TEXT, PRIMARY KEY (run_id, seq));
+CREATE INDEX IF NOT EXISTS inputs_key ON inputs (unit, form, period);
+CREATE TABLE IF NOT EXISTS findings (
+    run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL, code TEXT NOT NULL, severity TEXT,
+    unit TEXT, file TEXT, sheet TEXT, cell TEXT, field TEXT, message TEXT, PRIMARY KEY (run_id, seq));
+CREATE TABLE IF NOT EXISTS outputs (
+    run_id INTEGER NOT NULL REFERENCES runs(id), path TEXT NOT NULL, sha256 TEXT, action TEXT NOT NULL,
+    backup TEXT);
+CREATE TABLE IF NOT EXISTS cell_values (
+    sha256 TEXT NOT NULL, field TEXT NOT NULL, sheet TEXT, cell TEXT, kind TEXT NOT NULL, value TEXT,
+    raw TEXT, PRIMARY KEY (sha256, field));
+"""
+
+
+@dataclass(frozen=True)
+class InputRecord:
+    """One input of a run, as the audit store keeps it."""
+
+    name: str  # relative to the inbox, as on disk (not normalized)
+    name_nfc: str  # NFC form of ``name``: what keys and displays use
+    size: int | None
+    sha256: str | None
+    format: str | None
+    engine: str | None
+    unit: str | None
+    form: str | None
+    period: str | None
+    resubmission: int | None  # 1 = first file of its (unit, form, period), oldest first
+    state: str
+    received: str | None = None
+    archived: str | None = None  # path of the archived copy, relative to the working folder
+
+
+@dataclass(frozen=True)
+class StoredValue:
+    """A field's value as stored: where it was read, and its value as text with its kind."""
+
+    sha256: str
+    field: str
+    sheet: str | None
+    cell: str | None
+    kind: str
+    value: str | None
+    raw: str | None
+
+
+def encode_value(value: Any) -> tuple[str, str | None]:
+    """A read value as (kind, text): lossless for ints, fractions, dates and text."""
+    if value is None:
+        return "none", None
+    if isinstance(value, bool):
+        return "bool", str(value)
+    if isinstance(value, int):
+        return "int", str(value)
+    if isinstance(value, Fraction):
+        return "fraction", str(value)
+    if isinstance(value, dt.datetime):
+        return "datetime", value.isoformat()
+    if isinstance(value, dt.date):
+        return "date", value.isoformat()
+    if isinstance(value, float):
+        return "float", repr(value)
+    return "text", str(value)
+
+
+def _now() -> str:
+    return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+
+
+class AuditStore:
+    """An open audit store; use as a context manager (the connection is closed at the end)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=30)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.executescript(_SCHEMA)
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        self._db.commit()
+
+    def __enter__(self) -> "AuditStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- writing a run -------------------------------------------------------------
+
+    def begin_run(self, command: str, host: str, pid: int, version: str) -> int:
+        """Record a run as ``running`` right away, so a killed run still shows."""
+        with self._db:
+            cursor = self._db.execute(
+                "INSERT INTO runs (started, command, host, pid, version, status) VALUES (?, ?, ?, ?, ?, 'running')",
+                (_now(), command, host, pid, version))
+        return int(cursor.lastrowid)
+
+    def record_inputs(self, run_id: int, inputs: Sequence[InputRecord],
+                      values: Iterable[tuple[str, Iterable[CellValue]]]) -> None:
+        """The run's inputs and, once per file content, the values read with their cells."""
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, seq, r.name, r.name_nfc, r.size, r.sha256, r.format, r.engine, r.unit, r.form,
+                  r.period, r.resubmission, r.state, r.received, r.archived) for seq, r in enumerate(inputs, 1)])
+            for sha, cells in values:
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO cell_values VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(sha, c.field, c.sheet, c.cell, *encode_value(c.value),
+                      None if c.raw is None else str(c.raw)) for c in cells])
+
+    def record_findings(self, run_id: int, findings: Sequence[Finding]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, seq, f.code, f.severity.value, f.unit, f.file, f.sheet, f.cell, f.field, f.message)
+                 for seq, f in enumerate(findings, 1)])
+
+    def record_output(self, run_id: int, path: str, sha256: str | None, action: str,
+                      backup: str | None = None) -> None:
+        with self._db:
+            self._db.execute("INSERT INTO outputs VALUES (?, ?, ?, ?, ?)", (run_id, path, sha256, action, backup))
+
+    def finish_run(self, run_id: int, status: str, message: str | None = None) -> None:
+        with self._db:
+            self._db.execute("UPDATE runs SET finished = ?, status = ?, message = ? WHERE id = ?",
+                             (_now(), status, message, run_id))
+
+    # -- reading -------------------------------------------------------------------
+
+    def runs(self) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM runs ORDER BY id")
+
+    def last_run(self, statuses: Sequence[str] = ("written", "versioned", "no-change")) -> dict[str, Any] | None:
+        """The latest finished run whose result is the current summary."""
+        marks = ",".join("?" * len(statuses))
+        rows = self._rows(f"SELECT * FROM runs WHERE status IN ({marks}) ORDER BY id DESC LIMIT 1", tuple(statuses))
+        return rows[0] if rows else None
+
+    def inputs(self, run_id: int) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM inputs WHERE run_id = ? ORDER BY seq", (run_id,))
+
+    def findings(self, run_id: int) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM findings WHERE run_id = ? ORDER BY seq", (run_id,))
+
+    def outputs(self, run_id: int) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM outputs WHERE run_id = ?", (run_id,))
+
+    def versions(self, unit: str, form: str | None = None, period: str | None = None) -> list[dict[str, Any]]:
+        """Every distinct file content seen for a unit (optionally a form and period), first seen first.
+
+        Each row: sha256, form, period, the name it arrived under, the first run
+        that saw it and the latest state it ended in.
+        """
+        sql = ("SELECT sha256, form, period, MIN(run_id) AS first_run, MAX(run_id) AS last_run "
+               "FROM inputs WHERE unit = ? AND sha256 IS NOT NULL AND state IN ('used', 'superseded')")
+        params: list[Any] = [unit]
+        if form:
+            sql += " AND form = ?"
+            params.append(form)
+        if period:
+            sql += " AND period = ?"
+            params.append(period)
+        sql += " GROUP BY sha256, form, period"
+        rows = self._rows(sql, tuple(params))
+        for row in rows:
+            last = self._rows("SELECT name_nfc, state, resubmission, received, archived FROM inputs "
+                              "WHERE run_id = ? AND sha256 = ? ORDER BY seq LIMIT 1", (row["last_run"], row["sha256"]))
+            row.update(last[0])
+        return sorted(rows, key=lambda r: (r["form"] or "", r["period"] or "", r["first_run"],
+                                           r["received"] or "", r["resubmission"] or 0))
+
+    def values(self, sha256: str) -> dict[str, StoredValue]:
+        """The values read from the file with these bytes, by field id."""
+        rows = self._db.execute("SELECT sha256, field, sheet, cell, kind, value, raw FROM cell_values "
+                                "WHERE sha256 = ?", (sha256,)).fetchall()
+        return {row[1]: StoredValue(*row) for row in rows}
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        cursor = self._db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]

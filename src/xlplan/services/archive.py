@@ -1,0 +1,101 @@
+"""The content-addressed archive: every input's bytes, kept read-only, named by their hash.
+
+Units send the same report twice under different names, re-send a corrected
+file under the old name, and staff tidy the inbox. So a file's identity is its
+SHA-256, not its name, and before a consolidation parses a file it copies it
+to ``archive/sha256/<aa>/<hash><ext>`` in the working folder (``aa`` = the
+first two hex digits, keeping folders small). The copy is what gets parsed, so
+the bytes read are exactly the bytes hashed even if the inbox file changes
+meanwhile, and the audit store's values can always be checked against the
+very bytes they came from. The inbox file itself is only ever read.
+
+A copy is written to a temporary file, fsynced and renamed into place; an
+existing entry is never rewritten (same name = same bytes), so an interrupted
+run leaves at most a stray ``*.tmp`` and never a wrong entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..io.workbook_files import kill_point
+
+HASH = "sha256"
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Archived:
+    """One input as archived: its original path, its identity and the archived copy."""
+
+    source: Path  # the inbox file, original (non-normalized) name, for file operations
+    sha256: str
+    size: int
+    path: Path  # the read-only copy in the archive
+
+
+def archive_path(archive: Path, sha256: str, suffix: str) -> Path:
+    """Where the bytes with this hash live: ``<archive>/sha256/<aa>/<hash><ext>``."""
+    return Path(archive) / HASH / sha256[:2] / f"{sha256}{suffix.lower()}"
+
+
+def find_archived(archive: Path, sha256: str) -> Path | None:
+    """The archived copy of these bytes, whatever extension it was archived with."""
+    folder = Path(archive) / HASH / sha256[:2]
+    if not folder.is_dir():
+        return None
+    for candidate in sorted(folder.glob(f"{sha256}*")):
+        if not candidate.name.endswith(".tmp"):
+            return candidate
+    return None
+
+
+def archive_file(source: Path, archive: Path) -> Archived:
+    """Copy ``source`` into the archive (hashing while copying) and return where it is.
+
+    Raises OSError when the source cannot be read (gone, held by another
+    program); nothing is left behind then.
+    """
+    source = Path(source)
+    staging = Path(archive) / HASH
+    staging.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    handle, temp_name = tempfile.mkstemp(prefix=".incoming.", suffix=".tmp", dir=staging)
+    try:
+        with os.fdopen(handle, "wb") as out, open(source, "rb") as stream:
+            for block in iter(lambda: stream.read(_BLOCK), b""):
+                digest.update(block)
+                size += len(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        kill_point()  # copied, not yet in place
+        sha = digest.hexdigest()
+        target = archive_path(archive, sha, source.suffix)
+        if target.exists():
+            os.unlink(temp_name)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(temp_name, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            os.replace(temp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    return Archived(source, sha, size, target)
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
