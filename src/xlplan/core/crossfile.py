@@ -66,7 +66,12 @@ def _at(finding_code: str, sub: Submission, field_id: str, unit: str | None, /, 
 
 # -- identity ----------------------------------------------------------------------
 
-def _suggest(name: object, units: Sequence[Unit] | Any) -> Unit | None:
+def suggest_unit(name: object, units: Sequence[Unit] | Any) -> Unit | None:
+    """The registry unit a file's ``don_vi_ten`` probably means, for a hint only.
+
+    The normalized name first; failing that, the one unit whose name matches
+    ignoring diacritics (``Registry.suggest_by_name``) — none when several do.
+    """
     if not isinstance(name, str) or not name.strip():
         return None
     finder = getattr(units, "find_by_name", None)
@@ -74,6 +79,11 @@ def _suggest(name: object, units: Sequence[Unit] | Any) -> Unit | None:
         found = finder(name)
         if found is not None:
             return found
+    suggester = getattr(units, "suggest_by_name", None)
+    if callable(suggester):
+        candidates = suggester(name)
+        if len(candidates) == 1:
+            return candidates[0]
     wanted = fold(name)
     return next((u for u in units if fold(u.name) == wanted), None)
 
@@ -109,7 +119,7 @@ def identity_findings(submissions: Iterable[Submission], units: Sequence[Unit] |
 
 
 def _unknown(sub: Submission, units: Sequence[Unit] | Any) -> Finding:
-    guess = _suggest(sub.value("don_vi_ten"), units)
+    guess = suggest_unit(sub.value("don_vi_ten"), units)
     params: dict[str, Any] = {"value": sub.unit, "name": sub.value("don_vi_ten") or ""}
     params.update(unknown_unit_hint(guess))
     return _at("unit-unknown", sub, "don_vi_ma", str(sub.unit), **params)

@@ -249,6 +249,13 @@ _define("output-versioned", W, "Sổ tổng hợp đang bị khóa, đã ghi san
         "kết quả lần tổng hợp này được ghi vào tệp mới '{written}', sổ cũ giữ nguyên.",
         "Đóng sổ '{workbook}' trong Excel; dùng tệp '{written}' hoặc chạy lại việc tổng hợp để ghi vào sổ chính.")
 
+# -- legacy Vietnamese fonts (xlplan.core.legacy_text, xlplan.io.readers.fonts) ------
+_define("legacy-encoding", W, "Văn bản gõ bằng bảng mã cũ",
+        "Ô '{label}' được gõ bằng bảng mã {encoding} (phông chữ cũ); đã chuyển '{before}' "
+        "thành '{after}' theo bảng mã Unicode.",
+        "Kiểm tra lại nội dung ô {cell}; gõ lại bằng bảng mã Unicode (phông Times New Roman) "
+        "hoặc chuyển mã bằng Unikey Toolkit rồi gửi lại.")
+
 CODES = CATALOGUE  # public alias: the catalogue of finding codes
 
 

@@ -242,13 +242,22 @@ def font_encoding(font_name: str | None) -> Encoding | None:
 
 
 def may_be_legacy(text: object) -> bool:
-    """The cheap pre-check: text with a legacy-range character, every character a possible font byte.
+    """The cheap pre-check before a cell's font is looked up.
 
-    Ordinary Vietnamese almost always holds a letter beyond Latin-1 (ạ, ư, đ …),
-    so it fails here and its cell's font is never looked up.
+    True for text holding a legacy-range character that no Vietnamese text
+    holds (µ, ¸, ­ …: one run of a rich-text cell may be legacy while another is
+    Unicode), or text made only of possible font bytes with some legacy-range
+    character. Ordinary Vietnamese holds letters beyond Latin-1 (ạ, ư, đ …) and
+    no such character, so it fails here and its cell's font is never looked up.
     """
-    return (isinstance(text, str) and any(c in _LEGACY_CHARS for c in text)
-            and to_bytes(text) is not None)
+    if not isinstance(text, str) or not any(c in _LEGACY_CHARS for c in text):
+        return False
+    return _has_marker(text) or to_bytes(text) is not None
+
+
+def _has_marker(text: str) -> bool:
+    """A legacy-range character that is no letter of Unicode Vietnamese."""
+    return any(c in _LEGACY_CHARS and c not in _VIETNAMESE_LATIN1 for c in text)
 
 
 def convert(text: str, font_name: str | None = None) -> tuple[str, Encoding] | None:
@@ -260,6 +269,8 @@ def convert(text: str, font_name: str | None = None) -> tuple[str, Encoding] | N
     if not may_be_legacy(text):
         return None
     encoding = font_encoding(font_name)
+    if encoding is not None and to_bytes(text) is None:
+        return None  # real Unicode (ạ, ư, đ …) in a legacy-font cell
     if encoding is None:
         found = detect(text)
         return found
@@ -310,10 +321,8 @@ def is_syllable(word: str) -> bool:
 
 def detect(text: str) -> tuple[str, Encoding] | None:
     """``text`` converted, when it is clearly legacy text of exactly one encoding; else None."""
-    if not may_be_legacy(text):
-        return None
-    if not any(c in _LEGACY_CHARS and c not in _VIETNAMESE_LATIN1 for c in text):
-        return None  # every legacy-range character is an ordinary Vietnamese letter: Unicode text
+    if to_bytes(text) is None or not _has_marker(text):
+        return None  # Unicode beyond one byte, or only ordinary Vietnamese letters: Unicode text
     letters = [c for c in text if c.isascii() and c.isalpha()]
     tcvn = "tcvn3-upper" if len(letters) >= 2 and all(c.isupper() for c in letters) else "tcvn3"
     found = [(after, enc) for enc in (tcvn, "vni")
@@ -323,7 +332,7 @@ def detect(text: str) -> tuple[str, Encoding] | None:
 
 def _plausible(after: str) -> bool:
     """Converted text with nothing left over and every non-ASCII word a Vietnamese syllable."""
-    if any(c in _LEGACY_CHARS and c not in _VIETNAMESE_LATIN1 for c in after):
+    if _has_marker(after):
         return False
     words = [w for w in _WORD.findall(after) if not w.isascii()]
     if not words or not all(is_syllable(w) for w in words):

@@ -115,7 +115,8 @@ def find_header_row(rows: Sequence[Sequence[Any]], limit: int = HEADER_SEARCH_RO
 # -- names -------------------------------------------------------------------------
 
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
-_LOOKALIKES = str.maketrans({"ð": "đ"})  # Icelandic eth (Ð/ð) typed for Đ by old encodings
+_LOOKALIKES = str.maketrans({"ð": "đ",  # Icelandic eth (Ð/ð) typed for Đ by old encodings
+                             **{dash: "-" for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"}})
 
 
 def normalize_name(name: str) -> str:
@@ -129,10 +130,13 @@ def normalize_name(name: str) -> str:
       ("Hoà", "Thuỷ"), the new style on the main one ("Hòa", "Thủy"); both are
       in everyday use, so each syllable's tone marks are moved to its end.
 
+    * invisible characters (zero-width space, BOM, soft hyphen) pasted from
+      the web or Word, and dash variants ("–", "—" for "-").
+
     Other diacritics (circumflex, breve, horn, đ) are kept: "Hoa" and "Hòa" stay different.
     """
     text = unicodedata.normalize("NFD", unicodedata.normalize("NFC", name).casefold())
-    text = text.translate(_LOOKALIKES)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf").translate(_LOOKALIKES)
     out: list[str] = []
     word: list[str] = []
 
@@ -152,6 +156,17 @@ def normalize_name(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", "".join(out)).split())
 
 
+def plain_name(name: str) -> str:
+    """:func:`normalize_name` without any diacritic ("Hòa" and "Hoa" alike): a key to *suggest* by, never to merge.
+
+    Names typed without accents (old keyboards, phone e-mail) still find their
+    unit, but "Hoa Long" and "Hòa Long" may be two different units, so a match
+    on this key only ever asks "Có phải là …?".
+    """
+    text = unicodedata.normalize("NFD", normalize_name(name)).replace("đ", "d")
+    return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
+
+
 # -- the registry ------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -165,11 +180,13 @@ class Registry:
     units: tuple[Unit, ...] = ()
     _by_code: Mapping[str, Unit] = dc_field(init=False, repr=False, compare=False)
     _by_name: Mapping[str, Unit] = dc_field(init=False, repr=False, compare=False)
+    _by_plain: Mapping[str, tuple[Unit, ...]] = dc_field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         units = tuple(self.units)
         by_code: dict[str, Unit] = {}
         by_name: dict[str, Unit] = {}
+        by_plain: dict[str, tuple[Unit, ...]] = {}
         for unit in units:
             if not isinstance(unit, Unit):
                 raise TypeError(f"not a Unit: {unit!r}")
@@ -178,9 +195,12 @@ class Registry:
                 raise ValueError(f"duplicate unit code {unit.code!r}")
             by_code[key] = unit
             by_name.setdefault(normalize_name(unit.name), unit)
+            plain = plain_name(unit.name)
+            by_plain[plain] = by_plain.get(plain, ()) + (unit,)
         object.__setattr__(self, "units", units)
         object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "_by_name", by_name)
+        object.__setattr__(self, "_by_plain", by_plain)
 
     def get(self, code: str, default: Unit | None = None) -> Unit | None:
         """The unit with this code, or ``default``."""
@@ -217,6 +237,14 @@ class Registry:
     def find_by_name(self, name: str) -> Unit | None:
         """The (first) unit whose name matches, per :func:`normalize_name`; None if none."""
         return self._by_name.get(normalize_name(name))
+
+    def suggest_by_name(self, name: str) -> tuple[Unit, ...]:
+        """Units whose name matches ``name`` ignoring every diacritic (per :func:`plain_name`), in registry order.
+
+        For "Có phải là …?" hints only: the caller shows the candidates and a
+        person decides; nothing is ever merged on this match.
+        """
+        return self._by_plain.get(plain_name(name), ())
 
     def total_members(self) -> int:
         return sum(u.members for u in self.units)

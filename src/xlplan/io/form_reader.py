@@ -26,8 +26,9 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from ..core import indicators
-from ..core.crossfile import unknown_unit_hint
+from ..core.crossfile import suggest_unit, unknown_unit_hint
 from ..core.findings import CATALOGUE, Finding, Severity, make
+from ..core.legacy_text import ENCODING_LABELS, convert_runs, may_be_legacy
 from ..core.forms import Check, FormSpec, Total, evaluate_terms, form_spec
 from ..core.periods import Period, PeriodError
 from ..core.plan import Plan
@@ -36,6 +37,7 @@ from ..core.submission import CellValue, Submission
 from ..core.values import coerce
 from .plans import load_plan
 from .readers import DEFAULT_ENGINE, ENGINES, ReaderError, UnsupportedFormat, WorkbookReader, open_workbook
+from .readers.fonts import read_runs
 
 META_NAMES = ("xlp_form", "xlp_version", "xlp_plan", "xlp_plan_year", "xlp_unit", "xlp_period", "xlp_generator")
 
@@ -174,15 +176,48 @@ def _read_fields(reader: WorkbookReader, names: dict[str, tuple[str, str]], spec
     for sheet, cells in _by_sheet(located.values()).items():
         for cell, raw in reader.read_cells(sheet, cells).items():
             raws[(sheet, cell)] = raw
+    converted = _legacy_cells(reader, spec, located, raws)
     for item in spec.fields:
         if item.id not in located:
             continue
         sheet, cell = located[item.id]
         raw = raws[(sheet, cell)]
-        value, issues = coerce(item, raw)
+        legacy = converted.get((sheet, cell))
+        value, issues = coerce(item, raw if legacy is None else legacy[0])
         state.sub.values[item.id] = CellValue(item.id, value, sheet, cell, raw)
+        if legacy is not None:
+            state.add("legacy-encoding", sheet, cell, item.id, label=item.label, before=str(raw).strip(),
+                      after=legacy[0].strip(), encoding=legacy[1])
         for code, params in issues:
             state.add(code, sheet, cell, item.id, **params)
+
+
+_LEGACY_TYPES = ("text", "choice")
+_LEGACY_ENGINES = ("openpyxl", "calamine")
+
+
+def _legacy_cells(reader: WorkbookReader, spec: FormSpec, located: dict[str, tuple[str, str]],
+                  raws: dict[tuple[str, str], object]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Text cells typed in a legacy font (.VnTime, VNI-Times): (sheet, cell) → (Unicode text, encoding label).
+
+    Only cells whose text passes the cheap pre-check have their fonts looked up,
+    and the fonts come from the file itself whichever engine read the values,
+    so both engines give the same Submission.
+    """
+    if reader.engine not in _LEGACY_ENGINES:
+        return {}
+    wanted = [located[item.id] for item in spec.fields if item.id in located
+              and (item.type in _LEGACY_TYPES or item.id == "don_vi_ten")
+              and may_be_legacy(raws[located[item.id]])]
+    if not wanted:
+        return {}
+    runs = read_runs(reader.path, wanted)
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for where in wanted:
+        found = convert_runs(runs.get(where) or [(str(raws[where]), None)])
+        if found is not None:
+            out[where] = (found[0], ", ".join(ENCODING_LABELS[e] for e in found[1]))
+    return out
 
 
 def _check_identity(spec: FormSpec, state: _State) -> None:
@@ -198,7 +233,7 @@ def _check_identity(spec: FormSpec, state: _State) -> None:
     if state.registry is not None and sub.unit is not None and state.registry.get(sub.unit) is None:
         where = code_cell or CellValue("don_vi_ma", None)
         name = sub.values.get("don_vi_ten")
-        guess = state.registry.find_by_name(str(name.value)) if name and name.value else None
+        guess = suggest_unit(name.value, state.registry) if name else None
         state.add("unit-unknown", where.sheet, where.cell, "don_vi_ma", value=sub.unit,
                   **unknown_unit_hint(guess))
 
