@@ -450,6 +450,53 @@ def test_a_bad_setting_names_the_cell_to_fix(fresh, setting, value, control_id, 
     assert not list((fresh / OUTBOX).iterdir())
 
 
+def test_khoi_tao_with_no_workbook_open_works_on_the_blank_book_the_ribbon_added(tmp_path, monkeypatch):
+    # OnAction adds a blank "Book1" when nothing is open; «Khởi tạo» offers the folder and says
+    # the blank book will be closed. A saved or non-empty book is the user's and is not closed.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "Documents").mkdir()
+    blank = openpyxl.Workbook()
+    blank.save(tmp_path / "Book1.xlsx")
+    asked = []
+    monkeypatch.setattr(macros, "confirm", lambda book, prompt: asked.append(prompt) or False)
+    book = xw.Book(json=payload(tmp_path / "Book1.xlsx", name="Book1"))
+    assert excel_book.is_blank_new_book(book)
+    macros.dispatch("xlp_khoi_tao", book)
+    assert "Sổ trống «Book1» sẽ được đóng" in asked[-1]
+    blank.active["C3"] = "ghi chú"
+    blank.save(tmp_path / "Book2.xlsx")
+    typed_in = xw.Book(json=payload(tmp_path / "Book2.xlsx", name="Book2"))
+    saved = xw.Book(json=payload(tmp_path / "Book1.xlsx"))
+    assert not excel_book.is_blank_new_book(typed_in) and not excel_book.is_blank_new_book(saved)
+    macros.dispatch("xlp_khoi_tao", typed_in)
+    assert "sẽ được đóng" not in asked[-1]
+
+
+class _DesktopBook:
+    """Just enough of a desktop (COM) Book for :func:`macros._open`: the remote engine cannot open files."""
+
+    def __init__(self, opened: list[str]):
+        self.opened, self.closed = opened, False
+        self.app = self
+        self.engine = type("Engine", (), {"name": "excel"})()
+        self.books = self
+
+    def open(self, path: str) -> "_DesktopBook":
+        self.opened.append(path)
+        return _DesktopBook(self.opened)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_opening_the_city_workbook_closes_only_the_blank_book(tmp_path):
+    for close_blank in (True, False):
+        caller = _DesktopBook([])
+        opened = macros._open(caller, tmp_path / WORKBOOK_NAME, close_blank=close_blank)
+        assert opened is not caller and caller.opened == [str(tmp_path / WORKBOOK_NAME)]
+        assert caller.closed is close_blank and not opened.closed
+
+
 def test_an_unknown_button_and_a_missing_caller(fresh, capsys, monkeypatch, tmp_path):
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))  # where the log goes without a workbook
     book = xw.Book(json=payload(fresh / WORKBOOK_NAME))

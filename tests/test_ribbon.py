@@ -111,6 +111,8 @@ def test_every_callback_is_a_sub_in_the_vba(root, modules):
 
 
 def test_on_action_hands_the_button_id_to_python_and_does_nothing_else():
+    # "Nothing else" save one documented exception (addin/README.md, "One callback"): with no
+    # workbook open xlwings's RunPython fails before Python runs, so a blank book is added first.
     code = strip_header((REPO / "addin" / "vba" / "xlplan_ribbon.bas").read_text(encoding="cp1252"),
                         RIBBON_MODULE)
     statements = [line.strip() for line in code.splitlines()
@@ -118,9 +120,18 @@ def test_on_action_hands_the_button_id_to_python_and_does_nothing_else():
     assert statements == [
         "Option Explicit",
         "Public Sub OnAction(control As IRibbonControl)",
+        "If ActiveWorkbook Is Nothing Then Workbooks.Add",
         "RunPython \"import xlplan.macros; xlplan.macros.dispatch('\" & control.Id & \"')\"",
         "End Sub",
     ]
+
+
+def test_run_python_needs_an_active_workbook_which_the_guard_provides(modules):
+    # Why the guard exists: RunPython walks ActiveWorkbook's sheets and reads its full name
+    # unconditionally, which is error 91 ("Object variable not set") when no book is open.
+    xlwings_code = next(m.code for m in modules if m.name == "xlwings")
+    body = xlwings_code.split("Public Function RunPython(", 1)[1].split("End Function", 1)[0]
+    assert "Set wb = ActiveWorkbook" in body and "ActiveFullName = ActiveWorkbook.FullName" in body
 
 
 def test_run_python_is_public_in_the_xlwings_module(modules):

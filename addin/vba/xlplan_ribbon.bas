@@ -6,5 +6,10 @@ Attribute VB_Name = "xlplan_ribbon"
 Option Explicit
 
 Public Sub OnAction(control As IRibbonControl)
+    ' The one documented exception to "dispatch only" (addin/README.md): with no workbook
+    ' open, ActiveWorkbook is Nothing and RunPython stops with error 91 before Python starts
+    ' (it reads the active book's sheets, name and folder). A blank book becomes the caller;
+    ' "Khoi tao" then creates the city workbook and closes the blank one.
+    If ActiveWorkbook Is Nothing Then Workbooks.Add
     RunPython "import xlplan.macros; xlplan.macros.dispatch('" & control.Id & "')"
 End Sub

@@ -153,7 +153,12 @@ def _is_desktop(book: "xw.Book") -> bool:
 # -- the buttons -------------------------------------------------------------------------
 
 def khoi_tao(book: "xw.Book") -> str:
-    """«Khởi tạo thư mục làm việc»: check the open city workbook's folders, or offer to create one."""
+    """«Khởi tạo thư mục làm việc»: check the open city workbook's folders, or offer to create one.
+
+    Pressed with no workbook open, the ribbon's callback has added a blank book
+    first (RunPython needs an active workbook); that book has nothing to keep,
+    so once the city workbook is open in its place it is closed again.
+    """
     if excel_book.is_city_book(book):
         ws = excel_book.workspace_from_book(book)
         for folder in (ws.inbox, ws.outbox, ws.output):
@@ -162,20 +167,23 @@ def khoi_tao(book: "xw.Book") -> str:
                          f"- Nhận báo cáo: {ws.inbox}\n- Biểu mẫu gửi đơn vị: {ws.outbox}\n"
                          f"- Kết quả, sao lưu: {ws.output}\n\nKế hoạch: {ws.plan.title}; "
                          f"{len(ws.registry)} đơn vị trong danh mục.")
+    blank = excel_book.is_blank_new_book(book)
     folder = _new_folder(book)
     workbook = folder / WORKBOOK_NAME
     if workbook.exists():
-        _open(book, workbook)
+        book = _open(book, workbook, close_blank=blank)
         return say(book, f"Thư mục '{folder}' đã có sổ tổng hợp {WORKBOOK_NAME}: hãy mở sổ đó "
                          "và làm việc trên sổ đó (không tạo sổ mới đè lên).")
     prompt = (f"Chưa mở sổ tổng hợp nào. Tạo thư mục làm việc mới tại:\n{folder}\n\n"
               f"(sổ tổng hợp {WORKBOOK_NAME}; thư mục {INBOX} nhận báo cáo, {OUTBOX} biểu mẫu gửi đơn vị, "
               f"{OUTPUT} kết quả)\n\nChọn Yes (Có) để tạo. Muốn tạo ở nơi khác: lưu một sổ Excel trống vào "
               "thư mục muốn dùng, để sổ đó đang mở rồi bấm lại nút này.")
+    if blank:
+        prompt += f"\n\n(Sổ trống «{book.name}» sẽ được đóng sau khi mở sổ tổng hợp.)"
     if not confirm(book, prompt):
         return prompt
     created = init_workspace(folder)
-    _open(book, created)
+    book = _open(book, created, close_blank=blank)
     return say(book, f"Đã tạo sổ tổng hợp: {created}\n\nCác bước tiếp theo: bấm «{LABELS['xlp_tao_bieu_mau']}» "
                      f"để tạo biểu mẫu gửi đơn vị; chép các tệp đơn vị gửi về vào thư mục {folder / INBOX}; "
                      f"bấm «{LABELS['xlp_tong_hop']}».")
@@ -194,10 +202,19 @@ def _new_folder(book: "xw.Book") -> Path:
         return documents / f"XayDungDang{load_plan().year}"
 
 
-def _open(book: "xw.Book", path: Path) -> None:
-    """Open a workbook in Excel (desktop only: the remote engine cannot open files)."""
-    if _is_desktop(book):
-        book.app.books.open(str(path))
+def _open(book: "xw.Book", path: Path, close_blank: bool = False) -> "xw.Book":
+    """Open a workbook in Excel and return it (desktop only: the remote engine cannot open files,
+    so there the calling book is returned). ``close_blank`` closes the calling book afterwards:
+    the blank "Book1" the ribbon added when no workbook was open."""
+    if not _is_desktop(book):
+        return book
+    opened = book.app.books.open(str(path))
+    if close_blank and opened != book:
+        try:
+            book.close()
+        except Exception:  # Excel refused (the user typed into it meanwhile): leaving it open is harmless
+            pass
+    return opened
 
 
 def tao_bieu_mau(book: "xw.Book") -> str:

@@ -131,6 +131,28 @@ def book_folder(book: "xw.Book") -> Path:
     return path.parent
 
 
+def is_blank_new_book(book: "xw.Book") -> bool:
+    """Whether ``book`` is a blank workbook never saved ("Book1"): nothing in it to lose.
+
+    The ribbon's callback adds such a book when no workbook is open (xlwings's
+    RunPython needs an active workbook); «Khởi tạo» then closes it once the
+    city workbook is open, instead of leaving an empty "Book1" behind.
+    """
+    try:
+        book_folder(book)
+        return False  # saved somewhere: the user's file
+    except XlplanError:
+        pass
+    try:
+        for sheet in book.sheets:
+            used = sheet.used_range
+            if used.count > 1 or used.value not in (None, ""):
+                return False
+        return True
+    except Exception:  # a book Excel is closing: not one to touch
+        return False
+
+
 def sheet_rows(sheet: "xw.Sheet") -> list[list[Any]]:
     """A sheet's values from A1 to the end of its used range, so row numbers are the sheet's."""
     last = sheet.used_range.last_cell
