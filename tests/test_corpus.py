@@ -85,7 +85,11 @@ def test_corpus_refusals_are_named_right(corpus_run: dict) -> None:
     # .xls and BIFF5 files are read (then found not to be forms), apart from the encrypted or damaged.
     legacy = [outcomes[n] for n in outcomes if n.lower().endswith((".xls", ".biff5"))]
     assert Counter(legacy)["not-a-form"] >= 0.85 * len(legacy)
-    assert {outcomes[n] for n in outcomes if n.endswith(".xlsx")} == {"not-a-form"}
+    modern = Counter(outcomes[n] for n in outcomes if n.endswith(".xlsx"))
+    if corpus_run["engine"] == "calamine":
+        assert set(modern) == {"not-a-form"}
+    else:  # openpyxl refuses a few (Strict OOXML, odd producers) as damaged, by name
+        assert set(modern) <= {"not-a-form", "file-unreadable"} and modern["not-a-form"] >= 0.9 * sum(modern.values())
 
 
 def test_check_command_on_a_corpus_sample() -> None:
