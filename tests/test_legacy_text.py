@@ -191,3 +191,16 @@ def test_runs_convert_each_by_its_font():
 ])
 def test_is_syllable(word, ok):
     assert is_syllable(word) is ok
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hoµ Long", True),  # legacy bytes only
+    ("Đảng bộ ph\xadêng Vò Ninh", True),  # a Unicode run and a .VnTime run: the soft hyphen (ư) shows it
+    ("Hòa Long", True),  # could be bytes of a .VnTime cell: the font decides
+    ("Hoàn thành tốt nhiệm vụ", False),  # ordinary Vietnamese: fonts never looked up
+    ("Đảng bộ phường Vũ Ninh", False),
+    ("Plain text", False),
+    (12, False),
+])
+def test_pre_check(text, expected):
+    assert may_be_legacy(text) is expected
