@@ -38,6 +38,7 @@ _MACRO_TYPE = b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 _ODS_TYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _SMALL_PART = 1024 * 1024  # [Content_Types].xml and mimetype are a few hundred bytes
 _HEAD = 4096
+_XML_HEAD = 1024  # a DTD comes before the root element, in the first bytes of a genuine part
 
 DEFAULT_LIMITS = Limits()
 
@@ -114,7 +115,7 @@ def _check_no_doctype(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) ->
         if not info.filename.endswith((".xml", ".rels")) or info.file_size == 0:
             continue
         with archive.open(info) as member:
-            head = member.read(_HEAD)
+            head = member.read(_XML_HEAD)
         if b"<!DOCTYPE" in head or b"<!doctype" in head:
             raise NotAWorkbook(f"phần '{info.filename[:80]}' khai báo DTD (nội dung XML không an toàn)")
 
