@@ -68,7 +68,9 @@ def reliability_cmd(out: Path, corpus: Path | None, quick: bool, examples: int |
 
     folder = corpus if corpus is not None else default_corpus()
     if corpus is not None and not corpus.is_dir():
-        raise click.ClickException(f"không tìm thấy thư mục {corpus}")
+        from .cli import Failure  # exit code 2: could not run
+
+        raise Failure(f"không tìm thấy thư mục {corpus}")
     count = examples if examples is not None else (QUICK_EXAMPLES if quick else FULL_EXAMPLES)
     report = write_reliability(out, load_plan(), folder, count, seed, QUICK_FILES if quick else None, quick)
     fuzz, swept = report.fuzz, report.corpus
