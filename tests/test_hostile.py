@@ -97,3 +97,10 @@ def test_case_files_exist_with_tricky_names(hostile: dict) -> None:
     assert len(names["name_long"].encode()) > 200
     assert names["name_nfd"] != names["name_nfc"] and "\u0301" in names["name_nfd"]  # combining acute
     assert all(Path(case.path).is_file() for case in hostile["cases"].values())
+
+
+def test_a_sheet_too_big_for_calamine_is_read_again_with_openpyxl(hostile: dict) -> None:
+    """XFD1048576 filled: calamine's worker dies at its memory cap, the streaming engine reads the file."""
+    sub = hostile["reads"][("million_rows", "calamine")]
+    assert sub.engine == "openpyxl" and outcome(sub) == READ
+    assert hostile["reads"][("shared_strings", "calamine")].engine == "calamine"

@@ -159,8 +159,8 @@ def _limit_memory(extra: int) -> None:
         return
 
 
-def _work(conn: Connection, plan: Plan, registry: Registry | None, engine: str, memory: int) -> None:
-    """Worker loop: receive a chunk of (index, path), send back (index, Submission) for each."""
+def _work(conn: Connection, plan: Plan, registry: Registry | None, memory: int) -> None:
+    """Worker loop: receive a chunk of (index, path, engine), send back (index, Submission) for each."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     _limit_memory(memory)
     while True:
@@ -170,7 +170,7 @@ def _work(conn: Connection, plan: Plan, registry: Registry | None, engine: str, 
             return
         if chunk is None:
             return
-        for index, path in chunk:
+        for index, path, engine in chunk:
             sub = read_form(path, plan, engine, registry)
             try:
                 conn.send((index, sub))
@@ -178,11 +178,17 @@ def _work(conn: Connection, plan: Plan, registry: Registry | None, engine: str, 
                 conn.send((index, refusal(path, engine, "file-too-large", reason="tệp quá lớn")))
 
 
+# calamine builds a sheet's whole rectangle in memory; openpyxl streams rows. A file that
+# exhausts a calamine worker (a stray value in XFD1048576) is tried once more with openpyxl.
+FALLBACK = {"calamine": "openpyxl"}
+_KILLED = (-getattr(signal, "SIGKILL", 9), -getattr(signal, "SIGABRT", 6), 1)  # out of memory, by whom
+
+
 @dataclass
 class _Worker:
     process: Any
     conn: Connection
-    chunk: collections.deque = field(default_factory=collections.deque)  # indexes sent, not yet answered
+    chunk: collections.deque = field(default_factory=collections.deque)  # (index, engine) sent, unanswered
     since: float = 0.0  # when the file now being read started
 
 
@@ -198,8 +204,7 @@ class _Pool:
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe(duplex=True)
         process = self.context.Process(target=_work, daemon=True,
-                                       args=(child, self.plan, self.registry, self.engine,
-                                             self.limits.memory_bytes))
+                                       args=(child, self.plan, self.registry, self.limits.memory_bytes))
         process.start()
         child.close()
         return _Worker(process, parent)
@@ -221,7 +226,8 @@ class _Pool:
     def run(self, todo: list[int]) -> Any:
         """Yield (index, Submission) for every index of ``todo``, in completion order."""
         size = max(1, min(MAX_CHUNK, len(todo) // (self.count * 8)))
-        queue = collections.deque(todo[i:i + size] for i in range(0, len(todo), size))
+        items = [(i, self.engine) for i in todo]
+        queue = collections.deque(items[i:i + size] for i in range(0, len(items), size))
         workers = [self._start() for _ in range(self.count)]
         try:
             for worker in workers:
@@ -236,8 +242,8 @@ class _Pool:
                         yield from self._receive(worker, workers, queue)
                 now = time.monotonic()
                 for worker in [w for w in workers if w.chunk and now - w.since > self.limits.seconds]:
-                    index = worker.chunk.popleft()
-                    yield index, refusal(self.files[index], self.engine, "file-too-slow",
+                    index, engine = worker.chunk.popleft()
+                    yield index, refusal(self.files[index], engine, "file-too-slow",
                                          seconds=_seconds(self.limits.seconds))
                     self._replace(worker, workers, queue, kill=True)
         finally:
@@ -249,9 +255,16 @@ class _Pool:
             index, sub = worker.conn.recv()
         except (EOFError, OSError):
             worker.process.join()
-            index = worker.chunk.popleft()
-            yield index, self._death(index, worker.process.exitcode)
+            index, engine = worker.chunk.popleft()
+            exitcode = worker.process.exitcode
             self._replace(worker, workers, queue, kill=False)
+            if exitcode in _KILLED and engine in FALLBACK:
+                queue.append([(index, FALLBACK[engine])])
+                for idle in workers:
+                    if not idle.chunk:
+                        self._feed(idle, queue)
+            else:
+                yield index, self._death(index, engine, exitcode)
             return
         worker.chunk.popleft()
         worker.since = time.monotonic()
@@ -259,14 +272,13 @@ class _Pool:
         if not worker.chunk:
             self._feed(worker, queue)
 
-    def _death(self, index: int, exitcode: int | None) -> Submission:
+    def _death(self, index: int, engine: str, exitcode: int | None) -> Submission:
         """The refusal for the file a worker died on: memory exhaustion, or a crash of its parser."""
         path = self.files[index]
-        out_of_memory = exitcode in (-signal.SIGKILL, -signal.SIGABRT, 1)
-        if out_of_memory:
-            return refusal(path, self.engine, "file-too-large",
+        if exitcode in _KILLED:
+            return refusal(path, engine, "file-too-large",
                            reason=f"đọc tệp cần quá {self.limits.memory_bytes // (1024 * 1024)} MB bộ nhớ")
-        return refusal(path, self.engine, "file-unreadable", reason="chương trình đọc tệp dừng bất thường")
+        return refusal(path, engine, "file-unreadable", reason="chương trình đọc tệp dừng bất thường")
 
     def _replace(self, worker: _Worker, workers: list[_Worker], queue: collections.deque, kill: bool) -> None:
         """Swap a dead or stuck worker for a fresh one; the rest of its chunk is read first."""
@@ -288,7 +300,7 @@ class _Pool:
         chunk = queue.popleft()
         worker.chunk.extend(chunk)
         worker.since = time.monotonic()
-        worker.conn.send([(i, self.files[i]) for i in chunk])
+        worker.conn.send([(i, self.files[i], engine) for i, engine in chunk])
 
 
 def _seconds(value: float) -> str:
