@@ -103,7 +103,7 @@ def precheck(path: str, engine: str, limits: Limits) -> Submission | None:
     OS errors (a missing file, a folder) are left to :func:`read_form`, which names them.
     """
     try:
-        sniff(path, limits)
+        sniff(path, limits, deep=False)
     except ReaderError as exc:
         return refusal(path, engine, exc.code, **exc.params())
     except (OSError, ValueError):

@@ -43,10 +43,13 @@ _XML_HEAD = 1024  # a DTD comes before the root element, in the first bytes of a
 DEFAULT_LIMITS = Limits()
 
 
-def sniff(path: str | Path, limits: Limits | None = None) -> str:
+def sniff(path: str | Path, limits: Limits | None = None, deep: bool = True) -> str:
     """``"xlsx"``, ``"xlsm"`` or ``"xls"``; raises a :class:`~.base.ReaderError` subclass otherwise.
 
-    FileNotFoundError and other OS errors propagate: they are about the path, not the file.
+    ``deep=False`` reads directories only (the intake's in-process pre-check);
+    ``deep`` also inflates the head of each XML part to refuse DTDs, which the
+    parsing process does anyway. FileNotFoundError and other OS errors
+    propagate: they are about the path, not the file.
     """
     limits = limits or DEFAULT_LIMITS
     size = os.stat(path).st_size
@@ -58,7 +61,7 @@ def sniff(path: str | Path, limits: Limits | None = None) -> str:
     if not head:
         raise NotAWorkbook("tệp rỗng (0 byte)")
     if head.startswith(ZIP_MAGIC):
-        return _sniff_zip(path, limits)
+        return _sniff_zip(path, limits, deep)
     if head.startswith(OLE_MAGIC[:4]):
         return _sniff_ole(path)
     if head[:2] in _BIFF_BOF and len(head) >= 8:
@@ -67,7 +70,7 @@ def sniff(path: str | Path, limits: Limits | None = None) -> str:
     raise NotAWorkbook("không phải tệp Excel (.xlsx)")
 
 
-def _sniff_zip(path: str | Path, limits: Limits) -> str:
+def _sniff_zip(path: str | Path, limits: Limits, deep: bool) -> str:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -82,7 +85,8 @@ def _sniff_zip(path: str | Path, limits: Limits) -> str:
             if any(info.flag_bits & 0x1 for info in infos):
                 raise Encrypted("tệp nén được đặt mật khẩu", "tệp có mật khẩu mở")
             types = _small(archive, "[Content_Types].xml")
-            _check_no_doctype(archive, infos)
+            if deep:
+                _check_no_doctype(archive, infos)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise NotAWorkbook("tệp Excel bị hỏng hoặc không trọn vẹn") from exc
     return "xlsm" if _MACRO_TYPE in types else "xlsx"
