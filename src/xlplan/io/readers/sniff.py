@@ -22,8 +22,11 @@ member count, per-member and total uncompressed size, compression ratio
 from __future__ import annotations
 
 import os
+import struct
 import zipfile
+import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import olefile
 
@@ -86,7 +89,7 @@ def _sniff_zip(path: str | Path, limits: Limits, deep: bool) -> str:
                 raise Encrypted("tệp nén được đặt mật khẩu", "tệp có mật khẩu mở")
             types = _small(archive, "[Content_Types].xml")
             if deep:
-                _check_no_doctype(archive, infos)
+                _check_no_doctype(path, infos, types)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise NotAWorkbook("tệp Excel bị hỏng hoặc không trọn vẹn") from exc
     return "xlsm" if _MACRO_TYPE in types else "xlsx"
@@ -108,20 +111,45 @@ def _check_directory(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
         raise TooLarge(f"tệp giải nén ra {total // (1024 * 1024)} MB")
 
 
-def _check_no_doctype(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+def _check_no_doctype(path: str | Path, infos: list[zipfile.ZipInfo], types: bytes) -> None:
     """Refuse XML parts that declare a DTD (entity expansion, "billion laughs").
 
     Office Open XML forbids DTDs, so no genuine workbook has one; every engine
     then meets the same refusal, whether or not its parser would have expanded
-    the entities. Only the head of each part is inflated.
+    the entities. Only the head of each part the engines parse for values is
+    inflated (``xl/`` but its theme and media), straight from the local file
+    data; ``xl/workbook.xml`` and the package relationships are always parsed
+    with defusedxml, which refuses DTDs itself.
     """
-    for info in infos:
-        if not info.filename.endswith((".xml", ".rels")) or info.file_size == 0:
-            continue
-        with archive.open(info) as member:
-            head = member.read(_XML_HEAD)
-        if b"<!DOCTYPE" in head or b"<!doctype" in head:
-            raise NotAWorkbook(f"phần '{info.filename[:80]}' khai báo DTD (nội dung XML không an toàn)")
+    if b"<!DOCTYPE" in types[:_XML_HEAD].upper():
+        raise NotAWorkbook("phần '[Content_Types].xml' khai báo DTD (nội dung XML không an toàn)")
+    with open(path, "rb") as handle:
+        for info in infos:
+            name = info.filename
+            if (not name.startswith("xl/") or not name.endswith((".xml", ".rels")) or info.file_size == 0
+                    or name == "xl/workbook.xml" or name.startswith(("xl/theme/", "xl/media/"))):
+                continue
+            if b"<!DOCTYPE" in _member_head(handle, info).upper():
+                raise NotAWorkbook(f"phần '{name[:80]}' khai báo DTD (nội dung XML không an toàn)")
+
+
+def _member_head(handle: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """The first :data:`_XML_HEAD` bytes of a member, inflating only those (no ZipExtFile per part)."""
+    handle.seek(info.header_offset)
+    header = handle.read(30)
+    if len(header) < 30 or not header.startswith(ZIP_MAGIC):
+        raise NotAWorkbook("tệp Excel bị hỏng hoặc không trọn vẹn")
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    handle.seek(info.header_offset + 30 + name_length + extra_length)
+    raw = handle.read(min(info.compress_size, 4 * _XML_HEAD))
+    if info.compress_type == zipfile.ZIP_STORED:
+        return raw[:_XML_HEAD]
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        return b""  # an engine cannot read it either, and says so
+    try:
+        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, _XML_HEAD)
+    except zlib.error as exc:
+        raise NotAWorkbook("tệp Excel bị hỏng hoặc không trọn vẹn") from exc
 
 
 def _small(archive: zipfile.ZipFile, name: str) -> bytes:
