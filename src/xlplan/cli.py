@@ -578,9 +578,11 @@ def feedback_cmd(folder: str, deadline: str | None, engine: str | None, as_json:
 
 
 def _attach_addin() -> None:
-    """The ``addin`` group lives in its own module (build, install, uninstall, status)."""
+    """Commands kept in their own modules: ``addin`` (build, install, uninstall, status), ``reliability``."""
     from .cli_addin import addin_group
+    from .cli_reliability import reliability_cmd
     main.add_command(addin_group)
+    main.add_command(reliability_cmd)
 
 
 _attach_addin()

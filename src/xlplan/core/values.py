@@ -96,6 +96,12 @@ def coerce(field: Field, raw: object) -> tuple[object, list[Issue]]:
         return None, [(code, params)]
 
 
+# No count on a form can exceed this (the whole country has ~5 million party members):
+# a bigger number is a typing slip or a mutated file, never data.
+MAX_COUNT = 10_000_000
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
 # -- by field type -------------------------------------------------------------------
 
 def _int(field: Field, raw: object) -> tuple[object, list[Issue]]:
@@ -107,13 +113,14 @@ def _int(field: Field, raw: object) -> tuple[object, list[Issue]]:
         return None, [("negative", _params(field, raw, value=_show(number)))]
     if number.denominator != 1:
         return None, [("not-whole", _params(field, raw, value=_show(number)))]
+    maximum = field.maximum if field.maximum is not None else MAX_COUNT
     too_low = field.minimum is not None and number < field.minimum
-    too_high = field.maximum is not None and number > field.maximum
+    too_high = number > maximum
     if too_low or too_high:
         return None, [("out-of-range", _params(
             field, raw, value=_show(number),
             low=_show(Fraction(field.minimum or 0)),
-            high="∞" if field.maximum is None else _show(Fraction(field.maximum))))]
+            high=_show(Fraction(maximum))))]
     return int(number), issues
 
 
@@ -131,8 +138,12 @@ def _share(field: Field, raw: object) -> tuple[object, list[Issue]]:
 
 def _date(field: Field, raw: object) -> tuple[object, list[Issue]]:
     if isinstance(raw, dt.datetime):
-        return raw.date(), []
+        raw = raw.date()
     if isinstance(raw, dt.date):
+        # Excel has no dates before 1900: an earlier one is a negative serial some engine
+        # turned into a date, never what a unit typed.
+        if raw < EARLIEST_DATE:
+            return None, [("bad-date", _params(field, raw))]
         return raw, []
     if isinstance(raw, (int, float, Fraction, Decimal)) and not isinstance(raw, bool):
         day = _from_serial(raw)
