@@ -38,7 +38,7 @@ def send_correction(root: Path, extra: int) -> int:
     units = list(ws.registry)
     values = dict(monthly_report_values(units, ws.plan, registration_values(units, ws.plan, 3), 3)["P_AN"]["2017-01"])
     values.update(kn_trong_ky=values["kn_trong_ky"] + extra, kn_luy_ke=values["kn_luy_ke"] + extra,
-                  dv_cuoi_ky=values["dv_cuoi_ky"] + extra, ngay_lap=dt.date(2017, 2, 1 + extra))
+                  dv_cuoi_ky=values["dv_cuoi_ky"] + extra, ngay_lap=dt.date(2017, 2, 10 + extra))
     unit = next(u for u in units if u.code == "P_AN")
     write_form(root / INBOX / CORRECTED, form_spec("F02", ws.plan), ws.plan, unit, "2017-01", values)
     return values["kn_trong_ky"]
@@ -92,7 +92,7 @@ def test_without_a_field_every_changed_cell_is_listed(folder: tuple[Path, list[i
     [item] = trace(root, "P_AN", form="F02")
     changed = [{c.field for c in changes} for changes in item.changes]
     assert changed == [{"kn_trong_ky", "kn_luy_ke", "dv_cuoi_ky", "ngay_lap"}] * 2
-    assert [c.after for c in item.changes[0] if c.field == "ngay_lap"] == ["02/02/2017"]
+    assert [c.after for c in item.changes[0] if c.field == "ngay_lap"] == ["11/02/2017"]
     [f01] = trace(root, "P_AN", form="F01")
     assert [v.status for v in f01.versions] == [USED] and f01.changes == []
 

@@ -142,15 +142,11 @@ def read_inputs(paths: Sequence[Path], plan: Plan, registry=None, engine: str | 
 
 def _read_many(paths: list[Path], plan: Plan, registry, engine: str | None,
                progress: Progress | None) -> list[Submission]:
-    """Parse the files, in order, one Submission each."""
-    from ..io.form_reader import read_form
+    """Parse the files, in order, one Submission each: in capped worker processes
+    (:func:`xlplan.io.intake.read_many`), so a hostile or broken file becomes a finding."""
+    from ..io.intake import read_many
 
-    out = []
-    for i, path in enumerate(paths, 1):
-        out.append(read_form(path, plan=plan, engine=engine, registry=registry))
-        if progress:
-            progress(i, len(paths))
-    return out
+    return read_many(paths, plan, registry=registry, engine=engine, progress=progress)
 
 
 def _os_reason(exc: OSError) -> str:
@@ -223,12 +219,23 @@ def consolidate_folder(root: Path, engine: str | None = None, progress: Progress
 
     Holds the folder's lock throughout; every run, even a failed one, is in the audit store.
     """
-    root = Path(root)
-    with lock_workspace(root):
+    return audited_run(Path(root), save_summary, engine, progress, track)
+
+
+def audited_run(root: Path, write: Callable[[Workspace, object], WriteOutcome], engine: str | None = None,
+                progress: Progress | None = None, track: Iterable[tuple[str, str]] = (),
+                command: str = "consolidate") -> ConsolidationResult:
+    """Lock the folder, archive and read every input, consolidate, ``write`` the result, audit it all.
+
+    ``write(ws, consolidation)`` does the writing (:func:`save_summary` for the
+    city workbook file; the add-in may write into the open workbook instead)
+    and says what it did; it runs while the lock is held.
+    """
+    with lock_workspace(root, command):
         ws = open_workspace(root)
         remove_leftovers(ws)
         with AuditStore(ws.audit) as store:
-            run = store.begin_run("consolidate", socket.gethostname(), os.getpid(), _version())
+            run = store.begin_run(command, socket.gethostname(), os.getpid(), _version())
             kill_point()
             try:
                 result, found, inputs = _compute(ws, engine, progress, track, archive=True)
@@ -237,7 +244,7 @@ def consolidate_folder(root: Path, engine: str | None = None, progress: Progress
                                      for i in inputs if i.submission.sha256])
                 store.record_findings(run, result.findings)
                 kill_point()
-                outcome = save_summary(ws, result)
+                outcome = write(ws, result)
                 store.record_output(run, _relative(outcome.path, ws.root), outcome.sha256, outcome.status,
                                     _relative(outcome.backup, ws.root) if outcome.backup else None)
                 kill_point()
