@@ -100,8 +100,12 @@ def test_a_lock_from_another_computer_is_never_taken_over(folder: Path) -> None:
     assert read_lock(path)["host"].startswith("MAY-KHAC-")
 
 
-def test_the_lock_is_released_after_a_failed_run(folder: Path) -> None:
+def test_the_lock_is_released_after_a_failed_run_and_a_damaged_workbook_points_at_its_backup(
+        folder: Path) -> None:
+    consolidate_folder(folder)
     (folder / WORKBOOK_NAME).write_bytes(b"not a workbook")
-    with pytest.raises(Exception):
+    [backup] = (folder / "KetQua" / "SaoLuu").glob("*.xlsx")
+    with pytest.raises(XlplanError) as caught:
         consolidate_folder(folder)
+    assert str(backup) in str(caught.value)
     assert not (folder / LOCK_NAME).exists()

@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -120,6 +121,8 @@ def open_workspace(root: Path) -> Workspace:
         wb = load_city_workbook(workbook)
     except PermissionError:
         raise XlplanError(f"Không mở được '{workbook}': tệp đang bị khóa (đang mở trong Excel?).") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
+        raise _damaged(root, workbook, exc) from None
     settings = read_config(wb)
     plan_ref = settings.get("cfg_ke_hoach") or "bac_ninh_2017"
     plan_path = Path(str(plan_ref))
@@ -139,6 +142,23 @@ def open_workspace(root: Path) -> Workspace:
 
     return Workspace(root, workbook, folder("cfg_thu_muc_nop", INBOX), folder("cfg_thu_muc_gui", OUTBOX),
                      folder("cfg_thu_muc_ket_qua", OUTPUT), plan, registry, settings)
+
+
+def latest_backup(root: Path) -> Path | None:
+    """The newest backup of the city workbook (backup names sort by time), if any."""
+    folder = Path(root) / OUTPUT / BACKUPS
+    found = sorted(folder.glob(f"{Path(WORKBOOK_NAME).stem}.*{Path(WORKBOOK_NAME).suffix}")) if folder.is_dir() else []
+    return found[-1] if found else None
+
+
+def _damaged(root: Path, workbook: Path, exc: Exception) -> XlplanError:
+    """A city workbook that is no longer a workbook: say so and point at the newest backup."""
+    backup = latest_backup(root)
+    remedy = (f"Hãy khôi phục từ bản sao lưu mới nhất '{backup}': chép tệp đó ra thư mục làm việc "
+              f"và đổi tên thành {WORKBOOK_NAME}." if backup else
+              f"Không có bản sao lưu trong '{Path(OUTPUT) / BACKUPS}'; "
+              f"hãy tạo lại bằng 'xlplan init {root} --overwrite'.")
+    return XlplanError(f"Sổ tổng hợp '{workbook}' bị hỏng, không mở được ({type(exc).__name__}). {remedy}")
 
 
 def backup_file(path: Path, folder: Path) -> Path:
