@@ -22,7 +22,7 @@ from copy import copy
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -115,9 +115,18 @@ def build_city_template(plan: Plan, settings: Mapping[str, object] | None = None
     return wb
 
 
-def load_city_workbook(path: str | Path) -> Workbook:
-    """Open a city workbook for writing (openpyxl, no macros kept: the add-in lives outside it)."""
-    return openpyxl.load_workbook(Path(path), keep_vba=False)
+def load_city_workbook(path: str | Path, keep_tables: Collection[str] | None = None) -> Workbook:
+    """Open a city workbook for writing (openpyxl, no macros kept: the add-in lives outside it).
+
+    ``keep_tables=None`` loads everything. A caller that will replace every
+    table (consolidation) passes ``keep_tables=()``, one that reads only the
+    registry passes ``{"tbl_don_vi"}``: the other tables' data rows are then
+    not loaded (their first row is, for its look), which at national scale
+    saves most of the load time and memory (:mod:`xlplan.io.city_loader`).
+    """
+    from .city_loader import load_workbook
+
+    return load_workbook(Path(path), keep_tables)
 
 
 def read_config(wb: Workbook) -> dict[str, object]:

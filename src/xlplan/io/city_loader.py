@@ -1,0 +1,134 @@
+"""Loading the city workbook without the table rows a caller is about to replace.
+
+At national scale (52,000 units) the city workbook holds millions of table
+cells. openpyxl turns every one into a ``Cell`` object — tens of seconds and
+about a gigabyte — although a consolidation replaces every table and only
+needs each table's first data row (the writer copies its look to the new
+rows). :func:`load_workbook` can leave chosen tables' data rows out: the
+cells below their first data row are cut from the sheet XML before openpyxl
+parses it. Everything else (styles, row heights, merged cells, conditional
+formats, names, charts, the other tables' rows) is read exactly as
+``openpyxl.load_workbook`` reads it, so a workbook loaded this way and then
+filled with every table saves to the same bytes as one loaded in full.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from io import BytesIO
+from pathlib import Path
+
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.cell import column_index_from_string
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.cell_range import CellRange
+
+DATA_SUFFIX = "_data"
+_TABLE_PREFIX = "tbl_"
+# One cell element, as Excel, LibreOffice and openpyxl write it: ``r`` first, then either
+# self-closing or with content (``</c>`` cannot occur inside content: XML escapes ``<``).
+_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?:/>|>.*?</c>)', re.DOTALL)
+
+Box = tuple[int, int, int, int]  # min_row, max_row, min_col, max_col
+
+
+def load_workbook(path: str | Path, keep_tables: Collection[str] | None = None) -> Workbook:
+    """The workbook at ``path``, as ``openpyxl.load_workbook(path, keep_vba=False)`` gives it.
+
+    With ``keep_tables`` (table ids, e.g. ``{"tbl_don_vi"}``), the data rows of
+    every *other* table — those found by a workbook-level ``tbl_*_data`` name —
+    are not loaded beyond their first row. ``None`` loads everything.
+    """
+    reader = _CityReader(Path(path), keep_tables)
+    reader.read()
+    return reader.wb
+
+
+class _CityReader(ExcelReader):
+    """openpyxl's reader with the sheet XML filtered on its way in (see the module docstring)."""
+
+    def __init__(self, path: Path, keep_tables: Collection[str] | None):
+        super().__init__(path, read_only=False, keep_vba=False, data_only=False, keep_links=True, rich_text=False)
+        self._keep = None if keep_tables is None else frozenset(keep_tables)
+
+    def read_worksheets(self) -> None:
+        if self._keep is None:
+            return super().read_worksheets()
+        boxes = _skipped_boxes(self.parser.defined_names.by_sheet().get("global", {}), self._keep)
+        targets = {}
+        for sheet, rel in self.parser.find_sheets():
+            if sheet.name in boxes:
+                targets[rel.target] = boxes[sheet.name]
+        if not targets:
+            return super().read_worksheets()
+        inner = self.archive
+        self.archive = _FilteredArchive(inner, targets)
+        try:
+            super().read_worksheets()
+        finally:
+            self.archive = inner
+
+
+def _skipped_boxes(names, keep: frozenset[str]) -> dict[str, list[Box]]:
+    """Sheet title -> the cell boxes to leave out: each dropped table's data rows after its first."""
+    boxes: dict[str, list[Box]] = {}
+    for name, defined in names.items():
+        if not (name.startswith(_TABLE_PREFIX) and name.endswith(DATA_SUFFIX)):
+            continue
+        if name[:-len(DATA_SUFFIX)] in keep:
+            continue
+        try:
+            targets = list(defined.destinations)
+        except (ValueError, TypeError, AttributeError):
+            continue
+        if len(targets) != 1:
+            continue
+        sheet, ref = targets[0]
+        try:
+            cells = CellRange(ref.replace("$", ""))
+        except ValueError:
+            continue
+        if cells.max_row > cells.min_row:
+            boxes.setdefault(sheet, []).append((cells.min_row + 1, cells.max_row, cells.min_col, cells.max_col))
+    return boxes
+
+
+class _FilteredArchive:
+    """The workbook's zip, except that chosen worksheet parts come back without some cells."""
+
+    def __init__(self, inner, targets: dict[str, list[Box]]):
+        self._inner = inner
+        self._targets = targets
+
+    def open(self, name, *args, **kwargs):
+        boxes = self._targets.get(name)
+        if boxes is None:
+            return self._inner.open(name, *args, **kwargs)
+        with self._inner.open(name) as handle:
+            return BytesIO(drop_cells(handle.read(), boxes))
+
+    def __getattr__(self, attr):
+        return getattr(self._inner, attr)
+
+
+def drop_cells(xml: bytes, boxes: list[Box]) -> bytes:
+    """``xml`` (a worksheet part) without the ``<c>`` elements whose address falls in any box."""
+    first = min(b[0] for b in boxes)
+    last = max(b[1] for b in boxes)
+    columns: dict[bytes, int] = {}
+
+    def keep(match: re.Match) -> bytes:
+        row = int(match.group(2))
+        if row < first or row > last:
+            return match.group(0)
+        letters = match.group(1)
+        col = columns.get(letters)
+        if col is None:
+            col = columns[letters] = column_index_from_string(letters.decode())
+        for min_row, max_row, min_col, max_col in boxes:
+            if min_row <= row <= max_row and min_col <= col <= max_col:
+                return b""
+        return match.group(0)
+
+    return _CELL.sub(keep, xml)
