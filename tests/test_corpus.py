@@ -132,3 +132,12 @@ def test_read_many_in_process_sample_matches_outcome_set(plan: Plan) -> None:
     subs = read_many(sample, plan, workers=2)
     assert len(subs) == len(sample)
     assert {outcome(s) for s in subs} <= OUTCOMES
+
+
+def test_corpus_outcomes_summary(corpus_run: dict) -> None:
+    """The reliability summary (code → count) agrees with the per-file outcomes of the same engine."""
+    from xlplan.io.intake import corpus_outcomes
+
+    summary = corpus_outcomes(CORPUS, engine=corpus_run["engine"])
+    assert summary == dict(Counter(corpus_run["outcomes"].values()))
+    assert list(summary.values()) == sorted(summary.values(), reverse=True)
