@@ -89,8 +89,28 @@ def write_results(rows: list[dict], machine: str, help_seconds: float, path: Pat
         _target("generating 1,000 unit forms", gen["f01_seconds"] if gen else None, 20, "s"),
         "",
     ]
+    lines += _proposed(rows)
     lines += _scale(rows, big)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _proposed(rows: list[dict]) -> list[str]:
+    """What the services would gain from ``load_city_workbook(keep_tables=...)`` (their owner's call)."""
+    out = ["## Open and write with the light load (not yet called by the services)", "",
+           "`open_workspace` and `save_summary` load every table of the city workbook with openpyxl, although "
+           "the first reads only the settings and the registry and the second replaces every table. "
+           "`load_city_workbook(path, keep_tables={\"tbl_don_vi\"})` / `keep_tables=()` leave the other rows out "
+           "(same saved bytes; tests/test_city_loader.py). Measured in the same process as the phases above:", "",
+           "| N units | open now (s) | open light (s) | write now (s) | write light (s): load + fill + save | "
+           "saving per run (s) |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        sec, p = r["phases"]["seconds"], r["phases"].get("proposed")
+        if not p:
+            continue
+        saving = sec["open"] + sec["write"] - p["open"] - p["write"]
+        out.append(f"| {r['n']:,} | {_s(sec['open'])} | {_s(p['open'])} | {_s(sec['write'])} | {_s(p['write'])}: "
+                   f"{_s(p['load'])} + {_s(p['fill'])} + {_s(p['save'])} | {_s(saving)} |")
+    return out + [""]
 
 
 def _scale(rows: list[dict], big: dict) -> list[str]:
@@ -116,11 +136,15 @@ def _scale(rows: list[dict], big: dict) -> list[str]:
         "table grows with the number of (form, period) pairs followed). Files per unit do not change the "
         "summary's size much: it has a row per unit per table, and per unit and tracked pair in tbl_theo_doi.",
         f"* Memory: {rss_per_unit:.1f} KB of peak RSS per unit at N = {n:,}; submissions are kept in memory "
-        "between read and aggregate (each is a few KB), so a national year of 14 files per unit stays within "
-        "a few GB — one ordinary machine.",
-        "* So one machine does the national year in well under an hour of unattended batch time, and a city "
-        "or province in seconds. Reading is embarrassingly parallel (one file, one submission); it scales with "
-        "cores until the disk is the limit, and everything after it is linear in units.",
+        f"between read and aggregate ({(big['phases']['rss_mb']['aggregate'] - big['phases']['rss_mb']['discover']) * 1024 / big['files']:.1f} "
+        "KB per file read, from the RSS growth over read and aggregate), so the national year's "
+        f"{year_files:,} files would need about "
+        f"{(big['phases']['rss_mb']['aggregate'] - big['phases']['rss_mb']['discover']) / big['files'] * year_files / 1024:.1f} "
+        "GB for submissions alone — on one machine, keep only the latest file per (unit, form, period) or the "
+        "numbers, not whole submissions.",
+        f"* So one machine does the national year in about {(year_read + year_rest) / 60:.0f} min of unattended "
+        "batch time at these rates. Reading is embarrassingly parallel (one file, one submission): it scales with "
+        "cores until the disk is the limit; everything after it is linear in units.",
         "* When to move to a distributed engine: only when one consolidation must finish in minutes over many "
         "millions of files (e.g. several years of every unit, or re-reading the whole history at each click), "
         "or when the files do not sit on one disk. At the measured rate, 10 million files is "
