@@ -78,11 +78,11 @@ def read_many(paths: Sequence[str | Path], plan: Plan | str | Path | None = None
     done = 0
     todo: list[int] = []
     for i, path in enumerate(files):
-        refusal = precheck(path, name, limits)
-        if refusal is None:
+        refused = precheck(path, name, limits)
+        if refused is None:
             todo.append(i)
             continue
-        results[i] = refusal
+        results[i] = refused
         done += 1
         if progress:
             progress(done, len(files))
