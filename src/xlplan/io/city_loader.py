@@ -14,8 +14,10 @@ filled with every table saves to the same bytes as one loaded in full.
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 
@@ -41,8 +43,27 @@ def load_workbook(path: str | Path, keep_tables: Collection[str] | None = None) 
     are not loaded beyond their first row. ``None`` loads everything.
     """
     reader = _CityReader(Path(path), keep_tables)
-    reader.read()
+    with paused_gc():
+        reader.read()
     return reader.wb
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while openpyxl makes or fills a big workbook.
+
+    Building a table of millions of cells allocates millions of objects that all
+    stay alive; each collection in the meantime walks them for nothing (a third
+    of the load time at 10,000 units). Reference counting still frees memory;
+    the previous state is restored, so a caller that disabled collection keeps it so.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class _CityReader(ExcelReader):

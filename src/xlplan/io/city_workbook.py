@@ -42,6 +42,7 @@ from ..core.summary_tables import CONFIG_CELLS, REPORT_CELLS, SHEETS, TableSpec,
 from . import city_layout as lay
 from .city_charts import add_charts
 from .city_layout import CityWorkbookError, Region, define_name, resolve, table_region
+from .city_loader import paused_gc
 
 __all__ = ["CityWorkbookError", "build_city_template", "default_settings", "load_city_workbook", "read_config",
            "write_city_data"]
@@ -161,8 +162,9 @@ def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapp
     unknown = sorted(set(tables) - set(specs))
     if unknown:
         raise CityWorkbookError(f"Sổ tổng hợp không có bảng: {', '.join(unknown)}.")
-    for table_id, rows in tables.items():
-        _write_table(wb, specs[table_id], rows)
+    with paused_gc():
+        for table_id, rows in tables.items():
+            _write_table(wb, specs[table_id], rows)
     for name, value in cells.items():
         ws, row, col = lay.named_cell(wb, name)
         cell = ws.cell(row, col)
