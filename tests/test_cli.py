@@ -383,6 +383,22 @@ def test_help_exits_0_and_shows_examples(path: CommandPath) -> None:
     assert "Ví dụ" in result.stdout, f"'xlplan {label(path)} --help' shows no examples (Ví dụ)"
 
 
+# -- trace ------------------------------------------------------------------------------------
+
+@normal("trace")
+def _trace(ctx: Ctx) -> None:
+    result = run("trace", "P_VUNINH", "kn_trong_ky", "--form", "F02", "--period", "2017-01", "-d", ctx.demo, "--json")
+    assert result.exit_code == 0, result.output
+    assert "P_VUNINH_F02_2017-01.xlsx" in result.stdout
+    assert run("trace", "P_VUNINH", "dk_ket_nap", "-d", ctx.demo).exit_code == 0
+
+
+@failing("trace")
+def _trace_fails(ctx: Ctx) -> None:
+    result = run("trace", "P_VUNINH", "kn_trong_ky", "-d", ctx.folder("no-workbook"))
+    assert result.exit_code == 2 and result.stderr.startswith("Lỗi:"), result.output
+
+
 # -- reliability -----------------------------------------------------------------------------
 
 @normal("reliability")

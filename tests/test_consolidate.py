@@ -566,16 +566,23 @@ def test_consolidating_twice_gives_the_same_values_and_keeps_inputs_and_a_backup
     shutil.copytree(problems.root, root, copy_function=shutil.copy2)
     inbox = root / INBOX
     before = inbox_state(inbox)
+    backups = root / OUTPUT / BACKUPS
     first = consolidate_folder(root)
     first_values, first_bytes = sheet_values(root / WORKBOOK_NAME), sha256(root / WORKBOOK_NAME)
+    kept = sorted(backups.glob("*"))
     second = consolidate_folder(root)
+    # Nothing new: the workbook is not rewritten and no backup is made.
+    assert second.status == "no-change" and second.backup is None and not second.changed
+    assert sha256(root / WORKBOOK_NAME) == first_bytes and sorted(backups.glob("*")) == kept
     assert sheet_values(root / WORKBOOK_NAME) == first_values
     assert first_values == sheet_values(problems.workbook)  # a copied folder gives the same values too
     assert inbox_state(inbox) == before
-    assert second.backup is not None and second.backup.parent == root / OUTPUT / BACKUPS
-    assert sha256(second.backup) == first_bytes
-    assert first.backup is not None and first.backup != second.backup
     assert [(f.code, f.unit, f.cell) for f in first.findings] == [(f.code, f.unit, f.cell) for f in second.findings]
+    # Something new: the workbook is rewritten and the previous one kept as a backup.
+    sorted(inbox.rglob("*.xlsx"))[0].unlink()
+    third = consolidate_folder(root)
+    assert third.status == "written" and third.backup is not None and third.backup.parent == backups
+    assert sha256(third.backup) == first_bytes
 
 
 def _assert_failed_run_leaves_workbook(root: Path) -> None:

@@ -397,12 +397,15 @@ def consolidate_cmd(folder: str, engine: str | None, as_json: bool) -> None:
                             "Đang đọc báo cáo")
     report = _report(result.findings)
     if as_json:
-        _echo_json({"workbook": str(result.workbook), "files": result.files, "skipped": result.skipped,
+        _echo_json({"workbook": str(result.workbook), "status": result.status, "run_id": result.run_id,
+                    "files": result.files, "skipped": result.skipped,
                     "summary": result.consolidation.summary, "paragraph": result.consolidation.paragraph,
                     "findings": [f.to_dict() for f in report]})
     else:
         click.echo(f"Đã đọc {result.files} tệp, bỏ qua {result.skipped} tệp.")
         _print_counts(report)
+        if not result.changed:
+            click.echo("Không có gì mới: sổ tổng hợp giữ nguyên.")
         click.echo(f"Sổ tổng hợp: {result.workbook.resolve()}")
         if result.backup:
             click.echo(f"Bản sao lưu sổ cũ: {result.backup}")
@@ -578,11 +581,13 @@ def feedback_cmd(folder: str, deadline: str | None, engine: str | None, as_json:
 
 
 def _attach_addin() -> None:
-    """Commands kept in their own modules: ``addin`` (build, install, uninstall, status), ``reliability``."""
+    """Commands kept in their own modules: ``addin``, ``reliability``, ``trace``."""
     from .cli_addin import addin_group
     from .cli_reliability import reliability_cmd
+    from .cli_trace import trace_cmd
     main.add_command(addin_group)
     main.add_command(reliability_cmd)
+    main.add_command(trace_cmd)
 
 
 _attach_addin()

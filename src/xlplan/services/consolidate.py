@@ -39,7 +39,7 @@ from .archive import Archived, archive_file, sha256_of
 from .workspace import ARCHIVE, Workspace, backup_file, lock_workspace, open_workspace, remove_leftovers
 
 Progress = Callable[[int, int], None]
-FORM_SUFFIXES = (".xlsx", ".xlsm")
+FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # the readers decide by content; these are what units send
 
 
 @dataclass
@@ -73,7 +73,7 @@ def discover(inbox: Path) -> Discovery:
             continue
         elif path.suffix.lower() not in FORM_SUFFIXES:
             found.skipped.append(make("file-skipped", file=rel,
-                                      reason=f"không phải tệp Excel .xlsx/.xlsm ({path.suffix or 'không có đuôi'})"))
+                                      reason=f"không phải tệp Excel .xlsx/.xlsm/.xls ({path.suffix or 'không có đuôi'})"))
             found.skipped_files.append(path)
         else:
             found.files.append(path)
