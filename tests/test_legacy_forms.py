@@ -118,3 +118,20 @@ def test_normal_forms_never_look_up_fonts(tmp_path, plan, monkeypatch):
         sub = read_form(path, plan, engine)
         assert sub.value("nguoi_lap") == "Lê Văn Hòa"
         assert not [f for f in sub.findings if f.code == "legacy-encoding"]
+
+
+def test_latin1_looking_names_in_a_unicode_font_do_not_reopen_the_workbook(tmp_path, plan, monkeypatch, legacy_form):
+    # "Hòa Long" passes the per-cell pre-check (every letter is in cp1252), but no legacy
+    # font is named in the workbook, so the full reopening is skipped.
+    path = _form(tmp_path / "f.xlsx", plan)
+    _retype(path, {"nguoi_lap": ("Hòa Long", "Times New Roman")})
+    from xlplan.io.readers.fonts import declares_legacy_font
+    assert not declares_legacy_font(path)
+    assert declares_legacy_font(legacy_form[0])
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("fonts looked up for a workbook with no legacy font")
+
+    monkeypatch.setattr(form_reader, "read_runs", refuse)
+    for engine in ENGINES:
+        assert read_form(path, plan, engine).value("nguoi_lap") == "Hòa Long"

@@ -37,7 +37,7 @@ from ..core.submission import CellValue, Submission
 from ..core.values import coerce
 from .plans import load_plan
 from .readers import DEFAULT_ENGINE, ENGINES, ReaderError, UnsupportedFormat, WorkbookReader, open_workbook
-from .readers.fonts import read_runs
+from .readers.fonts import declares_legacy_font, read_runs
 
 META_NAMES = ("xlp_form", "xlp_version", "xlp_plan", "xlp_plan_year", "xlp_unit", "xlp_period", "xlp_generator")
 
@@ -211,7 +211,7 @@ def _legacy_cells(reader: WorkbookReader, spec: FormSpec, located: dict[str, tup
               and may_be_legacy(raws[located[item.id]])]
     if not wanted:
         return {}
-    runs = read_runs(reader.path, wanted)
+    runs = read_runs(reader.path, wanted) if declares_legacy_font(reader.path) else {}
     out: dict[tuple[str, str], tuple[str, str]] = {}
     for where in wanted:
         found = convert_runs(runs.get(where) or [(str(raws[where]), None)])

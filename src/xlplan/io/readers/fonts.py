@@ -11,7 +11,9 @@ ordinary form never pays for the second opening.
 
 from __future__ import annotations
 
+import re
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Iterable
 
@@ -21,6 +23,30 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from .openpyxl_engine import _unescape
 
 Run = tuple[str, str | None]
+
+
+# A font element naming a legacy font: <name val=".VnTime"/> in styles, <rFont val="VNI-Times"/> in runs.
+_LEGACY_FONT = re.compile(rb'val\s*=\s*["\'](?:\.vn|vni[- ])', re.IGNORECASE)
+_FONT_PARTS = ("xl/styles.xml", "xl/sharedStrings.xml")
+
+
+def declares_legacy_font(path: str | Path) -> bool:
+    """Whether the workbook names a legacy font anywhere a cell could use it.
+
+    No cell can be typed in ``.VnTime`` unless the styles or the rich-text runs
+    name it, so a workbook without one skips the full reopening (most forms).
+    When the parts cannot be read we cannot tell, and say yes.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = {info.filename.casefold(): info.filename for info in archive.infolist()}
+            for part in _FONT_PARTS:
+                name = names.get(part.casefold())
+                if name is not None and _LEGACY_FONT.search(archive.read(name)):
+                    return True
+        return False
+    except Exception:  # noqa: BLE001 - unknown, so look properly
+        return True
 
 
 def read_runs(path: str | Path, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Run]]:
