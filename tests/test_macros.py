@@ -40,9 +40,12 @@ from xlplan.core.summary_tables import REPORT_CELLS, summary_tables
 from xlplan.io.plans import load_plan
 from xlplan.services import excel_book
 from xlplan.services.check import check_files
+from xlplan.io.audit_store import AuditStore
+from xlplan.services.archive import sha256_of
 from xlplan.services.consolidate import consolidate_folder, discover
 from xlplan.services.demo import run_demo
-from xlplan.services.workspace import INBOX, OUTBOX, OUTPUT, WORKBOOK_NAME, init_workspace, open_workspace
+from xlplan.services.workspace import (ARCHIVE, AUDIT_NAME, INBOX, LOCK_NAME, OUTBOX, OUTPUT, WORKBOOK_NAME,
+                                       init_workspace, lock_workspace, open_workspace)
 
 if "remote" not in [engine.name for engine in xw.engines]:  # xlwings was imported before the key was set
     from xlwings.pro import _xlremote
@@ -241,6 +244,14 @@ def data_actions(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [a for a in actions if a["func"] in DATA_FUNCS]
 
 
+def audit_runs(root: Path) -> list[dict[str, Any]]:
+    """The runs in the working folder's audit store (none when there is no store)."""
+    if not (root / OUTPUT / AUDIT_NAME).is_file():
+        return []
+    with AuditStore(root / OUTPUT / AUDIT_NAME) as store:
+        return store.runs()
+
+
 # -- folders ------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -310,6 +321,83 @@ def test_rows_below_the_style_row_get_its_number_formats(fresh):
     assert formats and formats[0]["args"] == ["0.00%"] and formats[0]["start_row"] == header + 1
 
 
+# -- Tổng hợp is audited as ``xlplan consolidate`` is ----------------------------------------------
+
+INPUT_COLUMNS = ("name", "name_nfc", "size", "sha256", "format", "engine", "unit", "form", "period", "resubmission",
+                 "state", "received", "archived")
+
+
+def test_tong_hop_records_the_run_its_inputs_and_their_states_like_the_cli(fresh, tmp_path):
+    inbox = fresh / INBOX
+    (inbox / "ghi_chu.txt").write_text("không phải báo cáo", encoding="utf-8")  # skipped
+    openpyxl.Workbook().save(inbox / "khong_phai_bieu_mau.xlsx")  # refused: not a form
+    first = sorted(inbox.rglob("*_F01_2017.xlsx"))[0]
+    again = first.with_name("gui_lai_" + first.name)  # the unit sent it again: the old copy is superseded
+    shutil.copy(first, again)
+    os.utime(again, (first.stat().st_mtime + 3600,) * 2)
+    twin = copy_folder(fresh, tmp_path / "cli")
+    saved = sha256_of(fresh / WORKBOOK_NAME)
+    _, _, message = run(fresh / WORKBOOK_NAME, "xlp_tong_hop")
+    cli = consolidate_folder(twin)
+    (ran,) = audit_runs(fresh)
+    assert (ran["command"], ran["status"], ran["message"]) == ("excel:xlp_tong_hop", macros.OPEN_BOOK_STATUS, None)
+    assert ran["finished"] and f"Lần tổng hợp số {ran['id']}" in message
+    with AuditStore(fresh / OUTPUT / AUDIT_NAME) as store, AuditStore(twin / OUTPUT / AUDIT_NAME) as theirs:
+        inputs = store.inputs(ran["id"])
+        expected = theirs.inputs(cli.run_id)
+        # every input, with the state it ended in, exactly as the CLI records it for the same inbox
+        assert [[r[c] for c in INPUT_COLUMNS] for r in inputs] == [[r[c] for c in INPUT_COLUMNS] for r in expected]
+        assert {r["state"] for r in inputs} == {"used", "superseded", "refused", "skipped"}
+        assert len(store.findings(ran["id"])) == len(theirs.findings(cli.run_id)) > 0
+        used = [r for r in inputs if r["state"] == "used"]
+        assert store.values(used[0]["sha256"])  # the values read, for ``xlplan trace``
+        (output,) = store.outputs(ran["id"])
+    # the open book was written, not saved: the file on disk is as before, and was backed up
+    assert sha256_of(fresh / WORKBOOK_NAME) == saved
+    assert output["path"] == WORKBOOK_NAME and output["sha256"] == saved
+    assert output["action"] == macros.OPEN_BOOK_STATUS and sha256_of(fresh / output["backup"]) == saved
+    archived = [r for r in inputs if r["state"] != "skipped"]
+    assert archived and all(r["archived"].startswith(f"{ARCHIVE}/sha256/") for r in archived)
+    assert all(sha256_of(fresh / r["archived"]) == r["sha256"] for r in archived)  # the archive holds the inputs
+    assert not (fresh / LOCK_NAME).exists()  # the lock is released
+
+
+@pytest.mark.parametrize("control_id", ["xlp_tong_hop", "xlp_theo_doi", "xlp_xuat_pdf"])
+def test_a_second_consolidation_while_one_runs_is_refused_and_writes_nothing(fresh, control_id):
+    with lock_workspace(fresh, "consolidate"):  # a consolidation (CLI or another Excel) is running
+        _, actions, message = run(fresh / WORKBOOK_NAME, control_id)
+        assert (fresh / LOCK_NAME).is_file()  # still the other run's
+    assert [a["func"] for a in actions] == ["alert"] and actions[0]["args"][3] == "critical"
+    assert message.startswith(f"«{macros.LABELS[control_id]}» chưa thực hiện được:")
+    assert "đang được một lần tổng hợp khác sử dụng" in message and "Hãy chờ lần đó chạy xong" in message
+    assert "Traceback" not in message
+    assert audit_runs(fresh) == [] and not (fresh / ARCHIVE).exists() and not (fresh / OUTPUT / "SaoLuu").exists()
+    assert not (fresh / OUTPUT / "BaoCao_2017.pdf").exists()
+
+
+def test_a_lock_from_another_computer_names_it_and_is_left_alone(fresh):
+    holder = {"pid": 4242, "host": "MAY-VAN-PHONG", "time": "2017-06-01 08:00:00", "command": "consolidate"}
+    (fresh / LOCK_NAME).write_text(json.dumps(holder), encoding="utf-8")
+    _, actions, message = run(fresh / WORKBOOK_NAME, "xlp_tong_hop")
+    assert [a["func"] for a in actions] == ["alert"] and "máy 'MAY-VAN-PHONG'" in message and LOCK_NAME in message
+    assert json.loads((fresh / LOCK_NAME).read_text(encoding="utf-8")) == holder and audit_runs(fresh) == []
+
+
+def test_unsaved_registry_changes_stop_before_any_write_and_the_run_is_recorded_failed(fresh):
+    data = payload(fresh / WORKBOOK_NAME)
+    unit = open_workspace(fresh).registry.units[0]
+    sheet = next(s for s in data["sheets"] if s["name"] == excel_book.REGISTRY_SHEET)
+    row, col = next((r, c) for r, values in enumerate(sheet["values"]) for c, v in enumerate(values) if v == unit.name)
+    sheet["values"][row][col] = unit.name + " (tên mới, chưa lưu)"
+    book = xw.Book(json=data)
+    message = macros.dispatch("xlp_tong_hop", book)
+    assert [a["func"] for a in book.json()["actions"]] == ["alert"]
+    assert "thay đổi chưa lưu" in message and "Ctrl+S" in message and "Traceback" not in message
+    (ran,) = audit_runs(fresh)
+    assert ran["status"] == "failed" and "XlplanError" in ran["message"]
+    assert not (fresh / LOCK_NAME).exists() and not (fresh / OUTPUT / "SaoLuu").exists()
+
+
 # -- the other buttons -------------------------------------------------------------------------
 
 def test_kiem_tra_lists_the_findings_of_xlplan_check_with_the_registry(fresh):
@@ -324,6 +412,7 @@ def test_kiem_tra_lists_the_findings_of_xlplan_check_with_the_registry(fresh):
     assert rows == expected and any(r[0] == "Lỗi" for r in rows)
     assert {a["sheet_position"] for a in data_actions(actions) if a["sheet_position"] is not None} == {8}
     assert f"Đã kiểm tra {len(found.files)} tệp" in message
+    assert audit_runs(fresh) == [] and not (fresh / ARCHIVE).exists()  # a check: not audited, nothing archived
 
 
 def test_theo_doi_writes_the_tracking_tables_as_consolidate_does(fresh, tmp_path):
@@ -332,6 +421,11 @@ def test_theo_doi_writes_the_tracking_tables_as_consolidate_does(fresh, tmp_path
     consolidate_folder(twin)
     assert_written_like_the_file(data, actions, twin / WORKBOOK_NAME, ["tbl_theo_doi", "tbl_ty_le_nop"])
     assert "F01 kỳ 2017: đã nộp 79/80 (98,75%)" in message and "chưa nộp" in message
+    (ran,) = audit_runs(fresh)  # audited like «Tổng hợp»; only the tracking tables written, no backup
+    assert (ran["command"], ran["status"]) == ("excel:xlp_theo_doi", macros.OPEN_BOOK_STATUS)
+    with AuditStore(fresh / OUTPUT / AUDIT_NAME) as store:
+        assert store.inputs(ran["id"]) and [o["backup"] for o in store.outputs(ran["id"])] == [None]
+    assert not (fresh / OUTPUT / "SaoLuu").exists() and f"Lần tổng hợp số {ran['id']}" in message
 
 
 def test_tao_bieu_mau_writes_this_years_registration_form_for_every_unit(fresh):
@@ -399,6 +493,7 @@ def test_xuat_pdf_refreshes_the_report_and_prints_it(fresh, tmp_path, soffice):
     assert_written_like_the_file(data, actions, twin / WORKBOOK_NAME, list(TABLES), REPORT_CELLS)
     pdf = fresh / OUTPUT / "BaoCao_2017.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and str(pdf) in message
+    assert [(r["command"], r["status"]) for r in audit_runs(fresh)] == [("excel:xlp_xuat_pdf", macros.OPEN_BOOK_STATUS)]
 
 
 # -- errors: a message box, never a traceback, and the workbook as it was --------------------

@@ -17,6 +17,23 @@ the first cell is written), shows progress in the status bar where the engine
 has one, and ends with a message box saying what was done and where to look.
 Unit files are read from disk by the Python readers, never opened in Excel.
 The user saves the workbook, as after any other edit.
+
+The buttons that consolidate («Tổng hợp», «Theo dõi nộp báo cáo», «Xuất báo
+cáo PDF») run as ``xlplan consolidate`` does, through
+:func:`xlplan.services.consolidate.audited_run`: the folder lock
+``.xlplan.lock`` (a second consolidation while one runs gets a message box and
+writes nothing), every input archived by hash under ``archive/sha256``, and
+the run in the audit store ``KetQua/audit.sqlite`` with every input's final
+state and the findings. The run's command is ``excel:<button id>``. Its
+output row names the open workbook's file and, because the macro writes into
+the open book and does not save it, has the status :data:`OPEN_BOOK_STATUS`
+(``written-open-book``) and the SHA-256 of the file as it was on disk at that
+moment (none when there is no file), with the backup made of it. The audited
+run reads the plan, registry and folders from the *saved* workbook (what the
+audit records); when the open book has unsaved changes to them, nothing is
+written and the user is asked to save first
+(:func:`xlplan.services.excel_book.require_same_setup`).
+«Kiểm tra file» only checks files: it takes no lock and is not audited.
 """
 
 from __future__ import annotations
@@ -42,7 +59,8 @@ from .core.indicators import format_percent
 from .core.tracking import LATE, NOT_SUBMITTED
 from .services import excel_book
 from .services.check import check_files
-from .services.consolidate import compute, discover
+from .services.archive import sha256_of
+from .services.consolidate import ConsolidationResult, WriteOutcome, audited_run, discover
 from .services.feedback import write_feedback
 from .services.forms import make_forms
 from .services.report import REPORT_SHEET, pdf_path
@@ -132,8 +150,8 @@ def _write(book: "xw.Book", writes: excel_book.BookWrites, status: StatusBar) ->
         book.app.screen_updating = True
 
 
-def _backup(ws: Workspace) -> None:
-    """Keep a copy of the saved workbook, as the CLI does before it replaces the file.
+def _backup(ws: Workspace) -> Path | None:
+    """Keep a copy of the saved workbook, as the CLI does before it replaces the file; returns it.
 
     The open book is what changes; once the user saves, the copy in
     ``KetQua/SaoLuu`` is the previous round. A copy that cannot be made (a
@@ -141,9 +159,49 @@ def _backup(ws: Workspace) -> None:
     """
     if ws.workbook.is_file():
         try:
-            backup_file(ws.workbook, ws.backups)
+            return backup_file(ws.workbook, ws.backups)
         except OSError:
             pass
+    return None
+
+
+OPEN_BOOK_STATUS = "written-open-book"  # the audit store's status for a run written into the open book
+
+
+def _consolidate_into_book(book: "xw.Book", control_id: str, only: tuple[str, ...] = ()
+                           ) -> tuple[Workspace, ConsolidationResult]:
+    """Consolidate through the audited run and write the results into the open book.
+
+    ``only`` names the tables to write (default: every table and the named
+    cells, with a backup of the saved file first, as «Tổng hợp» always did).
+    Everything is planned before the first cell is written; an error (the
+    lock held by another run, unsaved setup changes, a table that does not
+    fit) leaves the book as it was, and the audit store has the run as failed
+    once it had started. Returns the open book's workspace and the run.
+    """
+    ws = excel_book.workspace_from_book(book)
+    status = StatusBar(book)
+
+    def write(saved: Workspace, consolidation) -> WriteOutcome:
+        excel_book.require_same_setup(ws, saved)
+        tables = {t: consolidation.tables[t] for t in only} if only else consolidation.tables
+        writes = excel_book.plan_writes(book, ws.plan, tables, None if only else consolidation.cells)
+        backup = None if only else _backup(ws)
+        _write(book, writes, status)
+        try:
+            digest = sha256_of(ws.workbook) if ws.workbook.is_file() else None
+        except OSError:  # held without read access: the run still happened
+            digest = None
+        return WriteOutcome(ws.workbook, digest, OPEN_BOOK_STATUS, backup)  # type: ignore[arg-type]
+
+    result = audited_run(ws.root, write, progress=status.progress("Đang đọc báo cáo"),
+                         command=f"excel:{control_id}")
+    return ws, result
+
+
+def _audit_line(ws: Workspace, result: ConsolidationResult) -> str:
+    return (f"Lần tổng hợp số {result.run_id} đã được ghi vào nhật ký kiểm tra "
+            f"{ws.audit} (các tệp đã dùng được lưu bản sao trong thư mục {ws.archive}).")
 
 
 def _is_desktop(book: "xw.Book") -> bool:
@@ -237,27 +295,27 @@ def tao_bieu_mau(book: "xw.Book") -> str:
 
 def tong_hop(book: "xw.Book") -> str:
     """«Tổng hợp»: consolidate the inbox into the open workbook, as ``xlplan consolidate`` does to the file."""
-    ws = excel_book.workspace_from_book(book)
-    status = StatusBar(book)
-    result, found = compute(ws, progress=status.progress("Đang đọc báo cáo"))
-    writes = excel_book.plan_writes(book, ws.plan, result.tables, result.cells)
-    _backup(ws)
-    _write(book, writes, status)
-    summary = result.summary
-    lines = [f"Đã tổng hợp {len(found.files)} tệp báo cáo trong thư mục {ws.inbox} "
-             f"(bỏ qua {len(found.skipped)} tệp không phải báo cáo).",
-             f"Phát hiện: {_counts(result.findings)} — xem trang «Kiểm tra».",
+    ws, run = _consolidate_into_book(book, "xlp_tong_hop")
+    result = run.consolidation
+    summary = result.summary  # type: ignore[attr-defined]
+    lines = [f"Đã tổng hợp {run.files} tệp báo cáo trong thư mục {ws.inbox} "
+             f"(bỏ qua {run.skipped} tệp không phải báo cáo).",
+             f"Phát hiện: {_counts(run.findings)} — xem trang «Kiểm tra».",
              f"Đơn vị đã đăng ký: {summary.get('da_dang_ky', 0)}/{len(ws.registry)}."]
     if summary.get("ket_nap") is not None:
         lines.append(f"Kết nạp lũy kế đến kỳ {summary.get('ky_moi_nhat')}: {summary['ket_nap']}"
                      f"/{summary.get('chi_tieu_ket_nap')} đảng viên ({summary.get('ty_le_ket_nap')}).")
     lines.append("Các trang Đăng ký, Tiến độ, Đánh giá, Tổng hợp, Theo dõi nộp, Kiểm tra, Biểu đồ, Báo cáo đã "
                  "được cập nhật. Hãy lưu sổ (Ctrl+S).")
+    lines.append(_audit_line(ws, run))
     return say(book, "\n".join(lines))
 
 
 def kiem_tra(book: "xw.Book") -> str:
-    """«Kiểm tra file»: check every inbox file (as ``xlplan check`` with the registry) into the Kiểm tra sheet."""
+    """«Kiểm tra file»: check every inbox file (as ``xlplan check`` with the registry) into the Kiểm tra sheet.
+
+    A check, not a consolidation: no lock, no archive, no audit run (as ``xlplan check``).
+    """
     ws = excel_book.workspace_from_book(book)
     status = StatusBar(book)
     found = discover(ws.inbox)
@@ -274,12 +332,8 @@ def kiem_tra(book: "xw.Book") -> str:
 
 def theo_doi(book: "xw.Book") -> str:
     """«Theo dõi nộp báo cáo»: who sent what, late or missing, into the Theo dõi nộp sheet."""
-    ws = excel_book.workspace_from_book(book)
-    status = StatusBar(book)
-    result, _ = compute(ws, progress=status.progress("Đang đọc báo cáo"))
-    tables = {table: result.tables[table] for table in ("tbl_theo_doi", "tbl_ty_le_nop")}
-    writes = excel_book.plan_writes(book, ws.plan, tables)
-    _write(book, writes, status)
+    ws, run = _consolidate_into_book(book, "xlp_theo_doi", only=("tbl_theo_doi", "tbl_ty_le_nop"))
+    tables = run.consolidation.tables  # type: ignore[attr-defined]
     lines = [f"{r['bieu']} kỳ {r['ky']}: đã nộp {r['da_nop']}/{r['du_kien']} "
              f"({format_percent(r['ty_le_day_du'], ws.plan.share_digits)}), đúng hạn {r['dung_han']} "
              f"({format_percent(r['ty_le_dung_han'], ws.plan.share_digits)})"
@@ -289,6 +343,7 @@ def theo_doi(book: "xw.Book") -> str:
     states = Counter(r["dung_han"] for r in tables["tbl_theo_doi"])
     lines.append(f"\n{states[LATE]} lượt nộp muộn, {states[NOT_SUBMITTED]} lượt chưa nộp (tô màu ở trang "
                  "«Theo dõi nộp»).")
+    lines.append(_audit_line(ws, run))
     return say(book, "\n".join(lines))
 
 
@@ -299,12 +354,9 @@ def xuat_pdf(book: "xw.Book") -> str:
     report service's LibreOffice printer prints the saved workbook with the
     same results (:func:`xlplan.services.excel_book.print_report_copy`).
     """
-    ws = excel_book.workspace_from_book(book)
+    ws, run = _consolidate_into_book(book, "xlp_xuat_pdf")
+    result = run.consolidation
     status = StatusBar(book)
-    result, _ = compute(ws, progress=status.progress("Đang đọc báo cáo"))
-    writes = excel_book.plan_writes(book, ws.plan, result.tables, result.cells)
-    _backup(ws)
-    _write(book, writes, status)
     target = pdf_path(ws.output, ws.plan.year)
     target.parent.mkdir(parents=True, exist_ok=True)
     status.show("xlplan: Đang xuất PDF…")
@@ -312,12 +364,13 @@ def xuat_pdf(book: "xw.Book") -> str:
         if _is_desktop(book):
             book.sheets[REPORT_SHEET].to_pdf(str(target))
         else:
-            excel_book.print_report_copy(ws, result.tables, result.cells, target)
+            excel_book.print_report_copy(ws, result.tables, result.cells, target)  # type: ignore[attr-defined]
     except XlplanError as exc:  # LibreOffice missing, …: the refreshed book stays, say so
         raise XlplanError(f"Đã cập nhật trang «{REPORT_SHEET}» của sổ đang mở nhưng chưa xuất được PDF. {exc}",
                           exc.findings) from None
     return say(book, f"Đã cập nhật trang «{REPORT_SHEET}» và xuất báo cáo ra tệp:\n{target}\n\n"
-                     f"Phát hiện khi tổng hợp: {_counts(result.findings)} — xem trang «Kiểm tra» trước khi trình ký.")
+                     f"Phát hiện khi tổng hợp: {_counts(run.findings)} — xem trang «Kiểm tra» trước khi trình ký.\n"
+                     + _audit_line(ws, run))
 
 
 def phan_hoi(book: "xw.Book") -> str:
@@ -520,4 +573,4 @@ def _log(book: "xw.Book | None", control_id: str, exc: BaseException) -> Path | 
     return None
 
 
-__all__ = ["BUTTONS", "LABELS", "confirm", "dispatch", "error_text", "installation_checks", "say", "target_book"]
+__all__ = ["BUTTONS", "LABELS", "OPEN_BOOK_STATUS", "confirm", "dispatch", "error_text", "installation_checks", "say", "target_book"]

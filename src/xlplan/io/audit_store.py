@@ -21,7 +21,9 @@ Input states (every input of a run ends in exactly one):
 Run statuses: ``running`` (a run that never finished, e.g. killed, stays so),
 ``written`` (a new workbook), ``versioned`` (the workbook was held by another
 program; a new versioned file was written), ``no-change`` (the new workbook
-had the same bytes as the existing one: nothing rewritten), ``failed``.
+had the same bytes as the existing one: nothing rewritten), ``written-open-book``
+(the add-in wrote the results into the workbook open in Excel and did not save it;
+the output's hash is that of the file on disk at the time), ``failed``.
 """
 
 from __future__ import annotations

@@ -227,6 +227,29 @@ def workspace_from_book(book: "xw.Book") -> Workspace:
                      folders.output, plan, registry, settings)
 
 
+def require_same_setup(open_ws: Workspace, saved_ws: Workspace) -> None:
+    """Stop when the saved workbook's setup differs from the open book's (unsaved edits).
+
+    An audited consolidation (:func:`xlplan.services.consolidate.audited_run`)
+    reads the plan, the registry and the folders from the workbook *saved* on
+    disk, as the CLI does, so the audit store records what the run really used.
+    Results computed that way are written into the open book only when the open
+    book says the same: else its tables would follow a registry it does not show.
+    """
+    changed = []
+    if open_ws.plan != saved_ws.plan:
+        changed.append("«Kế hoạch» ở trang Cấu hình")
+    if open_ws.inbox.resolve() != saved_ws.inbox.resolve() or open_ws.output.resolve() != saved_ws.output.resolve():
+        changed.append("các thư mục ở trang Cấu hình")
+    if open_ws.registry != saved_ws.registry:
+        changed.append(f"trang '{REGISTRY_SHEET}'")
+    if changed:
+        raise XlplanError(f"Sổ đang mở có thay đổi chưa lưu ({', '.join(changed)}) so với sổ đã lưu "
+                          f"'{saved_ws.workbook.name}'. Việc tổng hợp đọc cấu hình và danh mục từ sổ đã lưu để "
+                          "ghi nhật ký kiểm tra đúng những gì đã dùng. Hãy lưu sổ (Ctrl+S) rồi bấm lại nút; "
+                          "sổ chưa bị thay đổi.")
+
+
 # -- planning the writes -----------------------------------------------------------------
 
 def cell_value(value: object) -> object:
