@@ -186,8 +186,9 @@ class AuditStore:
     def runs(self) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM runs ORDER BY id")
 
-    def last_run(self, statuses: Sequence[str] = ("written", "versioned", "no-change")) -> dict[str, Any] | None:
-        """The latest finished run whose result is the current summary."""
+    def last_run(self, statuses: Sequence[str] = ("written", "versioned", "no-change", "written-open-book")
+                 ) -> dict[str, Any] | None:
+        """The latest finished run whose result is the current summary (from the CLI or from Excel's ribbon)."""
         marks = ",".join("?" * len(statuses))
         rows = self._rows(f"SELECT * FROM runs WHERE status IN ({marks}) ORDER BY id DESC LIMIT 1", tuple(statuses))
         return rows[0] if rows else None
