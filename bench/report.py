@@ -22,7 +22,7 @@ def _s(x: float | None) -> str:
 
 
 def _table(rows: list[dict]) -> list[str]:
-    head = ["N units", "files", *PHASES, "phases sum", "end to end (s)", "files/s", "peak RSS (MB)",
+    head = ["N units", "files", *PHASES, "phases sum", "rest of the process", "end to end (s)", "files/s", "peak RSS (MB)",
             "baseline read (s)", "read × faster", "end to end vs baseline"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
@@ -30,7 +30,8 @@ def _table(rows: list[dict]) -> list[str]:
         total = sum(sec[p] for p in PHASES)
         star = "*" if r["baseline_sampled"] else ""
         out.append("| " + " | ".join([
-            f"{r['n']:,}", f"{r['files']:,}", *(_s(sec[p]) for p in PHASES), _s(total), _s(r["end_to_end"]),
+            f"{r['n']:,}", f"{r['files']:,}", *(_s(sec[p]) for p in PHASES), _s(total),
+            _s(r["end_to_end"] - total), _s(r["end_to_end"]),
             f"{r['files'] / r['end_to_end']:.0f}", f"{r['peak_rss_mb']:.0f}",
             _s(r["baseline_read"]) + star, f"{r['read_ratio']:.1f}×",
             f"{r['baseline_total'] / r['end_to_end']:.1f}×"]) + " |")
@@ -61,8 +62,10 @@ def write_results(rows: list[dict], machine: str, help_seconds: float, path: Pat
         "Phases are seconds in one process (`bench/phases.py`); \"open\" reads the city workbook's settings and "
         "registry, \"read\" includes the per-file checks, \"validate\" the cross-file and tracking checks, "
         "\"write\" loads the city workbook, fills it and saves it. End to end is `xlplan consolidate DIR` as a "
-        "separate process, interpreter start included (median of runs: "
-        + ", ".join(f"N={r['n']:,}: {r['runs']}" for r in rows) + ").",
+        "separate process, interpreter start included; \"rest of the process\" is end to end minus the phases: "
+        "interpreter start and imports, the folder lock, archiving every input and the audit store (the "
+        "service does those, the phase runner does not). Median of runs: "
+        + ", ".join(f"N={r['n']:,}: {r['runs']}" for r in rows) + ".",
         "",
         *_table(rows),
         "",
@@ -114,46 +117,66 @@ def _proposed(rows: list[dict]) -> list[str]:
 
 
 def _scale(rows: list[dict], big: dict) -> list[str]:
-    sec = big["phases"]["seconds"]
-    n = big["n"]
-    read_rate = big["files"] / sec["read"]
-    per_unit_fixed = (sec["open"] + sec["aggregate"] + sec["validate"] + sec["write"]) / n
-    year_files = NATIONAL_UNITS * FILES_PER_UNIT_YEAR
-    year_read = year_files / read_rate
-    year_rest = per_unit_fixed * NATIONAL_UNITS * 1.5  # tracking rows grow with (form, period) pairs; a margin
+    """The national year on one machine, from the largest case's per-file and per-row costs."""
+    ph = big["phases"]
+    sec, rss = ph["seconds"], ph["rss_mb"]
+    n, files, table_rows = big["n"], big["files"], ph["table_rows"]
     total = sum(sec[p] for p in PHASES)
-    shares = ", ".join(f"{p} {100 * sec[p] / total:.0f}%" for p in PHASES)
-    rss_per_unit = big["peak_rss_mb"] / n * 1024
+    rest = big["end_to_end"] - total
+    shares = ", ".join(f"{p} {100 * sec[p] / big['end_to_end']:.0f}%" for p in PHASES)
+    read_rate = files / sec["read"]
+    year_files = NATIONAL_UNITS * FILES_PER_UNIT_YEAR
+    # The summary's rows: four tables of a row per unit, and tbl_theo_doi a row per unit and tracked pair.
+    pairs = FILES_PER_UNIT_YEAR
+    year_rows = NATIONAL_UNITS * (table_rows / n - ph["theo_doi_rows"] / n + pairs)
+    read_s = year_files / read_rate
+    rest_s = rest / files * year_files  # archive, audit: per file
+    unit_s = (sec["open"] + sec["aggregate"] + sec["validate"]) / n * NATIONAL_UNITS * pairs / 1  # per (unit, pair)
+    write_s = sec["write"] / table_rows * year_rows
+    sub_kb = (rss["aggregate"] - rss["discover"]) * 1024 / files
+    write_kb = (rss["write"] - rss["aggregate"]) * 1024 / table_rows
+    sub_gb = sub_kb * year_files / 2**20
+    write_gb = write_kb * year_rows / 2**20
+    hours = (read_s + rest_s + unit_s + write_s) / 3600
     return [
         "## Scale on paper",
         "",
-        f"Largest measured case: N = {n:,} units, {big['files']:,} files. Where the time goes: {shares}.",
+        f"Largest measured case: N = {n:,} units, {files:,} files, {table_rows:,} summary rows. Where the time "
+        f"of `xlplan consolidate` goes: {shares}, the rest of the process {100 * rest / big['end_to_end']:.0f}% "
+        "(archive and audit store, interpreter start).",
         "",
-        f"* Reading runs at {read_rate:.0f} files/s on this machine. The national year is about "
-        f"{NATIONAL_UNITS:,} units × {FILES_PER_UNIT_YEAR} files = {year_files:,} files: about "
-        f"{year_read / 60:.0f} min of reading, plus roughly {year_rest / 60:.1f} min for open, checks, aggregation "
-        "and writing (the per-unit cost of those phases measured here, with a 50% margin because the tracking "
-        "table grows with the number of (form, period) pairs followed). Files per unit do not change the "
-        "summary's size much: it has a row per unit per table, and per unit and tracked pair in tbl_theo_doi.",
-        f"* Memory: {rss_per_unit:.1f} KB of peak RSS per unit at N = {n:,}; submissions are kept in memory "
-        f"between read and aggregate ({(big['phases']['rss_mb']['aggregate'] - big['phases']['rss_mb']['discover']) * 1024 / big['files']:.1f} "
-        "KB per file read, from the RSS growth over read and aggregate), so the national year's "
-        f"{year_files:,} files would need about "
-        f"{(big['phases']['rss_mb']['aggregate'] - big['phases']['rss_mb']['discover']) / big['files'] * year_files / 1024:.1f} "
-        "GB for submissions alone — on one machine, keep only the latest file per (unit, form, period) or the "
-        "numbers, not whole submissions.",
-        f"* So one machine does the national year in about {(year_read + year_rest) / 60:.0f} min of unattended "
-        "batch time at these rates. Reading is embarrassingly parallel (one file, one submission): it scales with "
-        "cores until the disk is the limit; everything after it is linear in units.",
-        "* When to move to a distributed engine: only when one consolidation must finish in minutes over many "
-        "millions of files (e.g. several years of every unit, or re-reading the whole history at each click), "
-        "or when the files do not sit on one disk. At the measured rate, 10 million files is "
-        f"{10_000_000 / read_rate / 3600:.1f} hours on this 2-core machine. Then the natural engine is Dask "
-        "(or Spark): `read_form` is a pure function of one file and would become a `map` over a bag of paths "
-        "on a cluster with the files on shared storage; the submissions (small records) are gathered back to one "
-        "process for `rollup.consolidate`, which needs the whole registry and all files to pick the latest "
-        "file per (unit, form, period) and to check across files — it stays single-process (it is linear and "
-        "takes seconds). The city workbook is a report for people, not a data store: at that scale the tables "
-        "would go to Parquet/a database and the workbook would show per-kind totals only.",
+        f"The national year is about {NATIONAL_UNITS:,} units × {FILES_PER_UNIT_YEAR} files = {year_files:,} "
+        f"files and, tracking {pairs} (form, period) pairs, about {year_rows:,.0f} summary rows "
+        "(tbl_theo_doi alone has a row per unit and pair). Scaling each measured cost by what drives it:",
+        "",
+        "| part | driven by | measured rate | national year |",
+        "|---|---|---|---|",
+        f"| read (2 worker processes) | files | {read_rate:.0f} files/s | {read_s / 60:.0f} min |",
+        f"| archive, audit, rest | files | {files / rest:.0f} files/s | {rest_s / 60:.0f} min |",
+        f"| open, aggregate, validate | units × pairs (upper bound) | {n / (sec['open'] + sec['aggregate'] + sec['validate']):.0f} units/s | {unit_s / 60:.0f} min |",
+        f"| write the city workbook | summary rows | {table_rows / sec['write']:.0f} rows/s | {write_s / 60:.0f} min |",
+        f"| memory: submissions held | files | {sub_kb:.1f} KB/file | {sub_gb:.1f} GB |",
+        f"| memory: workbook cells (openpyxl) | summary rows | {write_kb:.1f} KB/row | {write_gb:.1f} GB |",
+        "",
+        f"* Time: about {hours:.1f} h on this 2-core machine for a run over the whole year's inbox (the inbox "
+        "keeps every file received, so December's \"Tổng hợp\" reads them all) — a batch job, not a click. "
+        f"Measured, one form per unit (N = {n:,}): {big['end_to_end'] / 60:.1f} min.",
+        f"* Memory is the wall before time is: {sub_gb + write_gb:.1f} GB for one run over the year, against "
+        "24 GB here and 8–16 GB on an ordinary office machine. The fixes stay on one machine: keep the numbers of "
+        "a submission, not its cell-by-cell provenance, once it is checked; and write the big tables streaming "
+        "(openpyxl write-only or XlsxWriter constant-memory) instead of as openpyxl cells.",
+        "* Reading is embarrassingly parallel (one file in, one small record out) and scales with cores until the "
+        "disk is the limit; everything after it is linear in units and runs once.",
+        f"* A distributed engine pays only past what one machine's cores can read in the time allowed: at "
+        f"{read_rate:.0f} files/s here (2 cores), 10 million files (several years of every unit re-read at once) "
+        f"is {10_000_000 / read_rate / 3600:.1f} h; if reading keeps scaling with cores (not measured here: this "
+        f"machine has two), a 16-core server would take about {10_000_000 / (read_rate * 8) / 3600:.1f} h. Beyond that, or with files spread over many sites, the "
+        "engine would be Dask (or Spark): `read_form` is a pure function of one file, so reading becomes a `map` "
+        "over a bag of paths on workers that see the files; the small records come back to one process for "
+        "`rollup.consolidate`, which needs all of them at once to pick the latest file per (unit, form, period) "
+        "and to check across files, and stays single-process (it is linear: seconds per 50,000 units). "
+        "What would change in xlplan: the intake's worker pool becomes the engine's map, the audit store a "
+        "database the workers write to, and the summary tables Parquet or a database with the workbook "
+        f"showing per-kind totals, because a {year_rows:,.0f}-row workbook is not something staff read.",
         "",
     ]
