@@ -84,6 +84,7 @@ class _Book:
 
     def __init__(self, latest: dict[SubmissionKey, Submission]):
         self.by_unit: dict[str, dict[tuple[str, Period], Submission]] = {}
+        self._periodic: dict[tuple[str, int], list[tuple[Period, Submission]]] = {}
         for (unit, form, period), sub in latest.items():
             self.by_unit.setdefault(unit, {})[(form, period)] = sub
 
@@ -91,9 +92,17 @@ class _Book:
         return self.by_unit.get(unit, {}).get((form, period))
 
     def periodic(self, unit: str, year: int) -> list[tuple[Period, Submission]]:
-        """The unit's F02 of a year, chronologically (month before quarter before year at a tie)."""
-        items = [(p, s) for (f, p), s in self.by_unit.get(unit, {}).items() if f == "F02" and p.year == year]
-        return sorted(items, key=lambda item: (item[0].end, KIND_RANK[item[0].kind]))
+        """The unit's F02 of a year, chronologically (month before quarter before year at a tie).
+
+        Asked for about ten times per unit by the tables and figures; computed once
+        (a new list each time, so a caller may change its copy).
+        """
+        key = (unit, year)
+        found = self._periodic.get(key)
+        if found is None:
+            items = [(p, s) for (f, p), s in self.by_unit.get(unit, {}).items() if f == "F02" and p.year == year]
+            found = self._periodic[key] = sorted(items, key=lambda item: (item[0].end, KIND_RANK[item[0].kind]))
+        return list(found)
 
     def has(self, form: str, period: Period) -> bool:
         return any((form, period) in subs for subs in self.by_unit.values())
