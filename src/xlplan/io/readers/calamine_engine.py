@@ -44,13 +44,25 @@ class CalamineReader(WorkbookReader):
             raise KeyError(sheet)
         if kinds[sheet] != SheetTypeEnum.WorkSheet:  # a chart sheet holds no cells
             return out
-        worksheet = self._book.get_sheet_by_name(sheet)
         last_row = max(r for r, _ in wanted.values())
-        rows = worksheet.to_python(skip_empty_area=False, nrows=last_row)
+        try:
+            rows = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False, nrows=last_row)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # noqa: BLE001 - calamine panics (a BaseException) on some cell values
+            # e.g. a date serial out of its range: read the same cells the slow, careful way,
+            # so both engines still give the same Submission for the same file.
+            return self._read_with_openpyxl(sheet, list(wanted))
         for cell, (r, c) in wanted.items():
             if r <= len(rows) and c <= len(rows[r - 1]):
                 out[cell] = normalize(rows[r - 1][c - 1])
         return out
+
+    def _read_with_openpyxl(self, sheet: str, cells: list[str]) -> dict[str, object]:
+        from .openpyxl_engine import OpenpyxlReader
+
+        with OpenpyxlReader(self.path) as fallback:
+            return fallback.read_cells(sheet, cells)
 
     def close(self) -> None:
         self._book.close()
