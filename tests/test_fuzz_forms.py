@@ -201,6 +201,18 @@ def test_negative_serial_in_a_date_cell_is_refused(seeds, plan, engine, tmp_path
     assert "bad-date" in {f.code for f in sub.findings if f.field == "ngay_lap"}
 
 
+@pytest.mark.parametrize("value", [1e308, 1e15, -1e15])
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_huge_serial_in_a_date_cell_is_a_finding_not_a_panic(seeds, plan, engine, tmp_path, value):
+    """Found by the fuzzer in CI: calamine panics (a BaseException) on a date serial out of its range."""
+    target = tmp_path / "huge_date.xlsx"
+    apply_mutation(seeds["F01"].path, target, Mutation("set-cell", "ngay_lap", value))
+    sub = read_form(target, plan, engine=engine)
+    assert sub.value("ngay_lap") is None
+    assert {f.code for f in sub.findings if f.field == "ngay_lap"} & {"bad-date", "value-required"}
+    assert sub.value("dv_tong_so") == read_form(seeds["F01"].path, plan, engine=engine).value("dv_tong_so")
+
+
 def test_check_files_on_mutants(seeds, plan, tmp_path):
     """The whole ``xlplan check`` path on a few mutants at once: findings, no crash."""
     cases = [("F01", Mutation("set-cell", "dv_tong_so", "mười hai")),
