@@ -343,7 +343,7 @@ def save_summary(ws: Workspace, result) -> WriteOutcome:
     from ..io.workbook_files import workbook_bytes, write_bytes_atomic
 
     try:
-        wb = load_city_workbook(ws.workbook)
+        wb = load_city_workbook(ws.workbook, keep_tables=())  # every table is replaced below
     except PermissionError:
         raise _locked(ws.workbook) from None
     write_city_data(wb, ws.plan, result.tables, result.cells)

@@ -118,7 +118,7 @@ def open_workspace(root: Path) -> Workspace:
         raise XlplanError(f"Không thấy sổ tổng hợp '{workbook}'. Hãy tạo thư mục làm việc bằng "
                           f"'xlplan init {root}' (hoặc nút \"Khởi tạo thư mục làm việc\").")
     try:
-        wb = load_city_workbook(workbook)
+        wb = load_city_workbook(workbook, keep_tables={"tbl_don_vi"})  # settings and registry only
     except PermissionError:
         raise XlplanError(f"Không mở được '{workbook}': tệp đang bị khóa (đang mở trong Excel?).") from None
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
