@@ -256,6 +256,12 @@ _define("legacy-encoding", W, "Văn bản gõ bằng bảng mã cũ",
         "Kiểm tra lại nội dung ô {cell}; gõ lại bằng bảng mã Unicode (phông Times New Roman) "
         "hoặc chuyển mã bằng Unikey Toolkit rồi gửi lại.")
 
+# -- macros in a submission (xlplan.io.readers.macros): recorded, never run or copied ------
+_define("file-has-macros", I, "Tệp có chứa macro",
+        "Tệp có chứa macro (dự án VBA). Macro không được chạy và không được chép sang sổ tổng hợp; "
+        "chỉ số liệu trong các ô của biểu mẫu được đọc.",
+        "Không cần làm gì; lần sau nên lưu biểu mẫu dưới dạng Excel Workbook (.xlsx), không kèm macro.")
+
 CODES = CATALOGUE  # public alias: the catalogue of finding codes
 
 

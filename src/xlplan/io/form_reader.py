@@ -38,6 +38,7 @@ from ..core.values import coerce
 from .plans import load_plan
 from .readers import DEFAULT_ENGINE, ENGINES, ReaderError, UnsupportedFormat, WorkbookReader, open_workbook
 from .readers.fonts import declares_legacy_font, read_runs
+from .readers.macros import has_vba_project
 
 META_NAMES = ("xlp_form", "xlp_version", "xlp_plan", "xlp_plan_year", "xlp_unit", "xlp_period", "xlp_generator")
 
@@ -94,6 +95,8 @@ def read_form(path: str | Path, plan: Plan | str | Path | None = None, engine: s
         try:
             with reader:
                 _read(reader, state)
+            if has_vba_project(path):  # recorded only: nothing of the project is run or copied
+                state.add("file-has-macros")
         except MemoryError:
             state.add("file-too-large", reason=_reason(MemoryError()))
         except Exception as exc:  # noqa: BLE001
