@@ -1,4 +1,4 @@
-"""Hostile files (tests/hostile_cases.py) through the intake: each ends in its expected read or refusal.
+"""Hostile files (xlplan.services.hostile_cases) through the intake: each ends in its expected read or refusal.
 
 All cases are built once and read in one ``read_many`` call per engine; the
 parametrized tests then check one case each, so a failure names the case.
@@ -12,7 +12,6 @@ from pathlib import Path
 import openpyxl.xml
 import pytest
 
-from hostile_cases import CASE_IDS, READ, Case, build_cases
 from test_reader import UNITS, make_form, sample_values
 from xlplan.core.errors import XlplanError
 from xlplan.core.plan import Plan
@@ -20,6 +19,7 @@ from xlplan.core.submission import Submission
 from xlplan.io.form_reader import read_form
 from xlplan.io.intake import outcome, read_many
 from xlplan.io.readers import ENGINES, Limits
+from xlplan.services.hostile_cases import CASE_IDS, READ, Case, build_cases
 
 ENGINE_NAMES = sorted(ENGINES)
 

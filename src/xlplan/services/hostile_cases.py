@@ -1,0 +1,426 @@
+"""Hostile and odd files built from one valid form: what the intake must meet safely.
+
+:func:`build_cases` writes every case next to each other in a folder and says,
+for each, the outcome the intake must give — a successful read (``"read"``, with
+the same values as the valid form) or the code of a named refusal. Everything is
+built from a real form so that each case differs from a readable file by exactly
+the trick it plays. :func:`run_hostile` builds them from a generated form, reads
+them through the intake on every engine and judges each read: ``tests/test_hostile.py``
+asserts the same outcomes case by case, and ``xlplan reliability`` reports them.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import time
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field as dc_field
+from pathlib import Path
+from typing import Callable
+
+import msoffcrypto
+import openpyxl
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from ..core.forms import form_spec
+from ..core.plan import Plan
+from ..core.submission import Submission
+from ..io.form_reader import read_form
+from ..io.form_writer import write_form
+from ..io.intake import outcome, read_many
+from ..io.readers import ENGINES, Limits
+from ..io.registry import load_registry
+from .sample_data import registration_values
+
+READ = "read"
+Change = Callable[[str, bytes], "bytes | None"]
+
+_BILLION_LAUGHS = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+    + "".join(f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n'
+              for i in range(1, 10))
+    + "]>\n"
+)
+_TRANSITIONAL_TO_STRICT = (
+    (b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main"),
+    (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+     b"http://purl.oclc.org/ooxml/officeDocument/relationships"),
+    (b"http://schemas.openxmlformats.org/drawingml/2006/main", b"http://purl.oclc.org/ooxml/drawingml/main"),
+)
+
+
+CASE_IDS = (
+    "empty", "truncated_half", "truncated_tail", "zip_magic_only", "random_bytes", "csv_as_xlsx", "html_as_xls",
+    "html_as_xlsx", "xml2003_as_xls", "ole_zeros", "lock_file", "empty_zip", "word_zip", "ods_zip", "xlsb_zip",
+    "laughs_sheet", "laughs_workbook", "zip_bomb", "many_members", "over_size_limit", "million_rows",
+    "claims_million_rows", "wrong_dimension", "no_styles", "no_shared_strings", "shared_strings",
+    "resaved_openpyxl", "date_1904", "strict_ooxml", "protected_sheets", "password_to_open", "name_nfd",
+    "name_nfc", "name_long", "name_lock_prefix", "name_wrong_extension", "name_no_extension",
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile file and the outcome the intake owes it."""
+
+    id: str
+    path: Path
+    expect: str  # READ or a refusal finding code
+    limits: Limits | None = None  # the intake limits to read it with (None: the defaults)
+    by_engine: tuple[tuple[str, str], ...] = ()  # (engine, outcome) where an engine differs
+
+    def expected(self, engine: str) -> str:
+        """The outcome owed by ``engine``: engines may differ on whether a file is readable, never on safety."""
+        return dict(self.by_engine).get(engine, self.expect)
+
+
+def rewrite(source: Path, target: Path, change: Change, extra: dict[str, bytes] | None = None) -> Path:
+    """Copy the zip ``source`` to ``target`` passing each member through ``change`` (None drops it)."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = change(info.filename, src.read(info))
+            if data is not None:
+                dst.writestr(info.filename, data)
+        for name, data in (extra or {}).items():
+            dst.writestr(name, data)
+    return target
+
+
+def field_sheet_part(form: Path) -> str:
+    """The worksheet part holding the form's fields (the one named by ``don_vi_ma``)."""
+    wb = openpyxl.load_workbook(form, read_only=True)
+    sheet = wb.defined_names["don_vi_ma"].attr_text.rsplit("!", 1)[0].strip("'")
+    index = wb.sheetnames.index(sheet)
+    wb.close()
+    return f"xl/worksheets/sheet{index + 1}.xml"
+
+
+def _with_doctype(data: bytes, reference: bytes) -> bytes:
+    """``data`` with a billion-laughs DOCTYPE in front and ``&lol9;`` at ``reference``."""
+    body = re.sub(rb"^<\?xml[^>]*\?>\s*", b"", data)
+    return _BILLION_LAUGHS.encode() + body.replace(reference, reference + b"&lol9;", 1)
+
+
+def _huge_sheet(data: bytes) -> bytes:
+    """A cell at XFD1048576: the sheet really is a million rows by 16,384 columns."""
+    far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    data = re.sub(rb"<dimension ref=\"[^\"]*\"\s*/>", b'<dimension ref="A1:XFD1048576"/>', data)
+    return data.replace(b"</sheetData>", far + b"</sheetData>", 1)
+
+
+def _claimed_dimension(ref: bytes) -> Change:
+    def change(name: str, data: bytes) -> bytes:
+        if name.startswith("xl/worksheets/sheet"):
+            if b"<dimension" in data:
+                return re.sub(rb"<dimension ref=\"[^\"]*\"\s*/>", b'<dimension ref="' + ref + b'"/>', data)
+            return data.replace(b"<sheetViews", b'<dimension ref="' + ref + b'"/><sheetViews', 1)
+        return data
+    return change
+
+
+def _strict(name: str, data: bytes) -> bytes:
+    if name.endswith((".xml", ".rels")) and name != "[Content_Types].xml":
+        for old, new in _TRANSITIONAL_TO_STRICT:
+            data = data.replace(old, new)
+        data = data.replace(b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/",
+                            b"http://purl.oclc.org/ooxml/officeDocument/relationships/")
+        data = data.replace(b"<workbookPr", b'<workbookPr conformance="strict"', 1) if name == "xl/workbook.xml" \
+            else data
+    return data
+
+
+def resave_1904(form: Path, target: Path) -> Path:
+    """The form saved with the 1904 date system (dates stored as 1904 serials)."""
+    wb = openpyxl.load_workbook(form)
+    wb.epoch = CALENDAR_MAC_1904
+    wb.save(target)
+    return target
+
+
+def resave_openpyxl(form: Path, target: Path) -> Path:
+    """The form loaded and saved by openpyxl: strings move to ``sharedStrings.xml``."""
+    openpyxl.load_workbook(form).save(target)
+    return target
+
+
+def to_shared_strings(form: Path, target: Path) -> Path:
+    """The form with its inline strings moved to ``xl/sharedStrings.xml``, as Excel saves them."""
+    table: list[bytes] = []
+
+    def shared(match: re.Match[bytes]) -> bytes:
+        table.append(match[2])
+        return match[1] + b't="s"><v>' + str(len(table) - 1).encode() + b"</v></c>"
+
+    def change(name: str, data: bytes) -> bytes:
+        if name.startswith("xl/worksheets/sheet"):
+            return re.sub(rb'(<c [^>]*?)t="inlineStr"><is>(<t[^>]*>.*?</t>)</is></c>', shared, data)
+        return data
+
+    rewrite(form, target, change)
+    sst = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+           b'main" count="%d" uniqueCount="%d">' % (len(table), len(table))
+           + b"".join(b"<si>" + t + b"</si>" for t in table) + b"</sst>")
+    ct = b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.' \
+         b'spreadsheetml.sharedStrings+xml"/></Types>'
+    rel = b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/' \
+          b'sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+
+    def register(name: str, data: bytes) -> bytes:
+        if name == "[Content_Types].xml":
+            return data.replace(b"</Types>", ct)
+        if name == "xl/_rels/workbook.xml.rels":
+            return data.replace(b"</Relationships>", rel)
+        return data
+
+    moved = target.with_suffix(".tmp")
+    target.replace(moved)
+    rewrite(moved, target, register, {"xl/sharedStrings.xml": sst})
+    moved.unlink()
+    return target
+
+
+def protect_sheets(form: Path, target: Path) -> Path:
+    """Every sheet protected with a password, and the workbook structure: protection is not encryption."""
+    wb = openpyxl.load_workbook(form)
+    for ws in wb.worksheets:
+        ws.protection.sheet = True
+        ws.protection.password = "bacninh"
+    wb.security.lockStructure = True
+    wb.save(target)
+    return target
+
+
+def encrypt(form: Path, target: Path, password: str = "bacninh") -> Path:
+    """The form with an opening password (an OLE container with EncryptedPackage)."""
+    with open(form, "rb") as handle:
+        office = msoffcrypto.OfficeFile(handle)
+        out = io.BytesIO()
+        office.encrypt(password, out)
+    target.write_bytes(out.getvalue())
+    return target
+
+
+def zip_bomb(form: Path, target: Path, size: int = 160 * 1024 * 1024) -> Path:
+    """A small file with one member that inflates to ``size`` bytes of zeros (ratio ~1000)."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst, zipfile.ZipFile(form) as src:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+        info = zipfile.ZipInfo("xl/media/image1.png")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with dst.open(info, "w", force_zip64=True) as member:
+            block = bytes(1024 * 1024)
+            for _ in range(size // len(block)):
+                member.write(block)
+    return target
+
+
+def many_members(form: Path, target: Path, count: int = 10_050) -> Path:
+    extra = {f"xl/media/p{i}.bin": b"" for i in range(count)}
+    return rewrite(form, target, lambda name, data: data, extra)
+
+
+def _long_name(stem: str, limit: int) -> str:
+    """``stem`` repeated to just under ``limit`` UTF-8 bytes (file systems allow 255)."""
+    name = ""
+    while len((name + stem).encode()) <= limit - 5:
+        name += stem
+    return name.strip()
+
+
+def build_cases(form: Path, out: Path) -> list[Case]:
+    """Every hostile case built from the valid ``form`` into the folder ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    data = form.read_bytes()
+    sheet = field_sheet_part(form)
+    shared = to_shared_strings(form, out / "shared_strings.xlsx")
+    cases: list[Case] = []
+
+    def raw(name: str, content: bytes, expect: str) -> None:
+        (out / name).write_bytes(content)
+        cases.append(Case(Path(name).stem, out / name, expect))
+
+    def zipped(name: str, change: Change, expect: str, source: Path = form) -> None:
+        cases.append(Case(Path(name).stem, rewrite(source, out / name, change), expect))
+
+    raw("empty.xlsx", b"", "file-unreadable")
+    raw("truncated_half.xlsx", data[: len(data) // 2], "file-unreadable")
+    raw("truncated_tail.xlsx", data[:-40], "file-unreadable")
+    raw("zip_magic_only.xlsx", data[:4] + bytes(200), "file-unreadable")
+    raw("random_bytes.xlsx", os.urandom(4096), "file-unreadable")
+    raw("csv_as_xlsx.xlsx", "Mã đơn vị;Tên\nP_VUNINH;Vũ Ninh\n".encode(), "file-unreadable")
+    raw("html_as_xls.xls", "<!DOCTYPE html><html><body><table><tr><td>Vũ Ninh</td></tr></table></body></html>"
+        .encode(), "format-unsupported")
+    raw("html_as_xlsx.xlsx", b"\xef\xbb\xbf  <html><head><meta charset='utf-8'></head></html>", "format-unsupported")
+    raw("xml2003_as_xls.xls", b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+        b"</Workbook>", "format-unsupported")
+    raw("ole_zeros.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2000), "format-unsupported")
+    raw("lock_file.xlsx", b"\x0bNguyen Van A" + bytes(150), "file-unreadable")
+    zipped("empty_zip.xlsx", lambda name, d: None, "file-unreadable")
+    for name, members, expect in (
+            ("word_zip.xlsx", {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"},
+             "file-unreadable"),
+            ("ods_zip.xlsx", {"mimetype": "application/vnd.oasis.opendocument.spreadsheet",
+                              "content.xml": "<office:document-content/>"}, "format-unsupported"),
+            ("xlsb_zip.xlsx", {"[Content_Types].xml": "<Types/>", "xl/workbook.bin": "\x00"}, "format-unsupported")):
+        with zipfile.ZipFile(out / name, "w") as archive:
+            for member, text in members.items():
+                archive.writestr(member, text)
+        cases.append(Case(Path(name).stem, out / name, expect))
+    zipped("laughs_sheet.xlsx", lambda name, d: _with_doctype(d, b"<sheetData>") if name == sheet else d,
+           "file-unreadable")
+    zipped("laughs_workbook.xlsx",
+           lambda name, d: _with_doctype(d, b"<definedNames>") if name == "xl/workbook.xml" else d,
+           "file-unreadable")
+    cases.append(Case("zip_bomb", zip_bomb(form, out / "zip_bomb.xlsx"), "file-too-large"))
+    cases.append(Case("many_members", many_members(form, out / "many_members.xlsx"), "file-too-large"))
+    cases.append(Case("over_size_limit", form, "file-too-large", Limits(file_bytes=len(data) - 1)))
+    # calamine builds the dense range and its worker hits the memory cap; the intake then reads
+    # the file again with openpyxl, which streams the rows.
+    cases.append(Case("million_rows", rewrite(form, out / "million_rows.xlsx",
+                                              lambda name, d: _huge_sheet(d) if name == sheet else d), READ))
+    zipped("claims_million_rows.xlsx", _claimed_dimension(b"A1:XFD1048576"), READ)
+    zipped("wrong_dimension.xlsx", _claimed_dimension(b"A1:A1"), READ)
+    zipped("no_styles.xlsx", lambda name, d: None if name == "xl/styles.xml" else d, READ)
+    zipped("no_shared_strings.xlsx", lambda name, d: None if name == "xl/sharedStrings.xml" else d,
+           "file-unreadable", source=shared)
+    cases.append(Case("shared_strings", shared, READ))
+    cases.append(Case("resaved_openpyxl", resave_openpyxl(form, out / "resaved_openpyxl.xlsx"), READ))
+    cases.append(Case("date_1904", resave_1904(form, out / "date_1904.xlsx"), READ))
+    # openpyxl does not read Strict Open XML: a named refusal, not a wrong read.
+    cases.append(Case("strict_ooxml", rewrite(form, out / "strict_ooxml.xlsx", _strict), READ,
+                      by_engine=(("openpyxl", "file-unreadable"),)))
+    cases.append(Case("protected_sheets", protect_sheets(form, out / "protected_sheets.xlsx"), READ))
+    cases.append(Case("password_to_open", encrypt(form, out / "password_to_open.xlsx"), "file-encrypted"))
+    for case_id, name in (("name_nfd", unicodedata.normalize("NFD", "Báo cáo Vũ Ninh.xlsx")),
+                          ("name_nfc", unicodedata.normalize("NFC", "Báo cáo Vũ Ninh (2).xlsx")),
+                          ("name_long", _long_name("Đảng bộ phường Vũ Ninh ", 250) + ".xlsx"),
+                          ("name_lock_prefix", "~$Báo cáo.xlsx"),
+                          ("name_wrong_extension", "bao_cao.xls"),
+                          ("name_no_extension", "bao_cao")):
+        target = out / name
+        target.write_bytes(data)
+        cases.append(Case(case_id, target, READ))
+    assert tuple(case.id for case in cases) == CASE_IDS, [case.id for case in cases]
+    return cases
+
+
+# -- running the cases (``xlplan reliability``) ----------------------------------------------
+
+@dataclass
+class CaseResult:
+    """One case read on every engine: the outcome owed and the outcome given, per engine."""
+
+    id: str
+    expected: dict[str, str]
+    actual: dict[str, str]
+    problems: list[str] = dc_field(default_factory=list)  # what differs from the promise, per engine
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class HostileResult:
+    """Every case's result, the engines used and the time the reads took."""
+
+    cases: list[CaseResult]
+    engines: tuple[str, ...]
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> int:
+        return sum(case.passed for case in self.cases)
+
+    @property
+    def failed(self) -> list[CaseResult]:
+        return [case for case in self.cases if not case.passed]
+
+
+def valid_form(folder: Path, plan: Plan) -> Path:
+    """A valid filled F01 of the registry's first unit (sample data): the form every case starts from."""
+    units = tuple(load_registry(plan=plan))
+    unit = units[0]
+    values = registration_values(units, plan, 3)[unit.code]
+    path = folder / f"{unit.code}_F01_{plan.year}.xlsx"
+    return write_form(path, form_spec("F01", plan), plan, unit, str(plan.year), dict(values))
+
+
+def judge(case: Case, engine: str, sub: Submission, valid: Submission) -> list[str]:
+    """How ``sub`` (``case`` read by ``engine``) breaks the promise; empty when it keeps it.
+
+    A read must give the valid form's values, identity and findings; a refusal must be the
+    one named finding and no values.
+    """
+    expected, got = case.expected(engine), outcome(sub)
+    if got != expected:
+        return [f"{engine}: {got} (mong đợi {expected}; phát hiện {[f.code for f in sub.findings]})"]
+    if expected == READ:
+        if sub.as_dict() != valid.as_dict() or (sub.form, sub.unit, sub.period) != (valid.form, valid.unit,
+                                                                                       valid.period):
+            return [f"{engine}: đọc được nhưng số liệu khác biểu mẫu gốc"]
+        if [f.code for f in sub.findings] != [f.code for f in valid.findings]:
+            return [f"{engine}: phát hiện khác biểu mẫu gốc: {[f.code for f in sub.findings]}"]
+    elif [f.code for f in sub.findings] != [expected] or sub.values:
+        return [f"{engine}: từ chối kèm phát hiện hoặc số liệu thừa: {[f.code for f in sub.findings]}"]
+    return []
+
+
+def read_cases(cases: list[Case], plan: Plan, engines: tuple[str, ...]) -> tuple[dict[tuple[str, str], Submission],
+                                                                                  dict[str, float]]:
+    """Each case read through the intake on each engine (one ``read_many`` per engine, own limits apart)."""
+    reads: dict[tuple[str, str], Submission] = {}
+    seconds: dict[str, float] = {}
+    for engine in engines:
+        plain = [case for case in cases if case.limits is None]
+        started = time.monotonic()
+        for case, sub in zip(plain, read_many([c.path for c in plain], plan, engine=engine)):
+            reads[(case.id, engine)] = sub
+        seconds[engine] = time.monotonic() - started
+        for case in cases:
+            if case.limits is not None:
+                [reads[(case.id, engine)]] = read_many([case.path], plan, engine=engine, limits=case.limits)
+    return reads, seconds
+
+
+def run_hostile(plan: Plan, workdir: Path | None = None, engines: tuple[str, ...] | None = None) -> HostileResult:
+    """Build every case from a generated form, read each on every engine, judge each read."""
+    engines = tuple(sorted(engines or ENGINES))
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        root = Path(tmp)
+        form = valid_form(root, plan)
+        cases = build_cases(form, root / "cases")
+        valid = read_form(form, plan)
+        reads, _ = read_cases(cases, plan, engines)
+        results = []
+        for case in cases:
+            problems = [line for engine in engines for line in judge(case, engine, reads[(case.id, engine)], valid)]
+            results.append(CaseResult(case.id, {e: case.expected(e) for e in engines},
+                                      {e: outcome(reads[(case.id, e)]) for e in engines}, problems))
+    return HostileResult(results, engines, time.monotonic() - started)
+
+
+def markdown(result: HostileResult) -> list[str]:
+    """The hostile-case section of ``docs/reliability.md``: one row per case."""
+    engines = result.engines
+    lines = ["## Hostile cases and their outcome", "",
+             "Source: `xlplan.services.hostile_cases.run_hostile`: each case is built from a valid filled F01 and "
+             f"read through the intake (`read_many`) on every engine; {result.passed} of {len(result.cases)} cases "
+             f"as expected, in {result.seconds:.1f} s. A read must give the valid form's values; a refusal "
+             "must be the one named finding.", "",
+             "| case | expected | " + " | ".join(engines) + " | result |",
+             "|---|---|" + "---|" * len(engines) + "---|"]
+    for case in result.cases:
+        expected = ", ".join(sorted(set(case.expected.values()))) if len(set(case.expected.values())) == 1 \
+            else "; ".join(f"{e}: {o}" for e, o in case.expected.items())
+        lines.append(f"| {case.id} | {expected} | " + " | ".join(case.actual[e] for e in engines)
+                     + f" | {'pass' if case.passed else '**FAIL**'} |")
+    lines.append("")
+    for case in result.failed:
+        lines += [f"- {case.id}: {problem}" for problem in case.problems]
+    return lines + ([""] if result.failed else [])
