@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from .findings import Finding
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # tens of thousands of files × a few dozen fields each
 class CellValue:
     """A field's value as read, and where it was read from."""
 
@@ -43,6 +44,25 @@ class Submission:
         cell = self.values.get(field_id)
         return default if cell is None or cell.value is None else cell.value
 
+    def compact(self) -> None:
+        """Keep this Submission in less memory, same content: what every file repeats is shared.
+
+        Field ids, sheet names and cells (and short texts) become one shared
+        string each, and a raw value equal to its value (same type) is the
+        value itself. For the process that holds every file's Submission at
+        once; a Submission just unpickled from a worker holds its own copies.
+        """
+        values = {}
+        for key, cell in self.values.items():
+            value, raw = _shared(cell.value), cell.raw
+            if raw is not None and type(raw) is type(value) and raw == value:
+                raw = value
+            else:
+                raw = _shared(raw)
+            values[sys.intern(key)] = CellValue(_shared(cell.field), value, _shared(cell.sheet),
+                                                _shared(cell.cell), raw)
+        self.values = values
+
     def as_dict(self) -> dict[str, Any]:
         """Field id → value, for indicator computation."""
         return {k: v.value for k, v in self.values.items()}
@@ -50,3 +70,8 @@ class Submission:
     @property
     def ok(self) -> bool:
         return not any(f.severity.value == "error" for f in self.findings)
+
+
+def _shared(value: Any) -> Any:
+    """One interned copy of a short string; anything else as it is."""
+    return sys.intern(value) if type(value) is str and len(value) <= 64 else value

@@ -68,13 +68,15 @@ class _State:
 
 
 def read_form(path: str | Path, plan: Plan | str | Path | None = None, engine: str | None = None,
-              registry: Registry | None = None) -> Submission:
+              registry: Registry | None = None, sha256: str | None = None) -> Submission:
     """Read one unit's form file; every problem is a finding in the returned Submission.
 
     ``plan`` is a Plan, a plan name or path, or None for the bundled plan.
     ``engine`` is a key of :data:`xlplan.io.readers.ENGINES` (default calamine).
     With a ``registry`` the unit code must be one of its units, and the kind
     named in a ``below-minimum`` finding comes from it.
+    ``sha256``: the file's hash when the caller already knows it (it hashed
+    the bytes while archiving them), so the file is not read once more for it.
     Raises only for a programming mistake (unknown engine name, bad plan file).
     """
     name = engine or DEFAULT_ENGINE
@@ -83,7 +85,7 @@ def read_form(path: str | Path, plan: Plan | str | Path | None = None, engine: s
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     state = _State(Submission(file=str(path), engine=name), plan, registry)
     try:
-        state.sub.sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        state.sub.sha256 = sha256 or hashlib.sha256(Path(path).read_bytes()).hexdigest()
         reader = open_workbook(path, name)
     except ReaderError as exc:  # each refusal names its own code (format-unsupported, file-encrypted …)
         state.add(exc.code, **exc.params())

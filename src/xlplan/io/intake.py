@@ -60,13 +60,15 @@ MAX_CHUNK = 32
 
 def read_many(paths: Sequence[str | Path], plan: Plan | str | Path | None = None,
               registry: Registry | None = None, engine: str | None = None, workers: int | None = None,
-              progress: Progress | None = None, limits: Limits = Limits()) -> list[Submission]:
+              progress: Progress | None = None, limits: Limits = Limits(),
+              hashes: Sequence[str | None] | None = None) -> list[Submission]:
     """One Submission per path, in order, as :func:`read_form` would give it; never raises for a file.
 
     Raises :class:`~xlplan.core.errors.XlplanError` when XML cannot be parsed
     safely (openpyxl without defusedxml), and ValueError for an unknown engine
     name (a programming mistake). ``received`` is left to the caller; ``sha256``
-    is set for files that reached a worker.
+    is set for files that reached a worker: ``hashes[i]`` when given (the
+    caller hashed path ``i`` already; a worker then does not read it for that).
     """
     require_defused_xml()
     name = engine or DEFAULT_ENGINE
@@ -74,6 +76,9 @@ def read_many(paths: Sequence[str | Path], plan: Plan | str | Path | None = None
         raise ValueError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     files = [str(p) for p in paths]
+    known = list(hashes) if hashes is not None else [None] * len(files)
+    if len(known) != len(files):
+        raise ValueError("hashes must give one entry per path")
     results: list[Submission | None] = [None] * len(files)
     done = 0
     todo: list[int] = []
@@ -88,8 +93,9 @@ def read_many(paths: Sequence[str | Path], plan: Plan | str | Path | None = None
             progress(done, len(files))
     if todo:
         count = 1 if len(todo) < FEW_FILES else max(1, workers or os.cpu_count() or 1)
-        pool = _Pool(files, plan, registry, name, limits, min(count, len(todo)))
+        pool = _Pool(files, plan, registry, name, limits, min(count, len(todo)), known)
         for i, sub in pool.run(todo):
+            sub.compact()  # every file's Submission is held until the caller is done with them all
             results[i] = sub
             done += 1
             if progress:
@@ -160,7 +166,7 @@ def _limit_memory(extra: int) -> None:
 
 
 def _work(conn: Connection, plan: Plan, registry: Registry | None, memory: int) -> None:
-    """Worker loop: receive a chunk of (index, path, engine), send back (index, Submission) for each."""
+    """Worker loop: receive a chunk of (index, path, engine, sha256), send back (index, Submission) for each."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     _limit_memory(memory)
     while True:
@@ -170,8 +176,8 @@ def _work(conn: Connection, plan: Plan, registry: Registry | None, memory: int) 
             return
         if chunk is None:
             return
-        for index, path, engine in chunk:
-            sub = read_form(path, plan, engine, registry)
+        for index, path, engine, sha256 in chunk:
+            sub = read_form(path, plan, engine, registry, sha256)
             try:
                 conn.send((index, sub))
             except MemoryError:
@@ -196,7 +202,8 @@ class _Pool:
     """Worker processes with per-file deadlines; a dead or stuck worker is replaced."""
 
     def __init__(self, files: list[str], plan: Plan, registry: Registry | None, engine: str,
-                 limits: Limits, count: int):
+                 limits: Limits, count: int, hashes: list[str | None] | None = None):
+        self.hashes = hashes if hashes is not None else [None] * len(files)
         self.files, self.plan, self.registry, self.engine, self.limits = files, plan, registry, engine, limits
         self.count = count
         self.context = _context()
@@ -300,7 +307,7 @@ class _Pool:
         chunk = queue.popleft()
         worker.chunk.extend(chunk)
         worker.since = time.monotonic()
-        worker.conn.send([(i, self.files[i], engine) for i, engine in chunk])
+        worker.conn.send([(i, self.files[i], engine, self.hashes[i]) for i, engine in chunk])
 
 
 def _seconds(value: float) -> str:

@@ -28,6 +28,7 @@ from ..io.workbook_files import kill_point
 
 HASH = "sha256"
 _BLOCK = 1 << 20
+_IN_MEMORY = 16 << 20  # a form is well under this; a bigger file is streamed to its temporary copy
 
 
 @dataclass(frozen=True)
@@ -57,39 +58,65 @@ def find_archived(archive: Path, sha256: str) -> Path | None:
 
 
 def archive_file(source: Path, archive: Path) -> Archived:
-    """Copy ``source`` into the archive (hashing while copying) and return where it is.
+    """Copy ``source`` into the archive (hashing while reading) and return where it is.
 
-    Raises OSError when the source cannot be read (gone, held by another
-    program); nothing is left behind then.
+    The source is read once. A form-sized file is held in memory while it is
+    hashed; when its hash is already archived (a repeated consolidation), nothing
+    is written. Raises OSError when the source cannot be read (gone, held by
+    another program); nothing is left behind then.
     """
     source = Path(source)
     staging = Path(archive) / HASH
     staging.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    handle, temp_name = tempfile.mkstemp(prefix=".incoming.", suffix=".tmp", dir=staging)
+    held: list[bytes] = []  # the bytes read, while no bigger than _IN_MEMORY
+    out = None
+    temp_name: str | None = None
     try:
-        with os.fdopen(handle, "wb") as out, open(source, "rb") as stream:
+        with open(source, "rb") as stream:
             for block in iter(lambda: stream.read(_BLOCK), b""):
                 digest.update(block)
                 size += len(block)
+                if out is None and size <= _IN_MEMORY:
+                    held.append(block)
+                    continue
+                if out is None:  # too big to hold: stream the rest to the temporary file
+                    out, temp_name = _temporary(staging)
+                    out.writelines(held)
+                    held = []
                 out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        kill_point()  # copied, not yet in place
+        kill_point()  # read (and perhaps copied), not yet in place
         sha = digest.hexdigest()
         target = archive_path(archive, sha, source.suffix)
-        if target.exists():
-            os.unlink(temp_name)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(temp_name, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-            os.replace(temp_name, target)
+        if target.exists():  # same name = same bytes: never rewritten
+            if out is not None:
+                out.close()
+                os.unlink(temp_name)  # type: ignore[arg-type]
+            return Archived(source, sha, size, target)
+        if out is None:
+            out, temp_name = _temporary(staging)
+            out.writelines(held)
+        out.flush()
+        os.fsync(out.fileno())
+        out.close()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(temp_name, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # type: ignore[arg-type]
+        os.replace(temp_name, target)  # type: ignore[arg-type]
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
+        if out is not None:
+            out.close()
+        if temp_name is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp_name)
         raise
     return Archived(source, sha, size, target)
+
+
+def _temporary(staging: Path):
+    """A new ``.incoming.*.tmp`` file in ``staging``, open for writing, and its name."""
+    handle, name = tempfile.mkstemp(prefix=".incoming.", suffix=".tmp", dir=staging)
+    return os.fdopen(handle, "wb"), name
 
 
 def sha256_of(path: Path) -> str:

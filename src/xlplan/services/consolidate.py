@@ -130,7 +130,8 @@ def read_inputs(paths: Sequence[Path], plan: Plan, registry=None, engine: str | 
         sub.received = dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0)
         items.append(Input(path, sub, archived, stat.st_size))
         to_read.append((len(items) - 1, archived.path if archived else path))
-    read = _read_many([p for _, p in to_read], plan, registry, engine, progress)
+    hashes = [items[index].archived.sha256 if items[index].archived else None for index, _ in to_read]
+    read = _read_many([p for _, p in to_read], plan, registry, engine, progress, hashes)
     for (index, read_path), sub in zip(to_read, read):
         item = items[index]
         _relabel(sub, item.submission.file)
@@ -141,12 +142,12 @@ def read_inputs(paths: Sequence[Path], plan: Plan, registry=None, engine: str | 
 
 
 def _read_many(paths: list[Path], plan: Plan, registry, engine: str | None,
-               progress: Progress | None) -> list[Submission]:
+               progress: Progress | None, hashes: list[str | None] | None = None) -> list[Submission]:
     """Parse the files, in order, one Submission each: in capped worker processes
     (:func:`xlplan.io.intake.read_many`), so a hostile or broken file becomes a finding."""
     from ..io.intake import read_many
 
-    return read_many(paths, plan, registry=registry, engine=engine, progress=progress)
+    return read_many(paths, plan, registry=registry, engine=engine, progress=progress, hashes=hashes)
 
 
 def _os_reason(exc: OSError) -> str:
