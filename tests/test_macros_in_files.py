@@ -94,6 +94,11 @@ def test_the_check_is_quiet_on_ordinary_and_broken_files(tmp_path: Path):
     assert has_vba_project(ROOT / "addin" / "xlplan.xlam")
 
 
+def test_a_refused_file_is_only_refused(plan: Plan):
+    """Macros are recorded for a form that is read; a workbook refused as no form gets its refusal alone."""
+    assert [f.code for f in read_form(ROOT / "addin" / "xlplan.xlam", plan).findings] == ["not-a-form"]
+
+
 def test_consolidating_records_macros_and_carries_none(folder: Path):
     root = folder.parent / "run"
     shutil.copytree(folder, root)

@@ -97,7 +97,7 @@ def read_form(path: str | Path, plan: Plan | str | Path | None = None, engine: s
         try:
             with reader:
                 _read(reader, state)
-            if has_vba_project(path):  # recorded only: nothing of the project is run or copied
+            if state.sub.values and has_vba_project(path):  # a form read: recorded, never run or copied
                 state.add("file-has-macros")
         except MemoryError:
             state.add("file-too-large", reason=_reason(MemoryError()))
