@@ -5,9 +5,11 @@ damaged, a few could be hostile (a zip bomb, a sheet claiming a million rows).
 :func:`read_many` gives one :class:`~xlplan.core.submission.Submission` per
 path, in order, and never raises for a bad file:
 
-1. cheap checks in this process, before anything is inflated: size, the first
-   bytes (:func:`~xlplan.io.readers.sniff`), the zip directory (member count,
-   declared sizes, compression ratio) — a refusal here costs microseconds;
+1. cheap checks before anything is inflated: size, the first bytes
+   (:func:`~xlplan.io.readers.sniff`), the zip directory (member count,
+   declared sizes, compression ratio) — a refusal here costs microseconds.
+   They run in the worker, just before the parse, so that they run in
+   parallel instead of one file after another ahead of the pool;
 2. the parsing itself (:func:`~xlplan.io.form_reader.read_form`) in worker
    processes whose address space is capped (``RLIMIT_AS``) and whose every file
    has a deadline. A worker that dies (out of memory, a crash in a native
@@ -61,7 +63,8 @@ MAX_CHUNK = 32
 def read_many(paths: Sequence[str | Path], plan: Plan | str | Path | None = None,
               registry: Registry | None = None, engine: str | None = None, workers: int | None = None,
               progress: Progress | None = None, limits: Limits = Limits(),
-              hashes: Sequence[str | None] | None = None) -> list[Submission]:
+              hashes: Sequence[str | None] | None = None,
+              formats: list[str | None] | None = None) -> list[Submission]:
     """One Submission per path, in order, as :func:`read_form` would give it; never raises for a file.
 
     Raises :class:`~xlplan.core.errors.XlplanError` when XML cannot be parsed
@@ -69,6 +72,9 @@ def read_many(paths: Sequence[str | Path], plan: Plan | str | Path | None = None
     name (a programming mistake). ``received`` is left to the caller; ``sha256``
     is set for files that reached a worker: ``hashes[i]`` when given (the
     caller hashed path ``i`` already; a worker then does not read it for that).
+    ``formats``, when given, is filled with each path's format as the cheap
+    checks sniffed it (``"xlsx"``, ``"xlsm"``, ``"xls"``; None when they did not
+    tell): the callers that record formats need not sniff the files again.
     """
     require_defused_xml()
     name = engine or DEFAULT_ENGINE
@@ -80,26 +86,19 @@ def read_many(paths: Sequence[str | Path], plan: Plan | str | Path | None = None
     if len(known) != len(files):
         raise ValueError("hashes must give one entry per path")
     results: list[Submission | None] = [None] * len(files)
+    kinds: list[str | None] = [None] * len(files)
     done = 0
-    todo: list[int] = []
-    for i, path in enumerate(files):
-        refused = precheck(path, name, limits)
-        if refused is None:
-            todo.append(i)
-            continue
-        results[i] = refused
-        done += 1
-        if progress:
-            progress(done, len(files))
-    if todo:
-        count = 1 if len(todo) < FEW_FILES else max(1, workers or os.cpu_count() or 1)
-        pool = _Pool(files, plan, registry, name, limits, min(count, len(todo)), known)
-        for i, sub in pool.run(todo):
+    if files:
+        count = 1 if len(files) < FEW_FILES else max(1, workers or os.cpu_count() or 1)
+        pool = _Pool(files, plan, registry, name, limits, min(count, len(files)), known)
+        for i, sub, kind in pool.run(list(range(len(files)))):
             sub.compact()  # every file's Submission is held until the caller is done with them all
-            results[i] = sub
+            results[i], kinds[i] = sub, kind
             done += 1
             if progress:
                 progress(done, len(files))
+    if formats is not None:
+        formats[:] = kinds
     return [sub for sub in results if sub is not None]
 
 
@@ -108,13 +107,17 @@ def precheck(path: str, engine: str, limits: Limits) -> Submission | None:
 
     OS errors (a missing file, a folder) are left to :func:`read_form`, which names them.
     """
+    return _precheck(path, engine, limits)[0]
+
+
+def _precheck(path: str, engine: str, limits: Limits) -> tuple[Submission | None, str | None]:
+    """:func:`precheck`, and the format sniffed when the checks pass."""
     try:
-        sniff(path, limits, deep=False)
+        return None, sniff(path, limits, deep=False)
     except ReaderError as exc:
-        return refusal(path, engine, exc.code, **exc.params())
+        return refusal(path, engine, exc.code, **exc.params()), None
     except (OSError, ValueError):
-        return None
-    return None
+        return None, None
 
 
 def refusal(path: str, engine: str, code: str, **params: Any) -> Submission:
@@ -165,10 +168,11 @@ def _limit_memory(extra: int) -> None:
         return
 
 
-def _work(conn: Connection, plan: Plan, registry: Registry | None, memory: int) -> None:
-    """Worker loop: receive a chunk of (index, path, engine, sha256), send back (index, Submission) for each."""
+def _work(conn: Connection, plan: Plan, registry: Registry | None, limits: Limits) -> None:
+    """Worker loop: receive a chunk of (index, path, engine, sha256), send back (index, Submission, format)
+    for each: the cheap checks' refusal, or what :func:`read_form` read."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
-    _limit_memory(memory)
+    _limit_memory(limits.memory_bytes)
     while True:
         try:
             chunk = conn.recv()
@@ -177,11 +181,13 @@ def _work(conn: Connection, plan: Plan, registry: Registry | None, memory: int) 
         if chunk is None:
             return
         for index, path, engine, sha256 in chunk:
-            sub = read_form(path, plan, engine, registry, sha256)
+            sub, kind = _precheck(path, engine, limits)
+            if sub is None:
+                sub = read_form(path, plan, engine, registry, sha256)
             try:
-                conn.send((index, sub))
+                conn.send((index, sub, kind))
             except MemoryError:
-                conn.send((index, refusal(path, engine, "file-too-large", reason="tệp quá lớn")))
+                conn.send((index, refusal(path, engine, "file-too-large", reason="tệp quá lớn"), kind))
 
 
 # calamine builds a sheet's whole rectangle in memory; openpyxl streams rows. A file that
@@ -211,7 +217,7 @@ class _Pool:
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe(duplex=True)
         process = self.context.Process(target=_work, daemon=True,
-                                       args=(child, self.plan, self.registry, self.limits.memory_bytes))
+                                       args=(child, self.plan, self.registry, self.limits))
         process.start()
         child.close()
         return _Worker(process, parent)
@@ -231,7 +237,7 @@ class _Pool:
         worker.conn.close()
 
     def run(self, todo: list[int]) -> Any:
-        """Yield (index, Submission) for every index of ``todo``, in completion order."""
+        """Yield (index, Submission, format) for every index of ``todo``, in completion order."""
         size = max(1, min(MAX_CHUNK, len(todo) // (self.count * 8)))
         items = [(i, self.engine) for i in todo]
         queue = collections.deque(items[i:i + size] for i in range(0, len(items), size))
@@ -251,7 +257,7 @@ class _Pool:
                 for worker in [w for w in workers if w.chunk and now - w.since > self.limits.seconds]:
                     index, engine = worker.chunk.popleft()
                     yield index, refusal(self.files[index], engine, "file-too-slow",
-                                         seconds=_seconds(self.limits.seconds))
+                                         seconds=_seconds(self.limits.seconds)), None
                     self._replace(worker, workers, queue, kill=True)
         finally:
             for worker in workers:
@@ -259,7 +265,7 @@ class _Pool:
 
     def _receive(self, worker: _Worker, workers: list[_Worker], queue: collections.deque) -> Any:
         try:
-            index, sub = worker.conn.recv()
+            index, sub, kind = worker.conn.recv()
         except (EOFError, OSError):
             worker.process.join()
             index, engine = worker.chunk.popleft()
@@ -271,11 +277,11 @@ class _Pool:
                     if not idle.chunk:
                         self._feed(idle, queue)
             else:
-                yield index, self._death(index, engine, exitcode)
+                yield index, self._death(index, engine, exitcode), None
             return
         worker.chunk.popleft()
         worker.since = time.monotonic()
-        yield index, sub
+        yield index, sub, kind
         if not worker.chunk:
             self._feed(worker, queue)
 

@@ -94,6 +94,7 @@ class Input:
     submission: Submission
     archived: Archived | None = None
     size: int | None = None
+    format: str | None = None  # as the reader's cheap checks sniffed it (None: not known)
 
 
 def read_files(paths: Sequence[Path], plan: Plan, registry=None, engine: str | None = None,
@@ -131,9 +132,11 @@ def read_inputs(paths: Sequence[Path], plan: Plan, registry=None, engine: str | 
         items.append(Input(path, sub, archived, stat.st_size))
         to_read.append((len(items) - 1, archived.path if archived else path))
     hashes = [items[index].archived.sha256 if items[index].archived else None for index, _ in to_read]
-    read = _read_many([p for _, p in to_read], plan, registry, engine, progress, hashes)
-    for (index, read_path), sub in zip(to_read, read):
+    formats: list[str | None] = []
+    read = _read_many([p for _, p in to_read], plan, registry, engine, progress, hashes, formats)
+    for (index, read_path), sub, kind in zip(to_read, read, formats or [None] * len(read)):
         item = items[index]
+        item.format = kind
         _relabel(sub, item.submission.file)
         sub.received = item.submission.received
         sub.sha256 = item.archived.sha256 if item.archived else (sub.sha256 or _sha256(read_path))
@@ -142,12 +145,14 @@ def read_inputs(paths: Sequence[Path], plan: Plan, registry=None, engine: str | 
 
 
 def _read_many(paths: list[Path], plan: Plan, registry, engine: str | None,
-               progress: Progress | None, hashes: list[str | None] | None = None) -> list[Submission]:
+               progress: Progress | None, hashes: list[str | None] | None = None,
+               formats: list[str | None] | None = None) -> list[Submission]:
     """Parse the files, in order, one Submission each: in capped worker processes
     (:func:`xlplan.io.intake.read_many`), so a hostile or broken file becomes a finding."""
     from ..io.intake import read_many
 
-    return read_many(paths, plan, registry=registry, engine=engine, progress=progress, hashes=hashes)
+    return read_many(paths, plan, registry=registry, engine=engine, progress=progress, hashes=hashes,
+                     formats=formats)
 
 
 def _os_reason(exc: OSError) -> str:
@@ -284,7 +289,7 @@ def input_records(ws: Workspace, inputs: Sequence[Input], found: Discovery, resu
         state = "refused" if key is None else ("used" if used else "superseded")
         records.append(InputRecord(
             name=_relative(item.source, ws.inbox), name_nfc=sub.file, size=item.size, sha256=sub.sha256 or None,
-            format=_format(item.archived.path if item.archived else item.source) if item.size is not None else None,
+            format=_known_format(item) if item.size is not None else None,
             engine=sub.engine or None, unit=key[0] if key else sub.unit, form=sub.form,
             period=str(key[2]) if key else (None if sub.period is None else str(sub.period)),
             resubmission=number, state=state,
@@ -300,6 +305,16 @@ def input_records(ws: Workspace, inputs: Sequence[Input], found: Discovery, resu
                                    engine=None, unit=None, form=None, period=None, resubmission=None,
                                    state="skipped"))
     return records
+
+
+def _known_format(item: Input) -> str | None:
+    """The input's real format: the cheap checks' answer when the file was read as a form (then
+    the full sniff passed too and gives the same answer), else sniffed again (:func:`_format`)."""
+    from ..io.intake import READ, outcome
+
+    if item.format is not None and outcome(item.submission) == READ:
+        return item.format
+    return _format(item.archived.path if item.archived else item.source)
 
 
 def _format(path: Path) -> str | None:
