@@ -25,6 +25,8 @@ machinery reads three files or fifty thousand.
 from __future__ import annotations
 
 import collections
+import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -33,7 +35,7 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..core.findings import make
 from ..core.plan import Plan
@@ -87,19 +89,38 @@ def read_many(paths: Sequence[str | Path], plan: Plan | str | Path | None = None
         raise ValueError("hashes must give one entry per path")
     results: list[Submission | None] = [None] * len(files)
     kinds: list[str | None] = [None] * len(files)
-    done = 0
     if files:
         count = 1 if len(files) < FEW_FILES else max(1, workers or os.cpu_count() or 1)
         pool = _Pool(files, plan, registry, name, limits, min(count, len(files)), known)
-        for i, sub, kind in pool.run(list(range(len(files)))):
-            sub.compact()  # every file's Submission is held until the caller is done with them all
-            results[i], kinds[i] = sub, kind
-            done += 1
-            if progress:
-                progress(done, len(files))
+        with _paused_gc():  # tens of thousands of small acyclic records kept: nothing for the collector
+            _collect(pool, results, kinds, progress)
     if formats is not None:
         formats[:] = kinds
     return [sub for sub in results if sub is not None]
+
+
+def _collect(pool: "_Pool", results: list[Submission | None], kinds: list[str | None],
+             progress: Progress | None) -> None:
+    """Every file through ``pool``: its Submission and sniffed format in place, progress as they come."""
+    total = len(results)
+    for done, (i, sub, kind) in enumerate(pool.run(list(range(total))), 1):
+        sub.compact()  # every file's Submission is held until the caller is done with them all
+        results[i], kinds[i] = sub, kind
+        if progress:
+            progress(done, total)
+
+
+@contextlib.contextmanager
+def _paused_gc() -> Iterator[None]:
+    """No cyclic collection while the Submissions pile up (each would walk them all for nothing:
+    reading slowed down as N grew); reference counting still frees memory; the state is restored."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def precheck(path: str, engine: str, limits: Limits) -> Submission | None:
@@ -172,6 +193,7 @@ def _work(conn: Connection, plan: Plan, registry: Registry | None, limits: Limit
     """Worker loop: receive a chunk of (index, path, engine, sha256), send back (index, Submission, format)
     for each: the cheap checks' refusal, or what :func:`read_form` read."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+    gc.enable()  # forked while the parent had paused it: the engines' parsers make cycles
     _limit_memory(limits.memory_bytes)
     while True:
         try:
