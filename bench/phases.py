@@ -34,33 +34,6 @@ def _read(files, ws, engine, workers):
     return read_many(files, ws.plan, registry=ws.registry, engine=engine, workers=workers), "io.intake.read_many"
 
 
-def _proposed(ws, result) -> dict:
-    """The open and write phases as they would run with ``load_city_workbook(keep_tables=...)``.
-
-    The services (``open_workspace``, ``save_summary``) belong to another developer and still load
-    every table; this times the same work with the light load, to show what switching would give.
-    Run after the service's own write, so its peak RSS is not counted here.
-    """
-    from xlplan.io.city_workbook import load_city_workbook, read_config, write_city_data
-    from xlplan.io.registry import read_registry_sheet
-    from xlplan.io.workbook_files import workbook_bytes
-
-    started = time.perf_counter()
-    wb = load_city_workbook(ws.workbook, keep_tables={"tbl_don_vi"})
-    read_config(wb)
-    read_registry_sheet(wb, ws.plan)
-    opened = time.perf_counter()
-    del wb
-    wb = load_city_workbook(ws.workbook, keep_tables=())
-    loaded = time.perf_counter()
-    write_city_data(wb, ws.plan, result.tables, result.cells)
-    filled = time.perf_counter()
-    workbook_bytes(wb)
-    saved = time.perf_counter()
-    return {"open": round(opened - started, 4), "load": round(loaded - opened, 4), "fill": round(filled - loaded, 4),
-            "save": round(saved - filled, 4), "write": round(saved - opened, 4)}
-
-
 def run(root: Path, engine: str | None = None, workers: int | None = None) -> dict:
     """Time each phase of one consolidation of ``root``; returns seconds, MB and counts."""
     times: dict[str, float] = {}
@@ -108,12 +81,11 @@ def run(root: Path, engine: str | None = None, workers: int | None = None) -> di
     lap("write")
     if backup is not None:
         backup.unlink()  # the benchmark's own runs would otherwise fill the disk with copies
-    proposed = _proposed(ws, result)
     return {"files": len(found.files), "reader": reader, "table_rows": rows,
             "theo_doi_rows": len(result.tables["tbl_theo_doi"]),
             "seconds": {k: round(v, 4) for k, v in times.items()},
             "rss_mb": {k: round(v, 1) for k, v in rss.items()},
-            "proposed": proposed, "peak_rss_mb": round(_rss_mb(), 1), "peak_child_rss_mb": round(_rss_mb(resource.RUSAGE_CHILDREN), 1)}
+            "peak_rss_mb": round(_rss_mb(), 1), "peak_child_rss_mb": round(_rss_mb(resource.RUSAGE_CHILDREN), 1)}
 
 
 if __name__ == "__main__":

@@ -61,10 +61,13 @@ def write_results(rows: list[dict], machine: str, help_seconds: float, path: Pat
         "",
         "Phases are seconds in one process (`bench/phases.py`); \"open\" reads the city workbook's settings and "
         "registry, \"read\" includes the per-file checks, \"validate\" the cross-file and tracking checks, "
-        "\"write\" loads the city workbook, fills it and saves it. End to end is `xlplan consolidate DIR` as a "
+        "\"write\" loads the city workbook, fills it and saves it (both loads leave out the table rows the step "
+        "does not need: `load_city_workbook(keep_tables=...)`). End to end is `xlplan consolidate DIR` as a "
         "separate process, interpreter start included; \"rest of the process\" is end to end minus the phases: "
         "interpreter start and imports, the folder lock, archiving every input and the audit store (the "
-        "service does those, the phase runner does not). Median of runs: "
+        "service does those, the phase runner does not). The end-to-end runs follow the phases on the same "
+        "folder: a repeated consolidation, whose inputs are already archived (nothing is copied again). "
+        "Median of runs: "
         + ", ".join(f"N={r['n']:,}: {r['runs']}" for r in rows) + ".",
         "",
         *_table(rows),
@@ -92,28 +95,8 @@ def write_results(rows: list[dict], machine: str, help_seconds: float, path: Pat
         _target("generating 1,000 unit forms", gen["f01_seconds"] if gen else None, 20, "s"),
         "",
     ]
-    lines += _proposed(rows)
     lines += _scale(rows, big)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def _proposed(rows: list[dict]) -> list[str]:
-    """What the services would gain from ``load_city_workbook(keep_tables=...)`` (their owner's call)."""
-    out = ["## Open and write with the light load (not yet called by the services)", "",
-           "`open_workspace` and `save_summary` load every table of the city workbook with openpyxl, although "
-           "the first reads only the settings and the registry and the second replaces every table. "
-           "`load_city_workbook(path, keep_tables={\"tbl_don_vi\"})` / `keep_tables=()` leave the other rows out "
-           "(same saved bytes; tests/test_city_loader.py). Measured in the same process as the phases above:", "",
-           "| N units | open now (s) | open light (s) | write now (s) | write light (s): load + fill + save | "
-           "saving per run (s) |", "|---|---|---|---|---|---|"]
-    for r in rows:
-        sec, p = r["phases"]["seconds"], r["phases"].get("proposed")
-        if not p:
-            continue
-        saving = sec["open"] + sec["write"] - p["open"] - p["write"]
-        out.append(f"| {r['n']:,} | {_s(sec['open'])} | {_s(p['open'])} | {_s(sec['write'])} | {_s(p['write'])}: "
-                   f"{_s(p['load'])} + {_s(p['fill'])} + {_s(p['save'])} | {_s(saving)} |")
-    return out + [""]
 
 
 def _scale(rows: list[dict], big: dict) -> list[str]:

@@ -158,11 +158,10 @@ class AuditStore:
                 "INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(run_id, seq, r.name, r.name_nfc, r.size, r.sha256, r.format, r.engine, r.unit, r.form,
                   r.period, r.resubmission, r.state, r.received, r.archived) for seq, r in enumerate(inputs, 1)])
-            for sha, cells in values:
-                self._db.executemany(
-                    "INSERT OR IGNORE INTO cell_values VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(sha, c.field, c.sheet, c.cell, *encode_value(c.value),
-                      None if c.raw is None else str(c.raw)) for c in cells])
+            self._db.executemany(  # every file's values in one statement, one transaction
+                "INSERT OR IGNORE INTO cell_values VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((sha, c.field, c.sheet, c.cell, *encode_value(c.value), None if c.raw is None else str(c.raw))
+                 for sha, cells in values for c in cells))
 
     def record_findings(self, run_id: int, findings: Sequence[Finding]) -> None:
         with self._db:
