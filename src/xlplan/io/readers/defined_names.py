@@ -27,7 +27,7 @@ from xml.parsers import expat
 
 from defusedxml import ElementTree
 
-from .base import NotAWorkbook, split_cell
+from .base import NotAWorkbook, open_zip, split_cell
 
 _MAX_PART = 64 * 1024 * 1024  # a workbook part larger than this is not a form
 _OFFICE_DOCUMENT = "/officeDocument"
@@ -94,11 +94,17 @@ def _parse_reference(text: str, sheets: tuple[str, ...]) -> tuple[str, str] | No
 def read_defined_names(path: str | Path) -> list[DefinedName]:
     """Every ``<definedName>`` of the workbook at ``path``, in document order."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_zip(path) as archive:
             part = _workbook_part(archive)
             data = _read_part(archive, part)
     except (zipfile.BadZipFile, KeyError) as exc:
         raise NotAWorkbook("tệp không có phần sổ tính (workbook.xml)") from exc
+    return list(_names_in(data))
+
+
+@functools.lru_cache(maxsize=64)  # forms made from one template carry the same workbook part, byte for byte
+def _names_in(data: bytes) -> tuple[DefinedName, ...]:
+    """The defined names of one workbook part's bytes (identical bytes: parsed once per process)."""
     sheets, found = _scan(data) if b"<!DOCTYPE" not in data else _scan_defused(data)
     names = []
     for name, text, local in found:
@@ -109,7 +115,7 @@ def read_defined_names(path: str | Path) -> list[DefinedName]:
             except (ValueError, IndexError):
                 local_sheet = ""  # sheet-local to a sheet that is not there
         names.append(DefinedName(name, text, local_sheet, parse_reference(text, sheets)))
-    return names
+    return tuple(names)
 
 
 _Found = tuple[list[str], list[tuple[str, str, "str | None"]]]  # sheet names; (name, text, localSheetId)
@@ -188,10 +194,16 @@ def workbook_level(names: Sequence[DefinedName]) -> dict[str, tuple[str, str]]:
 def _workbook_part(archive: zipfile.ZipFile) -> str:
     """The workbook part named by the package relationships (usually ``xl/workbook.xml``)."""
     try:
-        rels = ElementTree.fromstring(_read_part(archive, "_rels/.rels"))
+        rels = _read_part(archive, "_rels/.rels")
     except KeyError:
         return "xl/workbook.xml"
-    for rel in rels.iter():
+    return _office_document(rels)
+
+
+@functools.lru_cache(maxsize=64)
+def _office_document(rels: bytes) -> str:
+    """The office document part named by these package relationships' bytes."""
+    for rel in ElementTree.fromstring(rels).iter():
         if _local(rel.tag) == "Relationship" and (rel.get("Type") or "").endswith(_OFFICE_DOCUMENT):
             target = (rel.get("Target") or "").lstrip("/")
             return posixpath.normpath(target) if target else "xl/workbook.xml"

@@ -30,7 +30,7 @@ from typing import BinaryIO
 
 import olefile
 
-from .base import Encrypted, Limits, NotAWorkbook, TooLarge, UnsupportedFormat
+from .base import Encrypted, Limits, NotAWorkbook, TooLarge, UnsupportedFormat, open_zip
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -75,7 +75,7 @@ def sniff(path: str | Path, limits: Limits | None = None, deep: bool = True) -> 
 
 def _sniff_zip(path: str | Path, limits: Limits, deep: bool) -> str:
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_zip(path) as archive:
             infos = archive.infolist()
             _check_directory(infos, limits)
             names = {info.filename for info in infos}
