@@ -81,6 +81,12 @@ def write_results(rows: list[dict], machine: str, help_seconds: float, path: Pat
         "\"read × faster\" compares xlplan's read phase with the baseline's read loop; \"end to end vs "
         "baseline\" compares the whole `xlplan consolidate` process with the whole baseline (which writes nothing).",
         "",
+        "Caveat: every bench form comes from the same template, and the readers parse a workbook part whose "
+        "bytes they have already seen once per process (the zip directory, `workbook.xml`, the relationships). "
+        "Real inboxes share those bytes only as far as units did not re-save the form in another program, so "
+        "their read phase is somewhat slower than measured here; the first run over new files also pays for "
+        "archiving them (one copy and fsync per file), which these repeated runs do not.",
+        "",
         f"`xlplan --help`: {help_seconds:.2f} s (process, interpreter start included).",
         "",
         "## Targets",
