@@ -8,9 +8,10 @@ no findings, no tracking: it does less than xlplan's read phase, so the ratio
 flatters the baseline.
 
 Run as ``python -m bench.baseline LIMIT FILE...`` is impractical for 52,000
-paths, so it takes the inbox folder and an optional limit (the first LIMIT
-files in sorted order; at large N the baseline's per-file rate is measured on
-a sample and the report says so).
+paths, so it takes the inbox folder and an optional limit (LIMIT files evenly
+spaced over the sorted paths, so a mixed inbox — F01, F02 months, F03 — is
+sampled across its forms; at large N the baseline's per-file rate is measured
+on a sample and the report says so).
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ def run(inbox: Path, limit: int | None = None) -> dict:
     imported = time.perf_counter()
     paths = sorted(p for p in inbox.rglob("*.xlsx") if not p.name.startswith("~$"))
     total = len(paths)
-    if limit:
-        paths = paths[:limit]
+    if limit and limit < total:
+        paths = [paths[i * total // limit] for i in range(limit)]
     frames = []
     for path in paths:
         wb = openpyxl.load_workbook(path, data_only=True)

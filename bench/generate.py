@@ -4,26 +4,45 @@ The forms are the real ones (``services.forms.make_forms``) filled with the
 sample generators' values, so the reader sees what a unit would send. A case
 is generated once into ``bench/cache/<name>/`` and reused: generating 52,000
 forms takes minutes, reading them is what we measure. A ``.done`` marker is
-written last, so an interrupted generation is redone, never half-used.
+written last, so an interrupted generation is redone, never half-used; it
+carries :data:`CASE_VERSION`, and a case made by an older generator is made
+again.
+
+Every form is then given what Excel 2016+ writes into ``xl/workbook.xml`` on
+each save: an ``<xr:revisionPtr documentId="…"/>`` unique to the file (here a
+``uuid5`` of the unit code, form and period, so the bytes stay deterministic).
+Forms from one template would otherwise share their workbook part byte for
+byte, and the readers parse a part once per identical bytes: real inboxes,
+saved by Excel on each unit's machine, do not share it. Every file gets one
+(the worst case for those caches).
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import re
 import shutil
 import time
+import uuid
+import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from xlplan.core.registry import Registry, Unit
 from xlplan.io.plans import load_plan
 from xlplan.io.registry import write_registry_csv
 from xlplan.services.forms import make_forms
-from xlplan.services.sample_data import monthly_report_values, registration_values
+from xlplan.services.sample_data import (annual_report_values, implied_totals, monthly_report_values,
+                                        registration_values, year_end_values)
 from xlplan.services.workspace import INBOX, init_workspace
 
 CACHE = Path(__file__).resolve().parent / "cache"
 PLAN = "bac_ninh_2017"
 SEED = 2017
+# 2: every form's workbook part carries its own Excel revisionPtr; the year mix has the F03 (14 files a unit).
+CASE_VERSION = 2
 
 # (kind code, Vietnamese name prefix, code prefix, members range) — a mix like a province's.
 _KINDS = (
@@ -50,6 +69,87 @@ def synthetic_units(n: int) -> list[Unit]:
     return units
 
 
+# -- what Excel writes on save ------------------------------------------------------------
+
+_XR = "http://schemas.microsoft.com/office/spreadsheetml/2014/revision"
+_XR6 = "http://schemas.microsoft.com/office/spreadsheetml/2016/revision6"
+_XR10 = "http://schemas.microsoft.com/office/spreadsheetml/2016/revision10"
+_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+_NAMESPACE = uuid.UUID("6f1d3b0e-2c57-5a4e-9d1b-0b1e2c3d4e5f")  # the bench's own uuid5 namespace
+
+
+def document_id(name: str) -> str:
+    """The ``documentId`` Excel would have given this file: ``13_ncr:1_{GUID}``, here a uuid5 of its name."""
+    return "13_ncr:1_{" + str(uuid.uuid5(_NAMESPACE, name)).upper() + "}"
+
+
+def excel_saved(workbook_xml: bytes, doc_id: str) -> bytes:
+    """``workbook_xml`` as Excel 2016+ saves it: xr namespaces declared, ignorable, and a revisionPtr
+    after ``<workbookPr>`` (before ``<bookViews>``)."""
+    text = workbook_xml.decode("utf-8")
+    root_at = text.index("<workbook")
+    root_end = text.index(">", root_at)
+    if "revisionPtr" in text:
+        raise ValueError("workbook part already carries a revisionPtr")
+    declared = (f' xmlns:mc="{_MC}" mc:Ignorable="xr xr6 xr10" xmlns:xr="{_XR}" xmlns:xr6="{_XR6}"'
+                f' xmlns:xr10="{_XR10}"')
+    if "xmlns:mc=" in text[root_at:root_end]:
+        raise ValueError("workbook part already declares markup compatibility")
+    self_closing = text[root_end - 1] == "/"
+    head = text[:root_end - self_closing] + declared + text[root_end - self_closing:root_end + 1]
+    body = text[root_end + 1:]
+    pointer = (f'<xr:revisionPtr revIDLastSave="0" documentId="{doc_id}" xr6:coauthVersionLast="47" '
+               'xr6:coauthVersionMax="47" xr10:uidLastSave="{00000000-0000-0000-0000-000000000000}"/>')
+    for tag in ("workbookPr", "fileVersion"):
+        found = re.search(rf"<{tag}[\s/>]", body)
+        if found:
+            close = body.index(">", found.start())
+            if body[close - 1] != "/":  # <workbookPr ...>...</workbookPr>
+                close = body.index(">", body.index(f"</{tag}", close))
+            at = close + 1
+            break
+    else:
+        at = body.find("<bookViews")
+        at = at if at >= 0 else body.find("<sheets")
+    return (head + body[:at] + pointer + body[at:]).encode("utf-8")
+
+
+def stamp_excel_save(path: Path) -> None:
+    """Rewrite the form at ``path`` with its own revisionPtr: same members, order, dates and attributes."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    names = {info.filename for info, _ in members}
+    if "xl/workbook.xml" not in names:
+        raise ValueError(f"{path}: no xl/workbook.xml")
+    temp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(temp, "w") as out:
+        for info, data in members:
+            if info.filename == "xl/workbook.xml":
+                data = excel_saved(data, document_id(path.stem))
+            copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            copy.compress_type = info.compress_type
+            copy.external_attr = info.external_attr
+            copy.create_system = info.create_system
+            out.writestr(copy, data)
+    os.replace(temp, path)
+
+
+def _stamp_chunk(paths: list[Path]) -> int:
+    for path in paths:
+        stamp_excel_save(path)
+    return len(paths)
+
+
+def stamp_all(paths: list[Path], workers: int | None = None) -> None:
+    """:func:`stamp_excel_save` on every path, in a few processes when there are many."""
+    count = max(1, min(workers or os.cpu_count() or 1, 4, len(paths) // 200))
+    if count == 1:
+        _stamp_chunk(paths)
+        return
+    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork")) as pool:
+        list(pool.map(_stamp_chunk, [paths[i::count] for i in range(count)]))
+
+
 def case_dir(n: int, mix: str) -> Path:
     return CACHE / f"{mix}-{n}"
 
@@ -58,12 +158,19 @@ def ensure_case(n: int, mix: str = "f01", workers: int | None = None, log=print)
     """The working folder for ``n`` units (generated unless cached); returns its metadata.
 
     ``mix`` is ``f01`` (one registration form per unit, the base case) or
-    ``year`` (F01 + twelve monthly F02, the bulk of a national year's files).
+    ``year`` (what a national year's inbox holds per unit: the F01, twelve
+    monthly F02 and the F03 year-end assessment of the year before, which the
+    F01's "results of last year" repeat — 14 files).
     """
+    if mix not in ("f01", "year"):
+        raise ValueError(f"unknown mix {mix!r}: f01 or year")
     root = case_dir(n, mix)
     marker = root / ".done"
     if marker.exists():
-        return json.loads(marker.read_text())
+        meta = json.loads(marker.read_text())
+        if meta.get("version") == CASE_VERSION:
+            return meta
+        log(f"  {mix}-{n}: made by an older generator (version {meta.get('version', 1)}), made again")
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
@@ -74,21 +181,33 @@ def ensure_case(n: int, mix: str = "f01", workers: int | None = None, log=print)
     init_workspace(root / "ws", PLAN, csv)
     init_seconds = time.perf_counter() - started
     inbox = root / "ws" / INBOX
-    reg = registration_values(units, plan, SEED)
+    # The previous year's F03 and F02 (year) behind the registrations, as registration_values makes them.
+    totals = implied_totals(units, plan)
+    year_end = year_end_values(units, plan, totals, SEED)
+    annual = annual_report_values(units, plan, totals, SEED)
+    reg = registration_values(units, plan, SEED, year_end=year_end, annual=annual)
     started = time.perf_counter()
-    files = len(make_forms(plan, units, "F01", str(plan.year), inbox / "F01", values_by_unit=reg, workers=workers))
+    paths = make_forms(plan, units, "F01", str(plan.year), inbox / "F01", values_by_unit=reg, workers=workers)
     f01_seconds = time.perf_counter() - started
     if mix == "year":
         monthly = monthly_report_values(units, plan, reg, SEED, months=range(1, 13))
         for month in range(1, 13):
             period = f"{plan.year}-{month:02d}"
             values = {code: by_period[period] for code, by_period in monthly.items()}
-            files += len(make_forms(plan, units, "F02", period, inbox / f"F02_{period}",
-                                    values_by_unit=values, workers=workers))
+            paths += make_forms(plan, units, "F02", period, inbox / f"F02_{period}",
+                                values_by_unit=values, workers=workers)
             log(f"  {mix}-{n}: F02 {period} done")
-    meta = {"n": n, "mix": mix, "files": files, "init_seconds": round(init_seconds, 2),
-            "f01_seconds": round(f01_seconds, 2), "f01_per_second": round(n / f01_seconds, 1),
-            "generated_in": round(time.perf_counter() - begun, 1)}
+        previous = str(plan.previous_year)
+        paths += make_forms(plan, units, "F03", previous, inbox / f"F03_{previous}",
+                            values_by_unit=year_end, workers=workers)
+        log(f"  {mix}-{n}: F03 {previous} done")
+    started = time.perf_counter()
+    stamp_all(paths, workers)
+    stamp_seconds = time.perf_counter() - started
+    meta = {"version": CASE_VERSION, "n": n, "mix": mix, "files": len(paths),
+            "init_seconds": round(init_seconds, 2), "f01_seconds": round(f01_seconds, 2),
+            "f01_per_second": round(n / f01_seconds, 1), "stamp_seconds": round(stamp_seconds, 2),
+            "unique_workbook_parts": True, "generated_in": round(time.perf_counter() - begun, 1)}
     marker.write_text(json.dumps(meta))
     return meta
 
