@@ -115,7 +115,8 @@ def write_results(by_mix: dict[str, list[dict]], machine: str, help_seconds: flo
         "interpreter start and imports, the folder lock, archiving every input and the audit store (the "
         "service does those, the phase runner does not). The end-to-end runs follow the phases on the same "
         "folder: a repeated consolidation, whose inputs are already archived (nothing is copied again; a newly "
-        "generated case is consolidated once, untimed, before them).",
+        "generated case is consolidated once, untimed, before them). Such a run still builds and serializes the "
+        "city workbook, but finding the same bytes on disk it neither backs it up nor writes it.",
         "",
         "\"first run\" is `xlplan consolidate` once, as a separate process, on a fresh working folder "
         "(`init_workspace`: an empty city workbook, no archive, no audit store) holding a copy of the case's "
