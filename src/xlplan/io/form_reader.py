@@ -17,7 +17,6 @@ caller gets a Submission either way.
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from dataclasses import dataclass, field as dc_field
 from fractions import Fraction
@@ -36,7 +35,8 @@ from ..core.registry import Registry
 from ..core.submission import CellValue, Submission
 from ..core.values import coerce
 from .plans import load_plan
-from .readers import DEFAULT_ENGINE, ENGINES, ReaderError, UnsupportedFormat, WorkbookReader, open_workbook
+from .readers import (DEFAULT_ENGINE, ENGINES, Package, ReaderError, UnsupportedFormat, WorkbookReader,
+                      open_workbook, reading)
 from .readers.fonts import declares_legacy_font, read_runs
 from .readers.macros import has_vba_project
 
@@ -78,15 +78,27 @@ def read_form(path: str | Path, plan: Plan | str | Path | None = None, engine: s
     ``sha256``: the file's hash when the caller already knows it (it hashed
     the bytes while archiving them), so the file is not read once more for it.
     Raises only for a programming mistake (unknown engine name, bad plan file).
+
+    The file is opened and read once (:func:`~xlplan.io.readers.reading`): the
+    hash, the checks, the engine, the names, fonts and macros all read those
+    bytes, so they all see the same snapshot of the file.
     """
     name = engine or DEFAULT_ENGINE
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
     state = _State(Submission(file=str(path), engine=name), plan, registry)
+    with reading(path) as package:
+        _read_file(package, name, sha256, state)
+    state.sub.findings = [_finding(state.sub, p) for p in state.pending]
+    return state.sub
+
+
+def _read_file(package: Package, name: str, sha256: str | None, state: _State) -> None:
+    """Everything :func:`read_form` reads, from the one read of the file (``package``)."""
     try:
-        state.sub.sha256 = sha256 or hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        reader = open_workbook(path, name)
+        state.sub.sha256 = sha256 or package.sha256()
+        reader = open_workbook(package, name)
     except ReaderError as exc:  # each refusal names its own code (format-unsupported, file-encrypted …)
         state.add(exc.code, **exc.params())
     except MemoryError:
@@ -97,14 +109,12 @@ def read_form(path: str | Path, plan: Plan | str | Path | None = None, engine: s
         try:
             with reader:
                 _read(reader, state)
-            if state.sub.values and has_vba_project(path):  # a form read: recorded, never run or copied
+            if state.sub.values and has_vba_project(package):  # a form read: recorded, never run or copied
                 state.add("file-has-macros")
         except MemoryError:
             state.add("file-too-large", reason=_reason(MemoryError()))
         except Exception as exc:  # noqa: BLE001
             state.add("file-unreadable", reason=_reason(exc))
-    state.sub.findings = [_finding(state.sub, p) for p in state.pending]
-    return state.sub
 
 
 # -- the steps -------------------------------------------------------------------------
@@ -216,7 +226,7 @@ def _legacy_cells(reader: WorkbookReader, spec: FormSpec, located: dict[str, tup
               and may_be_legacy(raws[located[item.id]])]
     if not wanted:
         return {}
-    runs = read_runs(reader.path, wanted) if declares_legacy_font(reader.path) else {}
+    runs = read_runs(reader.package, wanted) if declares_legacy_font(reader.package) else {}
     out: dict[tuple[str, str], tuple[str, str]] = {}
     for where in wanted:
         found = convert_runs(runs.get(where) or [(str(raws[where]), None)])

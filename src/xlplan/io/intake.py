@@ -43,7 +43,7 @@ from ..core.registry import Registry
 from ..core.submission import Submission
 from .form_reader import read_form
 from .plans import load_plan
-from .readers import DEFAULT_ENGINE, ENGINES, Limits, ReaderError, require_defused_xml, sniff
+from .readers import DEFAULT_ENGINE, ENGINES, Limits, ReaderError, reading, require_defused_xml, sniff
 
 try:  # POSIX only; Windows has no resource module and no RLIMIT_AS
     import resource
@@ -203,13 +203,22 @@ def _work(conn: Connection, plan: Plan, registry: Registry | None, limits: Limit
         if chunk is None:
             return
         for index, path, engine, sha256 in chunk:
-            sub, kind = _precheck(path, engine, limits)
-            if sub is None:
-                sub = read_form(path, plan, engine, registry, sha256)
+            sub, kind = read_one(path, plan, registry, engine, limits, sha256)
             try:
                 conn.send((index, sub, kind))
             except MemoryError:
                 conn.send((index, refusal(path, engine, "file-too-large", reason="tệp quá lớn"), kind))
+
+
+def read_one(path: str, plan: Plan, registry: Registry | None, engine: str, limits: Limits,
+             sha256: str | None = None) -> tuple[Submission, str | None]:
+    """What a worker does with one file: the cheap checks' refusal, or what :func:`read_form` read;
+    and the format sniffed. The file is opened and read once for both (:func:`~.readers.reading`)."""
+    with reading(path):
+        sub, kind = _precheck(path, engine, limits)
+        if sub is None:
+            sub = read_form(path, plan, engine, registry, sha256)
+    return sub, kind
 
 
 # calamine builds a sheet's whole rectangle in memory; openpyxl streams rows. A file that

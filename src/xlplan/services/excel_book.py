@@ -483,7 +483,9 @@ def print_report_copy(ws: Workspace, tables: Mapping[str, Sequence[Mapping[str, 
     from ..io.workbook_files import save_workbook
     from .report import REPORT_SHEET
 
-    wb = load_city_workbook(ws.workbook)
+    # The tables written below are replaced whole: their old data rows are not loaded.
+    keep = set(summary_tables(ws.plan)) - set(tables)
+    wb = load_city_workbook(ws.workbook, keep_tables=keep)
     write_city_data(wb, ws.plan, tables, cells)
     with tempfile.TemporaryDirectory(prefix="xlplan-bao-cao-") as work:
         copy = save_workbook(wb, Path(work) / ws.workbook.name)

@@ -4,7 +4,9 @@
 calamine (the fast path) or the engine named; ``ENGINES`` lists the engines
 for Office Open XML so tests can run every check on every engine. A legacy
 .xls is read by :class:`XlsReader` whatever the engine (``FORMAT_READERS``):
-only xlrd reads the defined names of the BIFF format.
+only xlrd reads the defined names of the BIFF format. Inside
+``reading(path)`` every reader and check of that file shares one read of its
+bytes (:mod:`.file_package`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .base import (Encrypted, Limits, NotAWorkbook, ReaderError, TooLarge, Unsup
                    WorkbookReader)
 from .calamine_engine import CalamineReader
 from .openpyxl_engine import OpenpyxlReader
+from .file_package import Package, package, reading
 from .sniff import sniff
 from .xls_engine import XlsReader
 
@@ -32,8 +35,8 @@ FORMAT_READERS: dict[str, type[WorkbookReader]] = {
 }
 
 __all__ = ["DEFAULT_ENGINE", "ENGINES", "FORMAT_READERS", "Encrypted", "Limits", "NotAWorkbook",
-           "ReaderError", "TooLarge", "UnsupportedFormat", "WorkbookReader", "XlsReader",
-           "open_workbook", "require_defused_xml", "sniff"]
+           "Package", "ReaderError", "TooLarge", "UnsupportedFormat", "WorkbookReader", "XlsReader",
+           "open_workbook", "package", "reading", "require_defused_xml", "sniff"]
 
 
 def require_defused_xml() -> None:
@@ -48,7 +51,7 @@ def require_defused_xml() -> None:
                           "Cài lại xlplan (pip install defusedxml) rồi chạy lại.")
 
 
-def open_workbook(path: str | Path, engine: str | None = None, limits: Limits | None = None) -> WorkbookReader:
+def open_workbook(path: str | Path | Package, engine: str | None = None, limits: Limits | None = None) -> WorkbookReader:
     """An open, read-only reader for ``path``.
 
     Raises ValueError for an unknown engine name (a programming mistake), and a
@@ -59,6 +62,7 @@ def open_workbook(path: str | Path, engine: str | None = None, limits: Limits | 
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
     require_defused_xml()
-    kind = sniff(path, limits)
+    pkg = package(path)  # one read of the file for the sniff and the engine (see .file_package)
+    kind = sniff(pkg, limits)
     reader = FORMAT_READERS.get(kind, ENGINES[name])
-    return reader(path)
+    return reader(pkg)

@@ -21,6 +21,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import ClassVar, Iterable
 
+from .file_package import Package, package
+
 MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384  # XFD
 _CELL_RE = re.compile(r"^([A-Za-z]{1,3})([1-9][0-9]{0,6})$")
@@ -96,13 +98,16 @@ class WorkbookReader(ABC):
     """One open workbook, read-only. Values come back through :func:`normalize`.
 
     Engines never evaluate formulas: a formula cell gives the value last saved
-    with it, or ``None`` when the file has none.
+    with it, or ``None`` when the file has none. ``path`` may be the file's
+    :class:`~.file_package.Package` (as :func:`open_workbook` passes it): the
+    engine then reads the bytes the sniff read, never the file again.
     """
 
     engine: ClassVar[str] = ""
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+    def __init__(self, path: str | Path | Package):
+        self.package = package(path)  # nothing is read until an engine asks for the bytes
+        self.path = self.package.path
 
     @abstractmethod
     def sheet_names(self) -> list[str]:

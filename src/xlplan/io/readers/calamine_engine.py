@@ -16,23 +16,25 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from .base import WorkbookReader, normalize, split_cell
 from .defined_names import read_defined_names, workbook_level
+from .file_package import Package
 
 
 class CalamineReader(WorkbookReader):
     engine = "calamine"
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path | Package):
         super().__init__(path)
         # From the bytes, not the path: calamine picks its parser by the file's
-        # extension, and a unit's "bao_cao.xls" may well hold an .xlsx.
-        with open(self.path, "rb") as handle:
-            self._book = CalamineWorkbook.from_filelike(handle)
+        # extension, and a unit's "bao_cao.xls" may well hold an .xlsx. The bytes
+        # are the file's package (read once: inside reading(), the ones the sniff read),
+        # which the defined names are read from too.
+        self._book = CalamineWorkbook.from_filelike(self.package.stream())
 
     def sheet_names(self) -> list[str]:
         return list(self._book.sheet_names)
 
     def defined_names(self) -> dict[str, tuple[str, str]]:
-        return workbook_level(read_defined_names(self.path))
+        return workbook_level(read_defined_names(self.package))
 
     def read_cells(self, sheet: str, cells: Iterable[str]) -> dict[str, object]:
         wanted = {cell: split_cell(cell) for cell in cells}
@@ -61,7 +63,7 @@ class CalamineReader(WorkbookReader):
     def _read_with_openpyxl(self, sheet: str, cells: list[str]) -> dict[str, object]:
         from .openpyxl_engine import OpenpyxlReader
 
-        with OpenpyxlReader(self.path) as fallback:
+        with OpenpyxlReader(self.package) as fallback:
             return fallback.read_cells(sheet, cells)
 
     def close(self) -> None:

@@ -27,7 +27,8 @@ from xml.parsers import expat
 
 from defusedxml import ElementTree
 
-from .base import NotAWorkbook, open_zip, split_cell
+from .base import NotAWorkbook, split_cell
+from .file_package import Package, package
 
 _MAX_PART = 64 * 1024 * 1024  # a workbook part larger than this is not a form
 _OFFICE_DOCUMENT = "/officeDocument"
@@ -91,12 +92,16 @@ def _parse_reference(text: str, sheets: tuple[str, ...]) -> tuple[str, str] | No
     return None
 
 
-def read_defined_names(path: str | Path) -> list[DefinedName]:
-    """Every ``<definedName>`` of the workbook at ``path``, in document order."""
+def read_defined_names(path: str | Path | Package) -> list[DefinedName]:
+    """Every ``<definedName>`` of the workbook at ``path``, in document order.
+
+    Read through the file's :class:`~.file_package.Package`: inside
+    :func:`~.file_package.reading` the bytes and the zip directory the sniff read are reused.
+    """
     try:
-        with open_zip(path) as archive:
-            part = _workbook_part(archive)
-            data = _read_part(archive, part)
+        pkg = package(path)
+        part = _workbook_part(pkg)
+        data = _read_part(pkg, part)
     except (zipfile.BadZipFile, KeyError) as exc:
         raise NotAWorkbook("tệp không có phần sổ tính (workbook.xml)") from exc
     return list(_names_in(data))
@@ -191,10 +196,10 @@ def workbook_level(names: Sequence[DefinedName]) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _workbook_part(archive: zipfile.ZipFile) -> str:
+def _workbook_part(pkg: Package) -> str:
     """The workbook part named by the package relationships (usually ``xl/workbook.xml``)."""
     try:
-        rels = _read_part(archive, "_rels/.rels")
+        rels = _read_part(pkg, "_rels/.rels")
     except KeyError:
         return "xl/workbook.xml"
     return _office_document(rels)
@@ -210,11 +215,11 @@ def _office_document(rels: bytes) -> str:
     return "xl/workbook.xml"
 
 
-def _read_part(archive: zipfile.ZipFile, name: str) -> bytes:
-    info = archive.getinfo(name)
+def _read_part(pkg: Package, name: str) -> bytes:
+    info = pkg.getinfo(name)
     if info.file_size > _MAX_PART:
         raise NotAWorkbook("phần sổ tính quá lớn")
-    return archive.read(info)
+    return pkg.read(info)
 
 
 def _local(tag: object) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import warnings
-import zipfile
 from pathlib import Path
 from typing import Iterable
 
@@ -21,6 +20,7 @@ import openpyxl
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 
 from .openpyxl_engine import _unescape
+from .file_package import Package, package
 
 Run = tuple[str, str | None]
 
@@ -30,26 +30,28 @@ _LEGACY_FONT = re.compile(rb'val\s*=\s*["\'](?:\.vn|vni[- ])', re.IGNORECASE)
 _FONT_PARTS = ("xl/styles.xml", "xl/sharedStrings.xml")
 
 
-def declares_legacy_font(path: str | Path) -> bool:
+def declares_legacy_font(path: str | Path | Package) -> bool:
     """Whether the workbook names a legacy font anywhere a cell could use it.
 
     No cell can be typed in ``.VnTime`` unless the styles or the rich-text runs
     name it, so a workbook without one skips the full reopening (most forms).
-    When the parts cannot be read we cannot tell, and say yes.
+    When the parts cannot be read we cannot tell, and say yes. Inside
+    :func:`~.file_package.reading` the parts come from the bytes already read (a
+    part whose head the sniff inflated is inflated on from there).
     """
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = {info.filename.casefold(): info.filename for info in archive.infolist()}
-            for part in _FONT_PARTS:
-                name = names.get(part.casefold())
-                if name is not None and _LEGACY_FONT.search(archive.read(name)):
-                    return True
+        pkg = package(path)
+        names = {info.filename.casefold(): info for info in pkg.infolist()}
+        for part in _FONT_PARTS:
+            info = names.get(part.casefold())
+            if info is not None and _LEGACY_FONT.search(pkg.read(info)):
+                return True
         return False
     except Exception:  # noqa: BLE001 - unknown, so look properly
         return True
 
 
-def read_runs(path: str | Path, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Run]]:
+def read_runs(path: str | Path | Package, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Run]]:
     """Runs ``(text, font name)`` of each ``(sheet, "C12")`` that holds text; empty when unreadable.
 
     A plain text cell is one run in the cell's font; a rich-text cell gives one
@@ -63,8 +65,9 @@ def read_runs(path: str | Path, cells: Iterable[tuple[str, str]]) -> dict[tuple[
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # dropped extensions are not findings
-            book = openpyxl.load_workbook(Path(path), read_only=False, data_only=True, keep_links=False,
-                                          rich_text=True)
+            # From the bytes already read (inside reading(), the file is not opened again).
+            book = openpyxl.load_workbook(package(path).stream(), read_only=False, data_only=True,
+                                          keep_links=False, rich_text=True)
     except Exception:  # noqa: BLE001 - no font signal, never a crash
         return {}
     try:

@@ -16,6 +16,7 @@ import openpyxl
 
 from .base import WorkbookReader, normalize, split_cell
 from .defined_names import parse_reference
+from .file_package import Package
 
 _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
@@ -23,15 +24,16 @@ _ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 class OpenpyxlReader(WorkbookReader):
     engine = "openpyxl"
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path | Package):
         super().__init__(path)
         with warnings.catch_warnings():
             # openpyxl warns about extensions it drops (data validation lists, slicers);
             # the reader needs none of them and a warning is not a finding.
             warnings.simplefilter("ignore")
             # Through a handle: openpyxl refuses a path whose extension is not .xlsx/.xlsm,
-            # and units rename files; the content was already sniffed.
-            self._handle = open(self.path, "rb")
+            # and units rename files; the content was already sniffed. The handle reads
+            # the file's package (inside reading(), the bytes the sniff read: no reopening).
+            self._handle = self.package.stream()
             try:
                 self._book = openpyxl.load_workbook(self._handle, read_only=True, data_only=True,
                                                     keep_links=False)

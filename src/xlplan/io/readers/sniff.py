@@ -21,16 +21,13 @@ member count, per-member and total uncompressed size, compression ratio
 
 from __future__ import annotations
 
-import os
-import struct
 import zipfile
-import zlib
 from pathlib import Path
-from typing import BinaryIO
 
 import olefile
 
-from .base import Encrypted, Limits, NotAWorkbook, TooLarge, UnsupportedFormat, open_zip
+from .base import Encrypted, Limits, NotAWorkbook, TooLarge, UnsupportedFormat
+from .file_package import Package, package
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -46,50 +43,52 @@ _XML_HEAD = 1024  # a DTD comes before the root element, in the first bytes of a
 DEFAULT_LIMITS = Limits()
 
 
-def sniff(path: str | Path, limits: Limits | None = None, deep: bool = True) -> str:
+def sniff(path: str | Path | Package, limits: Limits | None = None, deep: bool = True) -> str:
     """``"xlsx"``, ``"xlsm"`` or ``"xls"``; raises a :class:`~.base.ReaderError` subclass otherwise.
 
     ``deep=False`` reads directories only (the intake's in-process pre-check);
     ``deep`` also inflates the head of each XML part to refuse DTDs, which the
     parsing process does anyway. FileNotFoundError and other OS errors
-    propagate: they are about the path, not the file.
+    propagate: they are about the path, not the file. The file is read
+    through its :class:`~.file_package.Package` (its size is checked first, from the
+    directory entry): inside :func:`~.file_package.reading`, the readers that come
+    next reuse the bytes, the zip directory and the parts inflated here.
     """
     limits = limits or DEFAULT_LIMITS
-    size = os.stat(path).st_size
+    pkg = package(path)
+    size = pkg.size()
     if size > limits.file_bytes:
         raise TooLarge(f"tệp nặng {size // (1024 * 1024)} MB, vượt giới hạn "
                        f"{limits.file_bytes // (1024 * 1024)} MB của một biểu mẫu")
-    with open(path, "rb") as handle:
-        head = handle.read(_HEAD)
+    head = pkg.head(_HEAD)
     if not head:
         raise NotAWorkbook("tệp rỗng (0 byte)")
     if head.startswith(ZIP_MAGIC):
-        return _sniff_zip(path, limits, deep)
+        return _sniff_zip(pkg, limits, deep)
     if head.startswith(OLE_MAGIC[:4]):
-        return _sniff_ole(path)
+        return _sniff_ole(pkg)
     if head[:2] in _BIFF_BOF and len(head) >= 8:
         return "xls"
     _sniff_text(head)
     raise NotAWorkbook("không phải tệp Excel (.xlsx)")
 
 
-def _sniff_zip(path: str | Path, limits: Limits, deep: bool) -> str:
+def _sniff_zip(pkg: Package, limits: Limits, deep: bool) -> str:
     try:
-        with open_zip(path) as archive:
-            infos = archive.infolist()
-            _check_directory(infos, limits)
-            names = {info.filename for info in infos}
-            if "mimetype" in names and _small(archive, "mimetype").strip() == _ODS_TYPE:
-                raise UnsupportedFormat("bảng tính OpenDocument (.ods)", ".ods")
-            if "xl/workbook.bin" in names:
-                raise UnsupportedFormat("sổ tính nhị phân (.xlsb)", ".xlsb")
-            if "[Content_Types].xml" not in names or not any(n.endswith("workbook.xml") for n in names):
-                raise NotAWorkbook("tệp nén không chứa sổ tính Excel")
-            if any(info.flag_bits & 0x1 for info in infos):
-                raise Encrypted("tệp nén được đặt mật khẩu", "tệp có mật khẩu mở")
-            types = _small(archive, "[Content_Types].xml")
-            if deep:
-                _check_no_doctype(path, infos, types)
+        infos = pkg.infolist()
+        _check_directory(infos, limits)
+        names = {info.filename for info in infos}
+        if "mimetype" in names and _small(pkg, "mimetype").strip() == _ODS_TYPE:
+            raise UnsupportedFormat("bảng tính OpenDocument (.ods)", ".ods")
+        if "xl/workbook.bin" in names:
+            raise UnsupportedFormat("sổ tính nhị phân (.xlsb)", ".xlsb")
+        if "[Content_Types].xml" not in names or not any(n.endswith("workbook.xml") for n in names):
+            raise NotAWorkbook("tệp nén không chứa sổ tính Excel")
+        if any(info.flag_bits & 0x1 for info in infos):
+            raise Encrypted("tệp nén được đặt mật khẩu", "tệp có mật khẩu mở")
+        types = _small(pkg, "[Content_Types].xml")
+        if deep:
+            _check_no_doctype(pkg, infos, types)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise NotAWorkbook("tệp Excel bị hỏng hoặc không trọn vẹn") from exc
     return "xlsm" if _MACRO_TYPE in types else "xlsx"
@@ -111,7 +110,7 @@ def _check_directory(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
         raise TooLarge(f"tệp giải nén ra {total // (1024 * 1024)} MB")
 
 
-def _check_no_doctype(path: str | Path, infos: list[zipfile.ZipInfo], types: bytes) -> None:
+def _check_no_doctype(pkg: Package, infos: list[zipfile.ZipInfo], types: bytes) -> None:
     """Refuse XML parts that declare a DTD (entity expansion, "billion laughs").
 
     Office Open XML forbids DTDs, so no genuine workbook has one; every engine
@@ -119,50 +118,31 @@ def _check_no_doctype(path: str | Path, infos: list[zipfile.ZipInfo], types: byt
     the entities. Only the head of each part the engines parse for values is
     inflated (``xl/`` but its theme and media), straight from the local file
     data; ``xl/workbook.xml`` and the package relationships are always parsed
-    with defusedxml, which refuses DTDs itself.
+    with defusedxml, which refuses DTDs itself. A head inflated here is kept:
+    a reader that later needs the whole part (the font check) inflates on from it.
     """
     if b"<!DOCTYPE" in types[:_XML_HEAD].upper():
         raise NotAWorkbook("phần '[Content_Types].xml' khai báo DTD (nội dung XML không an toàn)")
-    with open(path, "rb") as handle:
-        for info in infos:
-            name = info.filename
-            if (not name.startswith("xl/") or not name.endswith((".xml", ".rels")) or info.file_size == 0
-                    or name == "xl/workbook.xml" or name.startswith(("xl/theme/", "xl/media/"))):
-                continue
-            if b"<!DOCTYPE" in _member_head(handle, info).upper():
-                raise NotAWorkbook(f"phần '{name[:80]}' khai báo DTD (nội dung XML không an toàn)")
+    for info in infos:
+        name = info.filename
+        if (not name.startswith("xl/") or not name.endswith((".xml", ".rels")) or info.file_size == 0
+                or name == "xl/workbook.xml" or name.startswith(("xl/theme/", "xl/media/"))):
+            continue
+        if b"<!DOCTYPE" in pkg.member_head(info, _XML_HEAD).upper():
+            raise NotAWorkbook(f"phần '{name[:80]}' khai báo DTD (nội dung XML không an toàn)")
 
 
-def _member_head(handle: BinaryIO, info: zipfile.ZipInfo) -> bytes:
-    """The first :data:`_XML_HEAD` bytes of a member, inflating only those (no ZipExtFile per part)."""
-    handle.seek(info.header_offset)
-    header = handle.read(30)
-    if len(header) < 30 or not header.startswith(ZIP_MAGIC):
-        raise NotAWorkbook("tệp Excel bị hỏng hoặc không trọn vẹn")
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    handle.seek(info.header_offset + 30 + name_length + extra_length)
-    raw = handle.read(min(info.compress_size, 4 * _XML_HEAD))
-    if info.compress_type == zipfile.ZIP_STORED:
-        return raw[:_XML_HEAD]
-    if info.compress_type != zipfile.ZIP_DEFLATED:
-        return b""  # an engine cannot read it either, and says so
-    try:
-        return zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw, _XML_HEAD)
-    except zlib.error as exc:
-        raise NotAWorkbook("tệp Excel bị hỏng hoặc không trọn vẹn") from exc
-
-
-def _small(archive: zipfile.ZipFile, name: str) -> bytes:
-    info = archive.getinfo(name)
+def _small(pkg: Package, name: str) -> bytes:
+    info = pkg.getinfo(name)
     if info.file_size > _SMALL_PART:
         raise NotAWorkbook(f"phần '{name}' lớn bất thường")
-    return archive.read(info)
+    return pkg.read(info)
 
 
-def _sniff_ole(path: str | Path) -> str:
+def _sniff_ole(pkg: Package) -> str:
     """An OLE container: legacy .xls, encrypted OOXML, or something that is not a workbook."""
     try:
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(pkg.stream()) as ole:
             streams = {entry[0].casefold() for entry in ole.listdir(streams=True, storages=False)
                        if len(entry) == 1}
     except Exception as exc:  # noqa: BLE001 - olefile raises many kinds on a damaged directory

@@ -21,6 +21,7 @@ import xlrd
 from xlrd.biffh import XLRDError
 
 from .base import Encrypted, NotAWorkbook, WorkbookReader, cell_address, normalize, split_cell
+from .file_package import Package
 
 _GLOBAL_SCOPE = -1  # xlrd: a workbook-level name
 _REFERENCE = xlrd.oREF
@@ -39,11 +40,12 @@ class _Discard:
 class XlsReader(WorkbookReader):
     engine = "xlrd"
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path | Package):
         super().__init__(path)
         try:
-            self._book = xlrd.open_workbook(str(self.path), on_demand=True, logfile=_Discard(),
-                                            verbosity=0, formatting_info=False)
+            # From the file's package (inside reading(), the bytes the sniff read: no reopening).
+            self._book = xlrd.open_workbook(file_contents=self.package.data, on_demand=True,
+                                            logfile=_Discard(), verbosity=0, formatting_info=False)
         except XLRDError as exc:
             if "encrypt" in str(exc).casefold():
                 raise Encrypted("tệp .xls được đặt mật khẩu mở", "tệp có mật khẩu mở") from exc
