@@ -19,13 +19,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from copy import copy
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Collection, Mapping, Sequence
 
 import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.workbook import Workbook
@@ -43,11 +41,11 @@ from . import city_layout as lay
 from .city_charts import add_charts
 from .city_layout import CityWorkbookError, Region, define_name, resolve, table_region
 from .city_loader import paused_gc
+from .streamed_rows import DeferredRows, defer, excel_value, fill_cell
 
 __all__ = ["CityWorkbookError", "build_city_template", "default_settings", "load_city_workbook", "read_config",
            "write_city_data"]
 
-MAX_TEXT = 32767  # characters Excel keeps in one cell
 _CONFIG_NAMES = tuple(name for name, _ in CONFIG_CELLS)
 _COMPARISON_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 
@@ -148,7 +146,7 @@ def read_config(wb: Workbook) -> dict[str, object]:
 
 
 def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapping[str, object]]],
-                    cells: Mapping[str, object]) -> None:
+                    cells: Mapping[str, object], *, stream: bool = False) -> None:
     """Write table rows and named cells into a city workbook; re-create the charts.
 
     For each table id in ``tables``, the rows (mappings by column id; missing
@@ -157,6 +155,12 @@ def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapp
     ``cells`` maps defined names (``bc_*``, ``cfg_*``…) to values.
     Raises :class:`CityWorkbookError` when a name is missing or a table would
     run into another named table or cell.
+
+    ``stream=True`` (a consolidation that saves right away) leaves the table
+    rows as they are and has them written into the sheet XML while
+    :func:`xlplan.io.workbook_files.workbook_bytes` saves: memory stays flat
+    at national scale and the bytes are the same (:mod:`xlplan.io.streamed_rows`).
+    The tables' cells cannot be read from ``wb`` in between.
     """
     specs = summary_tables(plan)
     unknown = sorted(set(tables) - set(specs))
@@ -164,7 +168,7 @@ def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapp
         raise CityWorkbookError(f"Sổ tổng hợp không có bảng: {', '.join(unknown)}.")
     with paused_gc():
         for table_id, rows in tables.items():
-            _write_table(wb, specs[table_id], rows)
+            _write_table(wb, specs[table_id], rows, stream)
     for name, value in cells.items():
         ws, row, col = lay.named_cell(wb, name)
         cell = ws.cell(row, col)
@@ -176,27 +180,13 @@ def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapp
 
 # -- writing ---------------------------------------------------------------------------
 
-def _excel_value(value: object) -> object:
-    """A Python value as a cell value: exact numbers to float, text cleaned of characters XML forbids."""
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, (Fraction, Decimal)):
-        return float(value)
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, dt.date):
-        return value
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return text[:MAX_TEXT]
-
-
 def _set_value(cell: Cell, value: object) -> None:
-    cell.value = _excel_value(value)
+    cell.value = excel_value(value)
     if isinstance(cell.value, str):
         cell.data_type = "s"  # "=…" or "#N/A" from a unit file is text, never a formula or an error
 
 
-def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, object]]) -> None:
+def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, object]], stream: bool) -> None:
     old = table_region(wb, spec)
     ws = old.ws
     last_row = old.first_row + max(len(rows), 1) - 1
@@ -215,19 +205,23 @@ def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, obje
                     cells[(row, col)].value = None
             else:
                 cells.pop((row, col), None)
-    # Cell() copies the style array itself; plain numbers and ``None`` skip the text cleaning:
-    # at 52,000 units this loop makes millions of cells, so it does no more than it must.
-    columns = [(old.first_col + offset, column_id, styles[offset] or None)
-               for offset, column_id in enumerate(spec.column_ids)]
-    for row, values in enumerate(rows, old.first_row):
-        for col, column_id, style in columns:
-            cell = Cell(ws, row=row, column=col, style_array=style)  # a new cell: empty, data type "n"
-            value = values.get(column_id)
-            if type(value) is int or type(value) is float:
-                cell._value = value  # what openpyxl's setter does for a number, without its type dispatch
-            elif value is not None:
-                _set_value(cell, value)
-            cells[(row, col)] = cell
+    columns = tuple((old.first_col + offset, column_id, styles[offset] or None)
+                    for offset, column_id in enumerate(spec.column_ids))
+    if stream and rows:
+        # Whatever the new rows cover (the first row's template cells, staff cells below the
+        # table) gives way to them, as in the eager path; the rows are written at save time.
+        covered = [key for key in cells
+                   if new.first_row <= key[0] <= new.last_row and new.first_col <= key[1] <= new.last_col]
+        for key in covered:
+            del cells[key]
+        defer(ws, DeferredRows(old.first_row, columns, rows))
+    else:
+        # At 52,000 units this loop makes millions of cells, so it does no more than it must.
+        for row, values in enumerate(rows, old.first_row):
+            for col, column_id, style in columns:
+                cell = Cell(ws, row=row, column=col, style_array=style)  # a new cell: empty, data type "n"
+                fill_cell(cell, values.get(column_id))
+                cells[(row, col)] = cell
     define_name(wb, spec.id + lay.DATA_SUFFIX, ws, new.first_col, new.first_row, new.last_col, new.last_row)
     _follow_sheet_settings(ws, old, new)
     lay.extend_highlights(ws, new)

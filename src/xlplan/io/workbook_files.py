@@ -29,20 +29,27 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import shutil
 import signal
 import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import IO
 
 from openpyxl import Workbook
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
+
+from .streamed_rows import deferred, stream_rows_into
 
 FIXED_TIME = dt.datetime(2017, 1, 1)
 _ZIP_TIME = (2017, 1, 1, 0, 0, 0)
 _FIRST = ("[Content_Types].xml", "_rels/.rels")  # conventional order of an OOXML package
 # Windows errors meaning "another program holds the file": access denied, sharing and lock violations.
 LOCKED_WINERRORS = frozenset({5, 32, 33})
+_CHUNK = 1 << 20
 RETRY_DELAYS = (0.1, 0.2, 0.4, 0.8)  # seconds; about 1.5 s in all, then give up
 KILL_ENV = "XLPLAN_TEST_KILL_AT"
 _kill_count = [0]
@@ -80,8 +87,27 @@ def workbook_bytes(wb: Workbook) -> bytes:
             ws.merged_cells.ranges.add(cell_range)
     buffer = io.BytesIO()
     # ExcelWriter, unlike Workbook.save, leaves properties.modified alone.
-    ExcelWriter(wb, _StableZip(buffer)).save()
+    _Writer(wb, _StableZip(buffer)).save()
     return buffer.getvalue()
+
+
+class _Writer(ExcelWriter):
+    """openpyxl's package writer; a sheet with deferred table rows gets them streamed in."""
+
+    def write_worksheet(self, ws) -> None:
+        if not deferred(ws):
+            return super().write_worksheet(ws)
+        # ExcelWriter.write_worksheet, with the rows hooked in before the sheet is written.
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws)
+        stream_rows_into(writer)
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.write(writer.out, ws.path[1:])
+        self.manifest.append(ws)
+        writer.cleanup()
 
 
 class _StableZip(zipfile.ZipFile):
@@ -90,35 +116,54 @@ class _StableZip(zipfile.ZipFile):
     openpyxl hands it members (``writestr``, and ``write`` from temporary files
     for worksheets); they are held until ``close`` and then compressed once,
     ``[Content_Types].xml`` and the root relations first as Office writes them.
+    Worksheets are held in anonymous temporary files, not in memory: at
+    national scale a sheet's XML is hundreds of megabytes.
     """
 
     def __init__(self, file: io.BytesIO) -> None:
         super().__init__(file, "w", zipfile.ZIP_DEFLATED)
-        self._pending: list[tuple[str, bytes]] | None = []
+        self._pending: list[tuple[str, bytes | IO[bytes]]] | None = []
 
     def writestr(self, zinfo_or_arcname: str | zipfile.ZipInfo, data: str | bytes,  # type: ignore[override]
                  compress_type: int | None = None, compresslevel: int | None = None) -> None:
         name = zinfo_or_arcname.filename if isinstance(zinfo_or_arcname, zipfile.ZipInfo) else zinfo_or_arcname
         payload = data.encode("utf-8") if isinstance(data, str) else data
+        self._hold(name, payload)
+
+    def write(self, filename: str | os.PathLike[str], arcname: str | None = None,  # type: ignore[override]
+              compress_type: int | None = None, compresslevel: int | None = None) -> None:
+        spool = tempfile.TemporaryFile()  # openpyxl deletes its own file as soon as this returns
+        with open(filename, "rb") as stream:
+            shutil.copyfileobj(stream, spool, _CHUNK)
+        self._hold(arcname or os.path.basename(filename), spool)
+
+    def _hold(self, name: str, payload: bytes | IO[bytes]) -> None:
         if self._pending is None:
             raise ValueError("archive already closed")
         self._pending.append((name, payload))
 
-    def write(self, filename: str | os.PathLike[str], arcname: str | None = None,  # type: ignore[override]
-              compress_type: int | None = None, compresslevel: int | None = None) -> None:
-        with open(filename, "rb") as stream:
-            self.writestr(arcname or os.path.basename(filename), stream.read())
-
     def close(self) -> None:
         pending, self._pending = self._pending, None
-        if pending:
-            first = [m for key in _FIRST for m in pending if m[0] == key]
-            for name, payload in first + [m for m in pending if m[0] not in _FIRST]:
-                info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                super().writestr(info, payload)
-        super().close()
+        try:
+            if pending:
+                first = [m for key in _FIRST for m in pending if m[0] == key]
+                for name, payload in first + [m for m in pending if m[0] not in _FIRST]:
+                    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    if isinstance(payload, bytes):
+                        super().writestr(info, payload)
+                        continue
+                    # What writestr does, a chunk at a time: the size is known before the header.
+                    info.file_size = payload.seek(0, os.SEEK_END)
+                    payload.seek(0)
+                    with self.open(info, "w") as dest:
+                        shutil.copyfileobj(payload, dest, _CHUNK)
+            super().close()
+        finally:
+            for _, payload in pending or ():
+                if not isinstance(payload, bytes):
+                    payload.close()
 
 
 def save_workbook(wb: Workbook, path: str | os.PathLike[str]) -> Path:

@@ -362,7 +362,8 @@ def save_summary(ws: Workspace, result) -> WriteOutcome:
         wb = load_city_workbook(ws.workbook, keep_tables=())  # every table is replaced below
     except PermissionError:
         raise _locked(ws.workbook) from None
-    write_city_data(wb, ws.plan, result.tables, result.cells)
+    # Streamed: the table rows become sheet XML while saving, never a grid of cells (flat memory).
+    write_city_data(wb, ws.plan, result.tables, result.cells, stream=True)
     data = workbook_bytes(wb)
     digest = hashlib.sha256(data).hexdigest()
     try:

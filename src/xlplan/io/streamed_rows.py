@@ -1,0 +1,153 @@
+"""Table rows that become sheet XML at save time, never a grid of openpyxl cells.
+
+At national scale a consolidation writes hundreds of thousands of table rows
+(``tbl_theo_doi`` has a row per unit and tracked form-period). Held as
+openpyxl ``Cell`` objects they cost about 3.7 KB a row — the largest part of
+the run's memory. Instead the writer (:mod:`xlplan.io.city_workbook`) can
+*defer* a table: it leaves the rows as the caller's plain mappings, with the
+table's place and each column's style, and :func:`stream_rows_into` hooks the
+deferred rows into openpyxl's worksheet writer, which turns them into cells one
+row at a time while it writes the XML. Memory for the summary then stays flat
+as N grows; the cells, and so the workbook's bytes, are the ones the eager path
+makes, because both paths build each cell with :func:`fill_cell` and openpyxl's
+own ``write_row`` writes them (a test compares the two byte for byte).
+
+A worksheet with deferred rows must be saved through
+:func:`xlplan.io.workbook_files.workbook_bytes` (plain ``Workbook.save`` does
+not know them); code between deferring and saving must not read the table's
+cells.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Iterator, Mapping, Sequence
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.worksheet import Worksheet
+
+MAX_TEXT = 32767  # characters Excel keeps in one cell
+_ATTRIBUTE = "_xlplan_deferred_rows"
+
+
+def excel_value(value: object) -> object:
+    """A Python value as a cell value: exact numbers to float, text cleaned of characters XML forbids."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, (Fraction, Decimal)):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return text[:MAX_TEXT]
+
+
+def fill_cell(cell: Cell, value: object) -> None:
+    """Put ``value`` in a new cell; text stays text even when it starts with ``=`` (unit files are untrusted)."""
+    if type(value) is int or type(value) is float:
+        cell._value = value  # what openpyxl's setter does for a number, without its type dispatch
+        return
+    if value is None:
+        return
+    cell.value = excel_value(value)
+    if isinstance(cell.value, str):
+        cell.data_type = "s"  # "=…" or "#N/A" from a unit file is text, never a formula or an error
+
+
+@dataclass(frozen=True)
+class DeferredRows:
+    """One table's data rows, written when the sheet is saved.
+
+    ``columns`` are (column index, column id, style array or None) in sheet
+    order; row ``i`` of ``rows`` goes to sheet row ``first_row + i``.
+    """
+
+    first_row: int
+    columns: tuple[tuple[int, str, StyleArray | None], ...]
+    rows: Sequence[Mapping[str, object]]
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + len(self.rows) - 1
+
+    def cells(self, ws: Worksheet, row: int) -> list[Cell]:
+        """The cells of sheet row ``row``, made now (they live only while the row is written)."""
+        values = self.rows[row - self.first_row]
+        made = []
+        for col, column_id, style in self.columns:
+            cell = Cell(ws, row=row, column=col, style_array=style)  # Cell() copies the style array
+            fill_cell(cell, values.get(column_id))
+            made.append(cell)
+        return made
+
+
+def defer(ws: Worksheet, rows: DeferredRows) -> None:
+    """Attach ``rows`` to ``ws``; the caller has already removed every cell they cover."""
+    if rows.rows:
+        ws.__dict__.setdefault(_ATTRIBUTE, []).append(rows)
+
+
+def deferred(ws: Worksheet) -> list[DeferredRows]:
+    """The rows waiting to be written into ``ws`` (empty for an ordinary sheet)."""
+    return ws.__dict__.get(_ATTRIBUTE, [])
+
+
+def stream_rows_into(writer: WorksheetWriter) -> None:
+    """Make openpyxl's ``writer`` write its sheet's deferred rows too (call before ``writer.write()``)."""
+    tables = deferred(writer.ws)
+    if not tables:
+        return
+    writer.rows = lambda: _rows(writer.ws, tables)  # type: ignore[method-assign]
+    writer.write_dimensions = lambda: _write_dimensions(writer, tables)  # type: ignore[method-assign]
+
+
+def _rows(ws: Worksheet, tables: list[DeferredRows]) -> Iterator[tuple[int, list[Cell]]]:
+    """What ``WorksheetWriter.rows`` returns — (row index, cells by column) in row order — lazily."""
+    stored: dict[int, list[Cell]] = defaultdict(list)
+    for (row, _col), cell in sorted(ws._cells.items()):
+        stored[row].append(cell)
+    plain = sorted(stored.keys() | ws.row_dimensions.keys())
+    sources = [plain] + [range(t.first_row, t.last_row + 1) for t in tables]
+    previous = None
+    for row in heapq.merge(*sources):
+        if row == previous:
+            continue
+        previous = row
+        cells = stored.pop(row, [])
+        extra = [cell for t in tables if t.first_row <= row <= t.last_row for cell in t.cells(ws, row)]
+        if extra:
+            cells = sorted(cells + extra, key=_column)  # tables side by side, or a staff cell beside one
+        yield row, cells
+
+
+def _column(cell: Cell) -> int:
+    return cell.column
+
+
+def _write_dimensions(writer: WorksheetWriter, tables: list[DeferredRows]) -> None:
+    """The sheet's used range, as ``Worksheet.calculate_dimension`` gives it with the rows stored."""
+    from openpyxl.worksheet.dimensions import SheetDimension
+
+    ws = writer.ws
+    rows = {row for row, _ in ws._cells}
+    cols = {col for _, col in ws._cells}
+    low_row, high_row = min(rows, default=None), max(rows, default=None)
+    low_col, high_col = min(cols, default=None), max(cols, default=None)
+    for t in tables:
+        first_col, last_col = t.columns[0][0], t.columns[-1][0]
+        low_row = t.first_row if low_row is None else min(low_row, t.first_row)
+        high_row = t.last_row if high_row is None else max(high_row, t.last_row)
+        low_col = first_col if low_col is None else min(low_col, first_col)
+        high_col = last_col if high_col is None else max(high_col, last_col)
+    ref = f"{get_column_letter(low_col)}{low_row}:{get_column_letter(high_col)}{high_row}"
+    writer.xf.send(SheetDimension(ref).to_tree())

@@ -1,0 +1,85 @@
+"""Table rows streamed into the sheet XML at save time give the same workbook as cells built up front."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from test_city_workbook import SAMPLE_CELLS, sample_tables
+
+from xlplan.core.rollup import consolidate
+from xlplan.core.summary_tables import summary_tables
+from xlplan.io.city_layout import resolve
+from xlplan.io.city_workbook import build_city_template, load_city_workbook, write_city_data
+from xlplan.io.plans import load_plan
+from xlplan.io.registry import load_registry
+from xlplan.io.streamed_rows import deferred
+from xlplan.io.workbook_files import save_workbook, workbook_bytes
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return load_plan("bac_ninh_2017")
+
+
+def both_ways(load, plan, tables, cells) -> tuple[bytes, bytes]:
+    eager, streamed = load(), load()
+    write_city_data(eager, plan, tables, cells)
+    write_city_data(streamed, plan, tables, cells, stream=True)
+    assert any(deferred(ws) for ws in streamed.worksheets)  # the streaming path really ran
+    return workbook_bytes(eager), workbook_bytes(streamed)
+
+
+def test_a_consolidation_of_the_registry_saves_the_same_bytes(plan, tmp_path):
+    result = consolidate([], load_registry(None, plan), plan)
+    path = save_workbook(build_city_template(plan), tmp_path / "SoTongHop.xlsx")
+    eager, streamed = both_ways(lambda: load_city_workbook(path, keep_tables=()), plan, result.tables, result.cells)
+    assert streamed == eager
+
+
+def test_hostile_text_dates_and_fractions_stream_the_same(plan):
+    tables = sample_tables()
+    tables["tbl_kiem_tra"].append({"muc_do": "Lỗi", "ma_loi": "x", "don_vi": "=1+1", "noi_dung": "a\x01b" * 20000,
+                                   "tep": "#N/A", "o": True})
+    eager, streamed = both_ways(lambda: build_city_template(plan), plan, tables, SAMPLE_CELLS)
+    assert streamed == eager
+
+
+def test_staff_cells_around_and_inside_a_growing_table_are_treated_alike(plan, tmp_path):
+    """Cells beside the table's rows stay; cells where the table grows give way; row heights are kept."""
+    wb = build_city_template(plan)
+    ws, anchor = resolve(wb, "tbl_theo_doi")
+    width = len(summary_tables(plan)["tbl_theo_doi"].columns)
+    first = anchor.min_row + 1
+    ws.cell(first + 3, anchor.min_col + width + 1, "ghi chú bên cạnh")  # beside row 4 of the table
+    ws.cell(first + 40, anchor.min_col, "sẽ bị ghi đè")  # where the table grows to
+    ws.row_dimensions[first + 5].height = 30
+    ws.row_dimensions[first + 500].height = 25  # an empty styled row below the new rows
+    path = save_workbook(wb, tmp_path / "restyled.xlsx")
+    rows = [{"ma": f"DV{i:03d}", "ten": f"Đơn vị {i}", "bieu": "F02", "ky": "2017-03", "so_lan_nop": i,
+             "han_nop": dt.date(2017, 4, 5)} for i in range(120)]
+    eager, streamed = both_ways(lambda: load_city_workbook(path), plan, {"tbl_theo_doi": rows}, {})
+    assert streamed == eager
+    sheet = openpyxl.load_workbook(io.BytesIO(streamed))[ws.title]
+    assert sheet.cell(first + 3, anchor.min_col + width + 1).value == "ghi chú bên cạnh"
+    assert sheet.cell(first + 40, anchor.min_col).value == "DV040"
+    assert sheet.row_dimensions[first + 5].height == 30
+
+
+def test_an_empty_table_keeps_its_styled_first_row_either_way(plan):
+    eager, streamed = both_ways(lambda: build_city_template(plan), plan,
+                                {"tbl_kiem_tra": [], "tbl_dang_ky": sample_tables()["tbl_dang_ky"]}, {})
+    assert streamed == eager
+
+
+def test_streamed_tables_hold_no_cells_however_many_rows(plan):
+    """The memory claim, structurally: the sheet's stored cells do not grow with the rows written."""
+    def stored_cells(count: int) -> int:
+        wb = build_city_template(plan)
+        rows = [{"ma": f"DV{i:05d}", "ten": "x", "so_lan_nop": 1} for i in range(count)]
+        write_city_data(wb, plan, {"tbl_theo_doi": rows}, {}, stream=True)
+        return len(resolve(wb, "tbl_theo_doi")[0]._cells)
+
+    assert stored_cells(20_000) == stored_cells(3)
