@@ -10,6 +10,7 @@ leaves out the bad ones, instead of stopping at the first problem.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -115,6 +116,7 @@ def find_header_row(rows: Sequence[Sequence[Any]], limit: int = HEADER_SEARCH_RO
 # -- names -------------------------------------------------------------------------
 
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
+_NO_TONES = str.maketrans(dict.fromkeys(_TONE_MARKS))
 _LOOKALIKES = str.maketrans({"ð": "đ",  # Icelandic eth (Ð/ð) typed for Đ by old encodings
                              **{dash: "-" for dash in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"}})
 
@@ -135,15 +137,27 @@ def normalize_name(name: str) -> str:
 
     Other diacritics (circumflex, breve, horn, đ) are kept: "Hoa" and "Hòa" stay different.
     """
+    return _name_key(name)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _name_key(name: str) -> str:
+    # Cached: a registry of 52,000 units asks for each name's key several times (by-name index,
+    # suggestions, duplicate check) and the key is a pure function of the text.
     text = unicodedata.normalize("NFD", unicodedata.normalize("NFC", name).casefold())
-    text = "".join(c for c in text if unicodedata.category(c) != "Cf").translate(_LOOKALIKES)
+    if not text.isprintable():  # format characters (Cf) are never printable: filter only then
+        text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = text.translate(_LOOKALIKES)
     out: list[str] = []
     word: list[str] = []
 
     def flush() -> None:
         if word:
-            out.append("".join(c for c in word if c not in _TONE_MARKS))
-            out.append("".join(c for c in word if c in _TONE_MARKS))
+            whole = "".join(word)
+            base = whole.translate(_NO_TONES)
+            out.append(base)
+            if len(base) != len(whole):
+                out.append("".join(c for c in whole if c in _TONE_MARKS))
             word.clear()
 
     for char in text:

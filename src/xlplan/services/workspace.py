@@ -118,7 +118,7 @@ def open_workspace(root: Path) -> Workspace:
         raise XlplanError(f"Không thấy sổ tổng hợp '{workbook}'. Hãy tạo thư mục làm việc bằng "
                           f"'xlplan init {root}' (hoặc nút \"Khởi tạo thư mục làm việc\").")
     try:
-        wb = load_city_workbook(workbook, keep_tables={"tbl_don_vi"})  # settings and registry only
+        wb = load_city_workbook(workbook, keep_tables=())  # settings and names; no table rows
     except PermissionError:
         raise XlplanError(f"Không mở được '{workbook}': tệp đang bị khóa (đang mở trong Excel?).") from None
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
@@ -129,11 +129,13 @@ def open_workspace(root: Path) -> Workspace:
     if not plan_path.is_absolute() and (root / plan_path).is_file():
         plan_ref = str(root / plan_path)
     plan = load_plan(plan_ref)
-    registry, findings = read_registry_sheet(wb, plan)
+    wb.close()
+    # The registry's values, streamed (openpyxl read-only): at 52,000 units a full load of the
+    # sheet would hold half a million cell objects only to read their values once.
+    registry, findings = read_registry_sheet(workbook, plan, source=workbook.name)
     errors = [f for f in findings if f.severity.value == "error"]
     if errors:
         raise XlplanError(f"Danh mục đơn vị trong '{workbook.name}' có {len(errors)} lỗi.", errors)
-    wb.close()
 
     def folder(key: str, default: str) -> Path:
         value = str(settings.get(key) or default)
