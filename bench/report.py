@@ -240,6 +240,4 @@ def _year_line(year: list[dict], year_files: int) -> str:
     per_file, first_per_file = r["end_to_end"] / r["files"], r["first_run"] / r["files"]
     return (f" Measured on the year's own mix (N = {r['n']:,} units, {r['files']:,} files): {r['end_to_end']:.1f} s "
             f"repeated, {r['first_run']:.1f} s first run; per file and scaled linearly to {year_files:,} files, "
-            f"{per_file * year_files / 3600:.1f} h and {first_per_file * year_files / 3600:.1f} h (at "
-            f"{r['n']:,} units the fixed costs — interpreter, city workbook — weigh more per file than at "
-            f"52,000).")
+            f"{per_file * year_files / 3600:.1f} h and {first_per_file * year_files / 3600:.1f} h.")
