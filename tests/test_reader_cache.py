@@ -1,11 +1,14 @@
-"""The readers' per-process caches never serve a file's directory or names for other bytes."""
+"""The readers' caches never serve a file's bytes, directory or names for other bytes."""
 
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
-from xlplan.io.readers.base import open_zip
+import pytest
+
+from xlplan.io.readers import package, reading
 from xlplan.io.readers.defined_names import read_defined_names
 
 WORKBOOK = ('<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets>'
@@ -23,13 +26,74 @@ def _book(path: Path, names: str, extra: str = "") -> Path:
 
 def test_a_replaced_file_is_read_again(tmp_path: Path) -> None:
     path = _book(tmp_path / "a.xlsx", '<definedName name="x">A!$B$2</definedName>')
-    with open_zip(path) as archive:
-        assert "xl/extra.xml" not in archive.namelist()
+    assert "xl/extra.xml" not in package(path).zip.namelist()
     assert [(n.name, n.target) for n in read_defined_names(path)] == [("x", ("A", "B2"))]
     _book(path, '<definedName name="y">A!$C$3</definedName>', extra="<x/>")
-    with open_zip(path) as archive:
-        assert "xl/extra.xml" in archive.namelist()
+    assert "xl/extra.xml" in package(path).zip.namelist()
     assert [(n.name, n.target) for n in read_defined_names(path)] == [("y", ("A", "C3"))]
+
+
+def test_inside_a_reading_block_one_snapshot_then_the_file_again(tmp_path: Path) -> None:
+    path = _book(tmp_path / "a.xlsx", '<definedName name="x">A!$B$2</definedName>')
+    with reading(path) as pinned:
+        assert package(str(path)) is pinned and package(tmp_path / "." / "a.xlsx") is pinned
+        assert [n.name for n in read_defined_names(path)] == ["x"]
+        _book(path, '<definedName name="y">A!$C$3</definedName>', extra="<x/>")
+        assert [n.name for n in read_defined_names(path)] == ["x"]  # the bytes read at the start of the block
+        with reading(path) as nested:
+            assert nested is pinned
+    assert package(path) is not pinned
+    assert [n.name for n in read_defined_names(path)] == ["y"]
+
+
+def test_a_head_then_the_whole_part_is_the_part(tmp_path: Path) -> None:
+    path = tmp_path / "big.xlsx"
+    text = b"".join(b"<row r='%d'><c><v>%d</v></c></row>" % (i, i * i) for i in range(5000))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", text)
+        archive.writestr("stored.xml", text[:3000], compress_type=zipfile.ZIP_STORED)
+    pkg = package(path)
+    for name in ("xl/worksheets/sheet1.xml", "stored.xml"):
+        info = pkg.getinfo(name)
+        whole = text if name != "stored.xml" else text[:3000]
+        assert pkg.member_head(info, 100) == whole[:100]
+        assert pkg.member_head(info, 1024) == whole[:1024]
+        assert pkg.read(info) == whole
+        assert pkg.member_head(info, 50) == whole[:50]
+
+
+def test_a_damaged_part_after_its_head_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bad.xlsx"
+    text = b"".join(b"<row r='%d'/>" % i for i in range(20000))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/styles.xml", text)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/styles.xml")
+    data[info.header_offset + 30 + len(info.filename) + info.compress_size - 20] ^= 0xFF  # near the end
+    path.write_bytes(bytes(data))
+    pkg = package(path)
+    assert pkg.member_head(pkg.getinfo("xl/styles.xml"), 1024) == text[:1024]
+    with pytest.raises((zipfile.BadZipFile, EOFError, zlib.error)):  # as ZipFile.read: a bad CRC or stream
+        pkg.read("xl/styles.xml")
+
+
+def test_two_parts_of_one_name_are_each_checked(tmp_path: Path) -> None:
+    """A hostile zip with a second part of the same name: the DTD check looks at both."""
+    from xlplan.io.readers import NotAWorkbook, sniff
+
+    path = tmp_path / "twice.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", WORKBOOK.format(names=""))
+        archive.writestr("xl/styles.xml", "<styleSheet/>")
+        with pytest.warns(UserWarning):  # zipfile: "Duplicate name"
+            archive.writestr("xl/styles.xml", '<!DOCTYPE x [<!ENTITY a "b">]><styleSheet/>')
+    with pytest.raises(NotAWorkbook):
+        sniff(path)
+    with reading(path):
+        with pytest.raises(NotAWorkbook):
+            sniff(path)
 
 
 def test_same_workbook_part_same_names_and_a_fresh_list(tmp_path: Path) -> None:

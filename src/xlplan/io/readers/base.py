@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import re
-import zipfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,40 +180,3 @@ def cell_address(row: int, column: int) -> str:
         column, rest = divmod(column - 1, 26)
         letters = chr(65 + rest) + letters
     return f"{letters}{row}"
-
-
-# -- one zip directory parse per file ---------------------------------------------------
-
-_last_directory: list = [None, None]  # [key, (filelist, comment, start_dir)] of the last zip opened here
-
-
-def open_zip(path: str | Path) -> zipfile.ZipFile:
-    """``zipfile.ZipFile(path)`` that parses the central directory once per file in this process.
-
-    A form's zip is opened by the cheap checks, the deep checks and the
-    defined names one after another; parsing its directory each time was a
-    tenth of a form's read time. The directory parsed last is kept with the
-    file's identity (path, device, inode, size, modification time) and reused
-    while that is unchanged: an edited or replaced file is parsed again.
-    """
-    info = os.stat(path)
-    key = (str(path), info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
-    if _last_directory[0] == key:
-        archive = _KnownZip.__new__(_KnownZip)
-        archive._known = _last_directory[1]
-        archive.__init__(path)
-        return archive
-    archive = zipfile.ZipFile(path)
-    _last_directory[:] = [key, (tuple(archive.filelist), archive._comment, archive.start_dir)]
-    return archive
-
-
-class _KnownZip(zipfile.ZipFile):
-    """A ZipFile whose directory is the one parsed before for the same file (see :func:`open_zip`)."""
-
-    _known: tuple = ((), b"", 0)
-
-    def _RealGetContents(self) -> None:  # noqa: N802 - zipfile's name
-        filelist, self._comment, self.start_dir = self._known
-        self.filelist = list(filelist)
-        self.NameToInfo = {item.filename: item for item in filelist}

@@ -43,8 +43,9 @@ class Package:
         self._data: bytes | None = None
         self._sha256: str | None = None
         self._zip: zipfile.ZipFile | None = None
-        self._members: dict[str, bytes] = {}
-        self._heads: dict[str, _Inflater] = {}
+        # By the member's local header offset, not its name: a hostile zip may hold two parts of one name.
+        self._members: dict[int, bytes] = {}
+        self._heads: dict[int, _Inflater] = {}
 
     # -- the file -------------------------------------------------------------------------
 
@@ -91,11 +92,11 @@ class Package:
     def read(self, member: str | zipfile.ZipInfo) -> bytes:
         """The whole member, inflated once per package (as ``ZipFile.read`` checks it: CRC, sizes)."""
         info = member if isinstance(member, zipfile.ZipInfo) else self.zip.getinfo(member)
-        found = self._members.get(info.filename)
+        found = self._members.get(info.header_offset)
         if found is None:
-            started = self._heads.pop(info.filename, None)
+            started = self._heads.pop(info.header_offset, None)
             found = started.rest() if started is not None else self.zip.read(info)
-            self._members[info.filename] = found
+            self._members[info.header_offset] = found
         return found
 
     def member_head(self, info: zipfile.ZipInfo, count: int) -> bytes:
@@ -104,12 +105,12 @@ class Package:
         Raises BadZipFile for a damaged local header or stream; an unsupported
         compression gives ``b""`` (the engines cannot read that part either, and say so).
         """
-        whole = self._members.get(info.filename)
+        whole = self._members.get(info.header_offset)
         if whole is not None:
             return whole[:count]
-        started = self._heads.get(info.filename)
+        started = self._heads.get(info.header_offset)
         if started is None:
-            started = self._heads[info.filename] = _Inflater(self, info)
+            started = self._heads[info.header_offset] = _Inflater(self, info)
         return started.head(count)
 
     def close(self) -> None:
