@@ -29,10 +29,11 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 ZIP_MAGIC = b"PK\x03\x04"
 _HEAD_INPUT = 4  # a head of n bytes is inflated from at most 4·n compressed bytes
+_START = 4096  # the first read of a file whose head is asked for (the sniff's look)
 
 
 class Package:
@@ -41,6 +42,8 @@ class Package:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._data: bytes | None = None
+        self._start = b""  # the first bytes, when only they were asked for (see head)
+        self._handle: BinaryIO | None = None  # open between a head and the rest of the file
         self._sha256: str | None = None
         self._zip: zipfile.ZipFile | None = None
         # By the member's local header offset, not its name: a hostile zip may hold two parts of one name.
@@ -51,10 +54,19 @@ class Package:
 
     @property
     def data(self) -> bytes:
-        """The whole file (one open, one read); OSError propagates, and is tried again next time."""
+        """The whole file (one open, one read); OSError propagates, and is tried again next time.
+
+        After :meth:`head`, the rest is read from the same open file.
+        """
         if self._data is None:
-            with open(self.path, "rb") as handle:
-                self._data = handle.read()
+            if self._handle is None:
+                with open(self.path, "rb") as handle:
+                    self._data = handle.read()
+            else:
+                try:
+                    self._data = self._start + self._handle.read()
+                finally:
+                    self.drop_handle()
         return self._data
 
     def size(self) -> int:
@@ -62,7 +74,24 @@ class Package:
         return len(self._data) if self._data is not None else os.stat(self.path).st_size
 
     def head(self, count: int) -> bytes:
+        """The first ``count`` bytes; only they are read when nothing more was asked for yet
+        (a file the first bytes refuse — a PDF, a photo — is not read whole)."""
+        if self._data is not None:
+            return self._data[:count]
+        if self._handle is None and not self._start:
+            self._handle = open(self.path, "rb")
+            self._start = self._handle.read(max(count, _START))
+        if len(self._start) >= count:
+            return self._start[:count]
         return self.data[:count]
+
+    def drop_handle(self) -> None:
+        """Close the file left open by :meth:`head` (the bytes read stay; the rest is read afresh if asked)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        if self._data is None:
+            self._start = b""
 
     def stream(self) -> io.BytesIO:
         """A fresh file object over the bytes, for an engine that reads a file (calamine, openpyxl, olefile)."""
@@ -115,6 +144,7 @@ class Package:
 
     def close(self) -> None:
         """Drop what was read (the next use reads the file again)."""
+        self.drop_handle()
         if self._zip is not None:
             self._zip.close()
         self._data, self._sha256, self._zip = None, None, None

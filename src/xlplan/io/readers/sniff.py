@@ -60,17 +60,20 @@ def sniff(path: str | Path | Package, limits: Limits | None = None, deep: bool =
     if size > limits.file_bytes:
         raise TooLarge(f"tệp nặng {size // (1024 * 1024)} MB, vượt giới hạn "
                        f"{limits.file_bytes // (1024 * 1024)} MB của một biểu mẫu")
-    head = pkg.head(_HEAD)
-    if not head:
-        raise NotAWorkbook("tệp rỗng (0 byte)")
-    if head.startswith(ZIP_MAGIC):
-        return _sniff_zip(pkg, limits, deep)
-    if head.startswith(OLE_MAGIC[:4]):
-        return _sniff_ole(pkg)
-    if head[:2] in _BIFF_BOF and len(head) >= 8:
-        return "xls"
-    _sniff_text(head)
-    raise NotAWorkbook("không phải tệp Excel (.xlsx)")
+    try:
+        head = pkg.head(_HEAD)
+        if not head:
+            raise NotAWorkbook("tệp rỗng (0 byte)")
+        if head.startswith(ZIP_MAGIC):
+            return _sniff_zip(pkg, limits, deep)
+        if head.startswith(OLE_MAGIC[:4]):
+            return _sniff_ole(pkg)
+        if head[:2] in _BIFF_BOF and len(head) >= 8:
+            return "xls"
+        _sniff_text(head)
+        raise NotAWorkbook("không phải tệp Excel (.xlsx)")
+    finally:
+        pkg.drop_handle()  # a file refused by its first bytes was read no further
 
 
 def _sniff_zip(pkg: Package, limits: Limits, deep: bool) -> str:
