@@ -7,6 +7,8 @@ import io
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_city_workbook import SAMPLE_CELLS, sample_tables
 
 from xlplan.core.rollup import consolidate
@@ -83,3 +85,31 @@ def test_streamed_tables_hold_no_cells_however_many_rows(plan):
         return len(resolve(wb, "tbl_theo_doi")[0]._cells)
 
     assert stored_cells(20_000) == stored_cells(3)
+
+
+_TEXT = st.text(alphabet=st.sampled_from("aĐờ &<>\"'=#\t\n\r \x01\x0b\ud7ff\ufffe😀-_"), max_size=12)
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**18, 10**18), st.floats(allow_nan=True, allow_infinity=True),
+    st.fractions(max_denominator=1000), st.decimals(allow_nan=False, places=3), _TEXT,
+    st.dates(dt.date(1900, 3, 1), dt.date(2100, 1, 1)),
+    st.datetimes(dt.datetime(1900, 3, 1), dt.datetime(2100, 1, 1), timezones=st.just(dt.timezone.utc) | st.none()),
+    st.times())
+
+
+@pytest.fixture(scope="module")
+def template(plan, tmp_path_factory):
+    wb = build_city_template(plan)
+    ws, anchor = resolve(wb, "tbl_theo_doi")
+    ws.cell(anchor.min_row + 1, anchor.min_col + 5).number_format = "General"  # a date column made General
+    return save_workbook(wb, tmp_path_factory.mktemp("tpl") / "SoTongHop.xlsx")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.dictionaries(st.sampled_from(summary_tables(load_plan("bac_ninh_2017"))["tbl_theo_doi"]
+                                                      .column_ids), _VALUES), min_size=1, max_size=6))
+def test_any_values_stream_to_the_bytes_openpyxl_writes(plan, template, rows):
+    """The fast row serializer and openpyxl agree on every kind of value, or the row goes to openpyxl."""
+    eager, streamed = both_ways(lambda: load_city_workbook(template, keep_tables=()), plan,
+                                {"tbl_theo_doi": rows, "tbl_kiem_tra": [{"noi_dung": v} for r in rows
+                                                                         for v in r.values()]}, {})
+    assert streamed == eager

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,7 +31,9 @@ from typing import Iterator, Mapping, Sequence
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -107,12 +110,34 @@ def stream_rows_into(writer: WorksheetWriter) -> None:
     tables = deferred(writer.ws)
     if not tables:
         return
-    writer.rows = lambda: _rows(writer.ws, tables)  # type: ignore[method-assign]
+    writer.write_rows = lambda: _write_rows(writer, tables)  # type: ignore[method-assign]
     writer.write_dimensions = lambda: _write_dimensions(writer, tables)  # type: ignore[method-assign]
 
 
-def _rows(ws: Worksheet, tables: list[DeferredRows]) -> Iterator[tuple[int, list[Cell]]]:
-    """What ``WorksheetWriter.rows`` returns — (row index, cells by column) in row order — lazily."""
+def _write_rows(writer: WorksheetWriter, tables: list[DeferredRows]) -> None:
+    """``WorksheetWriter.write_rows``, the deferred rows merged in by row number.
+
+    A row that is only a deferred table row (no stored cells, no row
+    dimensions) is serialized here, as the text openpyxl's pure-Python XML
+    writer would produce (:class:`_FastRows`); anything else — and every row
+    when openpyxl writes through lxml — goes through openpyxl's own
+    ``write_row`` with cells made for the moment.
+    """
+    ws = writer.ws
+    xf = writer.xf.send(True)
+    fast = _FastRows(ws, xf)
+    with xf.element("sheetData"):
+        for row, stored, parts in _rows(ws, tables):
+            if not stored and row not in ws.row_dimensions and fast.write(row, parts):
+                continue
+            extra = [cell for table in parts for cell in table.cells(ws, row)]
+            cells = sorted(stored + extra, key=_column) if stored else extra  # a staff cell beside a table
+            writer.write_row(xf, cells, row)
+    writer.xf.send(None)
+
+
+def _rows(ws: Worksheet, tables: list[DeferredRows]) -> Iterator[tuple[int, list[Cell], list[DeferredRows]]]:
+    """Every row to write, in order: (row index, its stored cells, the deferred tables covering it)."""
     stored: dict[int, list[Cell]] = defaultdict(list)
     for (row, _col), cell in sorted(ws._cells.items()):
         stored[row].append(cell)
@@ -123,15 +148,105 @@ def _rows(ws: Worksheet, tables: list[DeferredRows]) -> Iterator[tuple[int, list
         if row == previous:
             continue
         previous = row
-        cells = stored.pop(row, [])
-        extra = [cell for t in tables if t.first_row <= row <= t.last_row for cell in t.cells(ws, row)]
-        if extra:
-            cells = sorted(cells + extra, key=_column)  # tables side by side, or a staff cell beside one
-        yield row, cells
+        yield row, stored.pop(row, []), [t for t in tables if t.first_row <= row <= t.last_row]
 
 
 def _column(cell: Cell) -> int:
     return cell.column
+
+
+class _FastRows:
+    """Plain table rows as XML text, byte for byte what openpyxl + et_xmlfile write for them.
+
+    openpyxl spends about 20 µs a cell building and serializing an element; a
+    national summary has millions of cells. Only what is known to match is
+    written here — whole numbers, finite floats, dates, and text that needs
+    no ``xml:space`` — and :meth:`write` returns False for any other row, so
+    openpyxl writes it. ``tests/test_streamed_rows.py`` compares the bytes.
+    """
+
+    def __init__(self, ws: Worksheet, xf: object):
+        self._ws = ws
+        raw = getattr(xf, "_file", None)  # et_xmlfile's writer; lxml's has none: no fast path
+        self._raw = raw if callable(raw) and not ws.parent.iso_dates else None
+        self._styles: dict[int, list[tuple[str, bool]]] = {}  # id(table) -> per column, see _style_attrs
+        self._letters: dict[int, str] = {}
+
+    def write(self, row: int, tables: list[DeferredRows]) -> bool:
+        if self._raw is None or len(tables) != 1:
+            return False
+        table = tables[0]
+        values = table.rows[row - table.first_row]
+        parts = [f'<row r="{row}">']
+        for (col, column_id, _), (style_attr, date_ok) in zip(table.columns, self._style_attrs(table)):
+            text = self._cell(values.get(column_id), f"{self._letter(col)}{row}", style_attr, date_ok)
+            if text is None:
+                return False
+            parts.append(text)
+        parts.append("</row>")
+        self._raw("".join(parts))
+        return True
+
+    def _cell(self, value: object, ref: str, style_attr: str, date_ok: bool) -> str | None:
+        kind = type(value)
+        if value is None:
+            return f'<c r="{ref}"{style_attr} t="n" />' if style_attr else ""
+        if kind is int or (kind is float and math.isfinite(value)):
+            return f'<c r="{ref}"{style_attr} t="n"><v>{"%.16g" % value}</v></c>'
+        if kind is Fraction or kind is Decimal:
+            number = float(value)
+            if math.isfinite(number):
+                return f'<c r="{ref}"{style_attr} t="n"><v>{"%.16g" % number}</v></c>'
+            return None
+        if kind is dt.date or kind is dt.datetime:
+            if not date_ok:
+                return None  # openpyxl would give the cell a date format of its own
+            if kind is dt.datetime and value.tzinfo is not None:
+                value = value.replace(tzinfo=None)
+            serial = to_excel(value, self._ws.parent.epoch)
+            return f'<c r="{ref}"{style_attr} t="n"><v>{"%.16g" % serial}</v></c>'
+        if kind is str:
+            text = excel_value(value)
+            if not text or text.strip() != text:
+                return None  # empty text, or xml:space="preserve": openpyxl's way
+            return f'<c r="{ref}"{style_attr} t="inlineStr"><is><t>{_escape(text)}</t></is></c>'
+        return None  # bool, time, anything else: openpyxl writes the row
+
+    def _style_attrs(self, table: DeferredRows) -> list[tuple[str, bool]]:
+        """Per column: the ``s`` attribute ("" unstyled) and whether its number format shows dates.
+
+        Looked up when the table's first row is written, in column order: the
+        order in which openpyxl's own writer would add these styles to the
+        workbook's style list. A date in a column without a date format is
+        left to openpyxl, which gives such a cell a format (and style) of its own.
+        """
+        found = self._styles.get(id(table))
+        if found is None:
+            wb = self._ws.parent
+            found = []
+            for col, _, style in table.columns:
+                probe = Cell(self._ws, row=1, column=col, style_array=style)
+                attr = f' s="{wb._cell_styles.add(probe._style)}"' if probe.has_style else ""
+                found.append((attr, is_date_format(probe.number_format)))
+            self._styles[id(table)] = found
+        return found
+
+    def _letter(self, col: int) -> str:
+        letter = self._letters.get(col)
+        if letter is None:
+            letter = self._letters[col] = get_column_letter(col)
+        return letter
+
+
+def _escape(text: str) -> str:
+    """Character data escaped as xml.etree does it (``&``, ``<``, ``>``)."""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
 
 
 def _write_dimensions(writer: WorksheetWriter, tables: list[DeferredRows]) -> None:
