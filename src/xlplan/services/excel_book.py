@@ -486,7 +486,7 @@ def print_report_copy(ws: Workspace, tables: Mapping[str, Sequence[Mapping[str, 
     # The tables written below are replaced whole: their old data rows are not loaded.
     keep = set(summary_tables(ws.plan)) - set(tables)
     wb = load_city_workbook(ws.workbook, keep_tables=keep)
-    write_city_data(wb, ws.plan, tables, cells)
+    write_city_data(wb, ws.plan, tables, cells, stream=True)  # saved right below
     with tempfile.TemporaryDirectory(prefix="xlplan-bao-cao-") as work:
         copy = save_workbook(wb, Path(work) / ws.workbook.name)
         return sheet_pdf(copy, REPORT_SHEET, target)
