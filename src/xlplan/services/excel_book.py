@@ -25,12 +25,8 @@ and xlwings's remote engine (``xw.Book(json=...)``, which the tests run on).
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import re
 from dataclasses import dataclass
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
@@ -43,6 +39,7 @@ from ..core.tracking import file_name
 from ..io.city_layout import DATA_SUFFIX, CityWorkbookError, number_format
 from ..io.city_workbook import tidy_setting
 from ..io.plans import load_plan
+from ..io.streamed_rows import excel_value
 from ..io.registry import SHEET_NAME as REGISTRY_SHEET
 from .workspace import INBOX, OUTBOX, OUTPUT, Workspace
 
@@ -50,10 +47,7 @@ if TYPE_CHECKING:  # xlwings is only needed by the caller, who hands us its Book
     import xlwings as xw
 
 CONFIG_NAMES = tuple(name for name, _ in CONFIG_CELLS)
-MAX_TEXT = 32767  # characters Excel keeps in one cell
 TEXT_MARK = "'"  # Excel's text prefix: stored as the cell's prefix character, not in its value
-# Characters an xlsx cannot hold (the ones openpyxl refuses), dropped as the file writer drops them.
-_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 # -- reading the open book ------------------------------------------------------------
@@ -258,18 +252,12 @@ def cell_value(value: object) -> object:
     Exact numbers become floats, as the file writer stores them; non-finite
     numbers and empty text become empty cells.
     """
-    if value is None or isinstance(value, (bool, int)):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, (Fraction, Decimal)):
-        return float(value)
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, dt.date):
-        return value
-    text = _ILLEGAL.sub("", str(value))[:MAX_TEXT]
-    return TEXT_MARK + text if text else None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    converted = excel_value(value)  # what the file writer stores
+    if isinstance(converted, str):
+        return TEXT_MARK + converted if converted else None
+    return converted
 
 
 @dataclass(frozen=True)
