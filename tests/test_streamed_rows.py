@@ -113,3 +113,14 @@ def test_any_values_stream_to_the_bytes_openpyxl_writes(plan, template, rows):
                                 {"tbl_theo_doi": rows, "tbl_kiem_tra": [{"noi_dung": v} for r in rows
                                                                          for v in r.values()]}, {})
     assert streamed == eager
+
+
+def test_tables_side_by_side_stream_in_column_order_whichever_is_written_first(plan):
+    """tbl_ty_le_nop sits to the right of tbl_theo_doi on one sheet: their rows share sheet rows."""
+    tables = sample_tables()
+    theo_doi = tables["tbl_theo_doi"] * 3
+    ty_le = tables["tbl_ty_le_nop"] * 5
+    for order in (("tbl_ty_le_nop", "tbl_theo_doi"), ("tbl_theo_doi", "tbl_ty_le_nop")):
+        both = {"tbl_theo_doi": theo_doi, "tbl_ty_le_nop": ty_le}
+        eager, streamed = both_ways(lambda: build_city_template(plan), plan, {k: both[k] for k in order}, {})
+        assert streamed == eager

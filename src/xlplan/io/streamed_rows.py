@@ -131,8 +131,9 @@ def _write_rows(writer: WorksheetWriter, tables: list[DeferredRows]) -> None:
             if not stored and row not in ws.row_dimensions and fast.write(row, parts):
                 continue
             extra = [cell for table in parts for cell in table.cells(ws, row)]
-            cells = sorted(stored + extra, key=_column) if stored else extra  # a staff cell beside a table
-            writer.write_row(xf, cells, row)
+            if stored or len(parts) > 1:  # a staff cell beside a table, or two tables side by side
+                extra = sorted(stored + extra, key=_column)
+            writer.write_row(xf, extra, row)
     writer.xf.send(None)
 
 
