@@ -200,7 +200,8 @@ def _scale(rows: list[dict], big: dict, year: list[dict]) -> list[str]:
            f"{first_rest_s / 60:.0f} min |"] if first_rest else []),
         f"| open, aggregate, validate | units × pairs (upper bound) | {n / (sec['open'] + sec['aggregate'] + sec['validate']):.0f} units/s | {unit_s / 60:.0f} min |",
         f"| write the city workbook | summary rows | {table_rows / sec['write']:.0f} rows/s | {write_s / 60:.0f} min |",
-        f"| memory: submissions held | files | {sub_kb:.1f} KB/file | {sub_gb:.1f} GB |",
+        f"| memory: read and aggregate (submissions held, summary rows, allocator slack) | files | "
+        f"{sub_kb:.1f} KB/file | {sub_gb:.1f} GB |",
         f"| memory: writing the city workbook (rows streamed) | summary rows | {write_kb:.2f} KB/row | "
         f"{write_gb:.1f} GB |",
         "",
@@ -213,10 +214,10 @@ def _scale(rows: list[dict], big: dict, year: list[dict]) -> list[str]:
         + _year_line(year, year_files),
         f"* Memory: about {sub_gb + write_gb:.1f} GB for one run over the year, against 24 GB here and 8–16 GB "
         "on an ordinary office machine. Writing the summary costs little: its table rows are never openpyxl "
-        "cells but are streamed into the sheet XML while the workbook is saved (`io/streamed_rows.py`), so the "
-        "memory row above is the growth of the peak during the whole write phase (loading the previous "
-        "workbook included), per summary row. What grows is the submissions held until the summary is "
-        "computed; keeping only the numbers of a submission once it is checked, not its cell-by-cell "
+        "cells but are streamed into the sheet XML while the workbook is saved (`io/streamed_rows.py`); the "
+        "\"writing the city workbook\" row is the growth of the peak during the whole write phase (loading the "
+        "previous workbook included), per summary row. What grows with the files is what the read and aggregate "
+        "phases hold until the summary is computed — the submissions above all; keeping only the numbers of a submission once it is checked, not its cell-by-cell "
         "provenance (already in the audit store), would bring that down further, still on one machine.",
         "* Reading is embarrassingly parallel (one file in, one small record out) and scales with cores until the "
         "disk is the limit; everything after it is linear in units and runs once.",
@@ -242,6 +243,10 @@ def _year_line(year: list[dict], year_files: int) -> str:
         return ""
     r = max(current, key=lambda r: r["n"])
     per_file, first_per_file = r["end_to_end"] / r["files"], r["first_run"] / r["files"]
+    started = r["phases"]["rss_mb"]["import"]  # the interpreter and imports, before any file
+    kb_per_file = (r["peak_rss_mb"] - started) * 1024 / r["files"]
     return (f" Measured on the year's own mix (N = {r['n']:,} units, {r['files']:,} files): {r['end_to_end']:.1f} s "
             f"repeated, {r['first_run']:.1f} s first run; per file and scaled linearly to {year_files:,} files, "
-            f"{per_file * year_files / 3600:.1f} h and {first_per_file * year_files / 3600:.1f} h.")
+            f"{per_file * year_files / 3600:.1f} h and {first_per_file * year_files / 3600:.1f} h. Its peak RSS, "
+            f"{r['peak_rss_mb']:.0f} MB, is {kb_per_file:.1f} KB per file beyond the interpreter's own "
+            f"{started:.0f} MB: {kb_per_file * year_files / 2**20:.1f} GB at {year_files:,} files.")
