@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from xlplan.core.rollup import consolidate
 from xlplan.io.city_loader import drop_cells
 from xlplan.io.city_workbook import build_city_template, load_city_workbook, write_city_data
@@ -58,3 +60,24 @@ def test_a_city_workbook_saved_by_libreoffice_loads_light_the_same(tmp_path, sof
     for book in (full, light):
         write_city_data(book, plan, result.tables, result.cells)
     assert workbook_bytes(light) == workbook_bytes(full)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 100, 4096, 1 << 20])
+def test_a_part_filtered_in_pieces_equals_the_part_filtered_whole(tmp_path, chunk):
+    import io
+    import zipfile
+
+    from xlplan.io.city_loader import FilteredPart
+
+    plan = load_plan("bac_ninh_2017")
+    result = consolidate([], load_registry(None, plan), plan)
+    wb = build_city_template(plan)
+    write_city_data(wb, plan, result.tables, result.cells)
+    path = save_workbook(wb, tmp_path / "SoTongHop.xlsx")
+    boxes = [(5, 60, 1, 12), (9, 9, 15, 21)]
+    with zipfile.ZipFile(path) as package:
+        for name in package.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                whole = drop_cells(package.read(name), boxes)
+                with io.BufferedReader(FilteredPart(package.open(name), boxes, chunk)) as piecewise:
+                    assert piecewise.read() == whole, name

@@ -15,11 +15,12 @@ filled with every table saves to the same bytes as one loaded in full.
 from __future__ import annotations
 
 import gc
+import io
 import re
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
-from io import BytesIO
 from pathlib import Path
+from typing import IO
 
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.cell import column_index_from_string
@@ -33,6 +34,7 @@ _TABLE_PREFIX = "tbl_"
 _CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?:/>|>.*?</c>)', re.DOTALL)
 
 Box = tuple[int, int, int, int]  # min_row, max_row, min_col, max_col
+_ROW_END = b"</row>"
 
 
 def load_workbook(path: str | Path, keep_tables: Collection[str] | None = None) -> Workbook:
@@ -126,11 +128,56 @@ class _FilteredArchive:
         boxes = self._targets.get(name)
         if boxes is None:
             return self._inner.open(name, *args, **kwargs)
-        with self._inner.open(name) as handle:
-            return BytesIO(drop_cells(handle.read(), boxes))
+        return io.BufferedReader(FilteredPart(self._inner.open(name), boxes))
 
     def __getattr__(self, attr):
         return getattr(self._inner, attr)
+
+
+class FilteredPart(io.RawIOBase):
+    """A worksheet part read through :func:`drop_cells` a piece at a time, never whole.
+
+    At national scale a table's sheet XML is hundreds of megabytes; holding it
+    (and its filtered copy) to drop its rows would cost more than the rows
+    kept. The part is read in chunks and cut after the last ``</row>`` of
+    what has been read: cells never span rows, so each piece holds whole cells
+    and the pieces filtered one by one give what :func:`drop_cells` gives the
+    whole part.
+    """
+
+    def __init__(self, raw: IO[bytes], boxes: list[Box], chunk: int = 1 << 20):
+        super().__init__()
+        self._raw, self._boxes, self._chunk = raw, boxes, chunk
+        self._pending = b""
+        self._out = bytearray()
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._out and not self._eof:
+            chunk = self._raw.read(self._chunk)
+            data = self._pending + chunk
+            if not chunk:
+                self._eof = True
+                cut = len(data)
+            else:
+                cut = data.rfind(_ROW_END)
+                if cut < 0:  # no row ends here yet: read on
+                    self._pending = data
+                    continue
+                cut += len(_ROW_END)
+            self._out += drop_cells(data[:cut], self._boxes)
+            self._pending = data[cut:]
+        count = min(len(buffer), len(self._out))
+        buffer[:count] = self._out[:count]
+        del self._out[:count]
+        return count
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def drop_cells(xml: bytes, boxes: list[Box]) -> bytes:
