@@ -5,8 +5,8 @@ cells. openpyxl turns every one into a ``Cell`` object — tens of seconds and
 about a gigabyte — although a consolidation replaces every table and only
 needs each table's first data row (the writer copies its look to the new
 rows). :func:`load_workbook` can leave chosen tables' data rows out: the
-cells below their first data row are cut from the sheet XML before openpyxl
-parses it. Everything else (styles, row heights, merged cells, conditional
+cells below their first data row are cut from the sheet XML, a piece at a
+time (:class:`FilteredPart`), before openpyxl parses it. Everything else (styles, row heights, merged cells, conditional
 formats, names, charts, the other tables' rows) is read exactly as
 ``openpyxl.load_workbook`` reads it, so a workbook loaded this way and then
 filled with every table saves to the same bytes as one loaded in full.
