@@ -124,3 +124,20 @@ def test_tables_side_by_side_stream_in_column_order_whichever_is_written_first(p
         both = {"tbl_theo_doi": theo_doi, "tbl_ty_le_nop": ty_le}
         eager, streamed = both_ways(lambda: build_city_template(plan), plan, {k: both[k] for k in order}, {})
         assert streamed == eager
+
+
+def test_a_row_left_to_openpyxl_does_not_reorder_the_styles_of_a_fresh_workbook(plan):
+    """Styles enter the workbook's list only when a row is written, in openpyxl's order."""
+    from openpyxl.styles import Font
+
+    def fresh():
+        wb = build_city_template(plan)
+        ws, anchor = resolve(wb, "tbl_theo_doi")
+        ws.cell(anchor.min_row + 1, anchor.min_col).font = Font(color="FF123456")
+        ws.cell(anchor.min_row + 1, anchor.min_col + 1).font = Font(color="FF654321")
+        return wb
+
+    day = dt.date(2017, 1, 2)  # a date in text columns: openpyxl gives those cells a date format
+    rows = [{"ma": day, "ten": day}, {"ma": day, "ten": "x"}, {"ma": "DV3", "ten": "y"}]
+    eager, streamed = both_ways(fresh, plan, {"tbl_theo_doi": rows}, {})
+    assert streamed == eager

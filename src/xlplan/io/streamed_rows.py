@@ -2,15 +2,20 @@
 
 At national scale a consolidation writes hundreds of thousands of table rows
 (``tbl_theo_doi`` has a row per unit and tracked form-period). Held as
-openpyxl ``Cell`` objects they cost about 3.7 KB a row — the largest part of
-the run's memory. Instead the writer (:mod:`xlplan.io.city_workbook`) can
+openpyxl ``Cell`` objects they cost about 3.7 KB a row — once the largest part
+of the run's memory. Instead the writer (:mod:`xlplan.io.city_workbook`) can
 *defer* a table: it leaves the rows as the caller's plain mappings, with the
 table's place and each column's style, and :func:`stream_rows_into` hooks the
-deferred rows into openpyxl's worksheet writer, which turns them into cells one
-row at a time while it writes the XML. Memory for the summary then stays flat
-as N grows; the cells, and so the workbook's bytes, are the ones the eager path
-makes, because both paths build each cell with :func:`fill_cell` and openpyxl's
-own ``write_row`` writes them (a test compares the two byte for byte).
+deferred rows into openpyxl's worksheet writer, which writes them one row at a
+time while it writes the XML. Memory for the summary then stays flat as N grows.
+
+A row made only of values whose XML is known — numbers, dates in date-formatted
+columns, text that needs no ``xml:space`` — is written as text by
+:class:`_FastRows`, exactly as openpyxl with its pure-Python XML writer would
+write it; every other row (and every row when openpyxl writes through lxml)
+becomes cells built with :func:`fill_cell`, as in the eager path, written by
+openpyxl's own ``write_row``. Either way the workbook's bytes are the eager
+path's (tests compare them byte for byte, over every kind of value).
 
 A worksheet with deferred rows must be saved through
 :func:`xlplan.io.workbook_files.workbook_bytes` (plain ``Workbook.save`` does
@@ -170,73 +175,86 @@ class _FastRows:
         self._ws = ws
         raw = getattr(xf, "_file", None)  # et_xmlfile's writer; lxml's has none: no fast path
         self._raw = raw if callable(raw) and not ws.parent.iso_dates else None
-        self._styles: dict[int, list[tuple[str, bool]]] = {}  # id(table) -> per column, see _style_attrs
-        self._letters: dict[int, str] = {}
+        self._columns: dict[int, list[tuple[str, bool, bool]]] = {}  # id(table) -> see _column_facts
+        self._style_ids: dict[int, list[str]] = {}  # id(table) -> ' s="n"' per column ("" unstyled)
 
     def write(self, row: int, tables: list[DeferredRows]) -> bool:
+        """Write ``row`` if every cell of it is one this class knows; False (nothing written) if not."""
         if self._raw is None or len(tables) != 1:
             return False
         table = tables[0]
         values = table.rows[row - table.first_row]
-        parts = [f'<row r="{row}">']
-        for (col, column_id, _), (style_attr, date_ok) in zip(table.columns, self._style_attrs(table)):
-            text = self._cell(values.get(column_id), f"{self._letter(col)}{row}", style_attr, date_ok)
-            if text is None:
+        facts = self._column_facts(table)
+        bodies = []
+        for (_, column_id, _), (_, _, date_ok) in zip(table.columns, facts):
+            body = self._body(values.get(column_id), date_ok)
+            if body is None:
                 return False
-            parts.append(text)
+            bodies.append(body)
+        parts = [f'<row r="{row}">']
+        for (letter, styled, _), style, body in zip(facts, self._styles(table), bodies):
+            if body:
+                parts.append(f'<c r="{letter}{row}"{style}{body}')
+            elif styled:  # an empty cell is written only for its style, as openpyxl does
+                parts.append(f'<c r="{letter}{row}"{style} t="n" />')
         parts.append("</row>")
         self._raw("".join(parts))
         return True
 
-    def _cell(self, value: object, ref: str, style_attr: str, date_ok: bool) -> str | None:
+    def _body(self, value: object, date_ok: bool) -> str | None:
+        """The cell's XML after its ``r`` and ``s`` attributes; "" for no value; None: not ours to write."""
         kind = type(value)
         if value is None:
-            return f'<c r="{ref}"{style_attr} t="n" />' if style_attr else ""
+            return ""
         if kind is int or (kind is float and math.isfinite(value)):
-            return f'<c r="{ref}"{style_attr} t="n"><v>{"%.16g" % value}</v></c>'
+            return f' t="n"><v>{"%.16g" % value}</v></c>'
         if kind is Fraction or kind is Decimal:
             number = float(value)
-            if math.isfinite(number):
-                return f'<c r="{ref}"{style_attr} t="n"><v>{"%.16g" % number}</v></c>'
-            return None
+            return f' t="n"><v>{"%.16g" % number}</v></c>' if math.isfinite(number) else None
         if kind is dt.date or kind is dt.datetime:
             if not date_ok:
-                return None  # openpyxl would give the cell a date format of its own
+                return None  # openpyxl would give the cell a date format (and a style) of its own
             if kind is dt.datetime and value.tzinfo is not None:
                 value = value.replace(tzinfo=None)
-            serial = to_excel(value, self._ws.parent.epoch)
-            return f'<c r="{ref}"{style_attr} t="n"><v>{"%.16g" % serial}</v></c>'
+            return f' t="n"><v>{"%.16g" % to_excel(value, self._ws.parent.epoch)}</v></c>'
         if kind is str:
             text = excel_value(value)
             if not text or text.strip() != text:
                 return None  # empty text, or xml:space="preserve": openpyxl's way
-            return f'<c r="{ref}"{style_attr} t="inlineStr"><is><t>{_escape(text)}</t></is></c>'
+            return f' t="inlineStr"><is><t>{_escape(text)}</t></is></c>'
         return None  # bool, time, anything else: openpyxl writes the row
 
-    def _style_attrs(self, table: DeferredRows) -> list[tuple[str, bool]]:
-        """Per column: the ``s`` attribute ("" unstyled) and whether its number format shows dates.
+    def _column_facts(self, table: DeferredRows) -> list[tuple[str, bool, bool]]:
+        """Per column: its letter, whether it is styled, whether its number format shows dates.
 
-        Looked up when the table's first row is written, in column order: the
-        order in which openpyxl's own writer would add these styles to the
-        workbook's style list. A date in a column without a date format is
-        left to openpyxl, which gives such a cell a format (and style) of its own.
+        Reading these changes nothing in the workbook (unlike asking for a style id).
         """
-        found = self._styles.get(id(table))
+        found = self._columns.get(id(table))
+        if found is None:
+            found = []
+            for col, _, style in table.columns:
+                probe = Cell(self._ws, row=1, column=col, style_array=style)
+                found.append((get_column_letter(col), probe.has_style, is_date_format(probe.number_format)))
+            self._columns[id(table)] = found
+        return found
+
+    def _styles(self, table: DeferredRows) -> list[str]:
+        """Per column, the ``s`` attribute ("" unstyled), the styles added to the workbook's list now.
+
+        Called only once a row is known to be written here, so the styles enter
+        the list when and in the order openpyxl's own writer would add them
+        (the first row that uses them, in column order); a row left to openpyxl
+        adds its own.
+        """
+        found = self._style_ids.get(id(table))
         if found is None:
             wb = self._ws.parent
             found = []
             for col, _, style in table.columns:
                 probe = Cell(self._ws, row=1, column=col, style_array=style)
-                attr = f' s="{wb._cell_styles.add(probe._style)}"' if probe.has_style else ""
-                found.append((attr, is_date_format(probe.number_format)))
-            self._styles[id(table)] = found
+                found.append(f' s="{wb._cell_styles.add(probe._style)}"' if probe.has_style else "")
+            self._style_ids[id(table)] = found
         return found
-
-    def _letter(self, col: int) -> str:
-        letter = self._letters.get(col)
-        if letter is None:
-            letter = self._letters[col] = get_column_letter(col)
-        return letter
 
 
 def _escape(text: str) -> str:
