@@ -40,7 +40,7 @@ _ROW_END = b"</row>"
 def load_workbook(path: str | Path, keep_tables: Collection[str] | None = None) -> Workbook:
     """The workbook at ``path``, as ``openpyxl.load_workbook(path, keep_vba=False)`` gives it.
 
-    With ``keep_tables`` (table ids, e.g. ``{"tbl_don_vi"}``), the data rows of
+    With ``keep_tables`` (table ids, e.g. ``{"tbl_bao_cao"}``), the data rows of
     every *other* table — those found by a workbook-level ``tbl_*_data`` name —
     are not loaded beyond their first row. ``None`` loads everything.
     """

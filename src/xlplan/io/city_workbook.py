@@ -118,10 +118,11 @@ def load_city_workbook(path: str | Path, keep_tables: Collection[str] | None = N
     """Open a city workbook for writing (openpyxl, no macros kept: the add-in lives outside it).
 
     ``keep_tables=None`` loads everything. A caller that will replace every
-    table (consolidation) passes ``keep_tables=()``, one that reads only the
-    registry passes ``{"tbl_don_vi"}``: the other tables' data rows are then
-    not loaded (their first row is, for its look), which at national scale
-    saves most of the load time and memory (:mod:`xlplan.io.city_loader`).
+    table (consolidation) or needs only settings and names (opening a working
+    folder) passes ``keep_tables=()``; the print copy keeps the tables it does
+    not rewrite. Left-out tables' data rows are not loaded (their first row is,
+    for its look), which at national scale saves most of the load time and
+    memory (:mod:`xlplan.io.city_loader`).
     """
     from .city_loader import load_workbook
 

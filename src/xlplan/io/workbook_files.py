@@ -86,8 +86,12 @@ def workbook_bytes(wb: Workbook) -> bytes:
         for cell_range in merged:
             ws.merged_cells.ranges.add(cell_range)
     buffer = io.BytesIO()
-    # ExcelWriter, unlike Workbook.save, leaves properties.modified alone.
-    _Writer(wb, _StableZip(buffer)).save()
+    archive = _StableZip(buffer)
+    try:
+        # ExcelWriter, unlike Workbook.save, leaves properties.modified alone.
+        _Writer(wb, archive).save()
+    finally:
+        archive.discard()  # a failed save leaves no spooled worksheet open (after close: nothing)
     return buffer.getvalue()
 
 
@@ -133,17 +137,28 @@ class _StableZip(zipfile.ZipFile):
     def write(self, filename: str | os.PathLike[str], arcname: str | None = None,  # type: ignore[override]
               compress_type: int | None = None, compresslevel: int | None = None) -> None:
         spool = tempfile.TemporaryFile()  # openpyxl deletes its own file as soon as this returns
-        with open(filename, "rb") as stream:
-            shutil.copyfileobj(stream, spool, _CHUNK)
-        self._hold(arcname or os.path.basename(filename), spool)
+        try:
+            with open(filename, "rb") as stream:
+                shutil.copyfileobj(stream, spool, _CHUNK)
+            self._hold(arcname or os.path.basename(filename), spool)
+        except BaseException:
+            spool.close()
+            raise
 
     def _hold(self, name: str, payload: bytes | IO[bytes]) -> None:
         if self._pending is None:
             raise ValueError("archive already closed")
         self._pending.append((name, payload))
 
-    def close(self) -> None:
+    def discard(self) -> None:
+        """Close the spooled worksheets; the archive takes no more members (after a close, or a failed save)."""
         pending, self._pending = self._pending, None
+        for _, payload in pending or ():
+            if not isinstance(payload, bytes):
+                payload.close()
+
+    def close(self) -> None:
+        pending = self._pending
         try:
             if pending:
                 first = [m for key in _FIRST for m in pending if m[0] == key]
@@ -161,9 +176,7 @@ class _StableZip(zipfile.ZipFile):
                         shutil.copyfileobj(payload, dest, _CHUNK)
             super().close()
         finally:
-            for _, payload in pending or ():
-                if not isinstance(payload, bytes):
-                    payload.close()
+            self.discard()
 
 
 def save_workbook(wb: Workbook, path: str | os.PathLike[str]) -> Path:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..core.errors import XlplanError
+from ..core.findings import Finding
 from ..core.plan import Plan
 from ..core.registry import Registry
 from ..io.plans import load_plan
@@ -130,9 +131,7 @@ def open_workspace(root: Path) -> Workspace:
         plan_ref = str(root / plan_path)
     plan = load_plan(plan_ref)
     wb.close()
-    # The registry's values, streamed (openpyxl read-only): at 52,000 units a full load of the
-    # sheet would hold half a million cell objects only to read their values once.
-    registry, findings = read_registry_sheet(workbook, plan, source=workbook.name)
+    registry, findings = _read_registry(workbook, plan)
     errors = [f for f in findings if f.severity.value == "error"]
     if errors:
         raise XlplanError(f"Danh mục đơn vị trong '{workbook.name}' có {len(errors)} lỗi.", errors)
@@ -144,6 +143,27 @@ def open_workspace(root: Path) -> Workspace:
 
     return Workspace(root, workbook, folder("cfg_thu_muc_nop", INBOX), folder("cfg_thu_muc_gui", OUTBOX),
                      folder("cfg_thu_muc_ket_qua", OUTPUT), plan, registry, settings)
+
+
+def _read_registry(workbook: Path, plan: Plan) -> tuple[Registry, list[Finding]]:
+    """The Danh mục đơn vị sheet's values, streamed (openpyxl read-only, cached values).
+
+    At 52,000 units a full load of the sheet would hold half a million cell
+    objects only to read their values once. Cached values, not formulas: a
+    unit count staff computed with a formula in Excel reads as its number.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(workbook, read_only=True, data_only=True)
+    except PermissionError:
+        raise XlplanError(f"Không mở được '{workbook}': tệp đang bị khóa (đang mở trong Excel?).") from None
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
+        raise _damaged(workbook.parent, workbook, exc) from None
+    try:
+        return read_registry_sheet(book, plan, source=workbook.name)
+    finally:
+        book.close()
 
 
 def latest_backup(root: Path) -> Path | None:
