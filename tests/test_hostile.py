@@ -85,6 +85,15 @@ def test_zip_bomb_is_refused_from_its_directory(hostile: dict, plan: Plan) -> No
     assert outcome(sub) == "file-too-large" and time.monotonic() - started < 1.0
 
 
+@pytest.mark.parametrize("engine", ENGINE_NAMES)
+def test_a_dtd_behind_a_stored_twin_entry_is_refused_as_a_dtd(hostile: dict, engine: str) -> None:
+    """Two directory entries of the sheet at one offset, a fake "stored" one first: the DTD check
+    inflates the real deflated entry too (the one the engines read), not only the fake one's bytes."""
+    for case_id in ("laughs_sheet", "laughs_stored_twin"):
+        sub = hostile["reads"][(case_id, engine)]
+        assert [(f.code, "DTD" in f.params.get("reason", "")) for f in sub.findings] == [("file-unreadable", True)]
+
+
 def test_reading_needs_defused_xml(monkeypatch: pytest.MonkeyPatch, hostile: dict, plan: Plan) -> None:
     monkeypatch.setattr(openpyxl.xml, "DEFUSEDXML", False)
     with pytest.raises(XlplanError):

@@ -103,3 +103,91 @@ def test_same_workbook_part_same_names_and_a_fresh_list(tmp_path: Path) -> None:
     assert first == second and first is not second
     first.clear()
     assert read_defined_names(tmp_path / "2.xlsx") == second
+
+
+def _stored_twin(path: Path, name: str, text: bytes) -> Path:
+    """A zip whose part ``name`` has two directory entries at one offset: a fake "stored" one, then the real one."""
+    from xlplan.services.hostile_cases import stored_twin
+
+    plain = path.with_name("plain_" + path.name)
+    with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", WORKBOOK.format(names=""))
+        archive.writestr(name, text)
+    return stored_twin(plain, path, name)
+
+
+def test_two_entries_at_one_offset_are_two_members(tmp_path: Path) -> None:
+    """Cached by the whole directory entry, not the offset: each entry gives its own bytes, checked as
+    ZipFile.read checks them (the fake entry's bytes fail their CRC), and the DTD check sees the real one."""
+    from xlplan.io.readers import NotAWorkbook, sniff
+
+    text = b'<!DOCTYPE x [<!ENTITY a "aaaa">]><worksheet>' + b"<row/>" * 2000 + b"</worksheet>"
+    path = _stored_twin(tmp_path / "twin.xlsx", "xl/worksheets/sheet1.xml", text)
+    with zipfile.ZipFile(path) as archive:
+        fake, real = [info for info in archive.infolist() if info.filename == "xl/worksheets/sheet1.xml"]
+        assert fake.header_offset == real.header_offset and archive.read("xl/worksheets/sheet1.xml") == text
+    pkg = package(path)
+    fake, real = [info for info in pkg.infolist() if info.filename == "xl/worksheets/sheet1.xml"]
+    assert (fake.compress_type, real.compress_type) == (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+    assert pkg.member_head(fake, 1024) != text[:1024] and pkg.member_head(real, 1024) == text[:1024]
+    with pytest.raises(zipfile.BadZipFile):
+        pkg.read(fake)
+    assert pkg.read(real) == text and pkg.read("xl/worksheets/sheet1.xml") == text
+    for first in (fake, real):  # whichever entry a reader happens to meet first
+        pkg = package(path)
+        pkg.member_head(first, 1024)
+        with pytest.raises(zipfile.BadZipFile):
+            pkg.read(fake)
+        assert pkg.read(real) == text
+    with pytest.raises(NotAWorkbook, match="DTD"):
+        sniff(path)
+    with reading(path):
+        with pytest.raises(NotAWorkbook, match="DTD"):
+            sniff(path)
+
+
+def test_the_dtd_check_keeps_no_inflater_but_the_font_parts(tmp_path: Path) -> None:
+    """A head is dropped once checked (a live inflater per part: +120 MB for 9,000 parts), except for
+    the parts the font check reads whole, which are then inflated on, not again."""
+    from xlplan.io.readers import sniff
+    from xlplan.io.readers.fonts import declares_legacy_font
+
+    path = tmp_path / "many.xlsx"
+    styles = b"<styleSheet>" + b"<font><name val='Arial'/></font>" * 500 + b"</styleSheet>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", WORKBOOK.format(names=""))
+        archive.writestr("xl/styles.xml", styles)
+        for i in range(300):
+            archive.writestr(f"xl/extra/p{i}.xml", b"<a>" + b"x" * 5000 + b"</a>")
+    with reading(path) as pkg:
+        assert sniff(path) == "xlsx"
+        assert [key[0] for key in pkg._heads] == [pkg.getinfo("xl/styles.xml").header_offset]
+        assert declares_legacy_font(path) is False
+        assert not pkg._heads and pkg.read("xl/styles.xml") == styles
+        info = pkg.getinfo("xl/extra/p7.xml")
+        assert pkg.member_head(info, 10) == b"<a>xxxxxxx" and pkg.read(info) == b"<a>" + b"x" * 5000 + b"</a>"
+
+
+def test_the_macro_check_closes_a_file_its_first_bytes_rule_out(tmp_path: Path) -> None:
+    from xlplan.io.readers.macros import has_vba_project
+
+    path = tmp_path / "photo.xlsx"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    pkg = package(path)
+    assert has_vba_project(pkg) is False
+    assert pkg._handle is None
+
+
+def test_a_reading_block_pins_its_package_for_its_own_thread(tmp_path: Path) -> None:
+    import threading
+
+    path = _book(tmp_path / "a.xlsx", '<definedName name="x">A!$B$2</definedName>')
+    seen = []
+    with reading(path) as pinned:
+        thread = threading.Thread(target=lambda: seen.append(package(path)))
+        thread.start()
+        thread.join()
+        assert package(path) is pinned
+    assert seen and seen[0] is not pinned

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
 import tempfile
 import time
 import unicodedata
@@ -56,8 +57,8 @@ _TRANSITIONAL_TO_STRICT = (
 CASE_IDS = (
     "empty", "truncated_half", "truncated_tail", "zip_magic_only", "random_bytes", "csv_as_xlsx", "html_as_xls",
     "html_as_xlsx", "xml2003_as_xls", "ole_zeros", "lock_file", "empty_zip", "word_zip", "ods_zip", "xlsb_zip",
-    "laughs_sheet", "laughs_workbook", "zip_bomb", "many_members", "over_size_limit", "million_rows",
-    "claims_million_rows", "wrong_dimension", "no_styles", "no_shared_strings", "shared_strings",
+    "laughs_sheet", "laughs_workbook", "laughs_stored_twin", "zip_bomb", "many_members", "over_size_limit",
+    "million_rows", "claims_million_rows", "wrong_dimension", "no_styles", "no_shared_strings", "shared_strings",
     "resaved_openpyxl", "date_1904", "strict_ooxml", "protected_sheets", "password_to_open", "name_nfd",
     "name_nfc", "name_long", "name_lock_prefix", "name_wrong_extension", "name_no_extension",
 )
@@ -204,6 +205,31 @@ def encrypt(form: Path, target: Path, password: str = "bacninh") -> Path:
     return target
 
 
+def stored_twin(source: Path, target: Path, name: str) -> Path:
+    """``source`` with a second directory entry for ``name`` before its own, at the same local header
+    but marked "stored": read through it, the part shows its compressed bytes (never a ``<!DOCTYPE``),
+    while the engines read the last entry of the name, the real deflated one."""
+    data = source.read_bytes()
+    end = data.rfind(b"PK\x05\x06")
+    size, start = struct.unpack("<II", data[end + 12:end + 20])  # the directory's size and offset
+    entries, at = [], start
+    while at < start + size:
+        name_length, extra_length, comment_length = struct.unpack("<HHH", data[at + 28:at + 34])
+        entry = data[at:at + 46 + name_length + extra_length + comment_length]
+        if entry[46:46 + name_length] == name.encode():
+            twin = bytearray(entry)
+            struct.pack_into("<H", twin, 10, zipfile.ZIP_STORED)
+            twin[24:28] = entry[20:24]  # uncompressed size = compressed size
+            entries.append(bytes(twin))
+        entries.append(entry)
+        at += len(entry)
+    directory = b"".join(entries)
+    tail = bytearray(data[end:])
+    struct.pack_into("<HHII", tail, 8, len(entries), len(entries), len(directory), start)
+    target.write_bytes(data[:start] + directory + bytes(tail))
+    return target
+
+
 def zip_bomb(form: Path, target: Path, size: int = 160 * 1024 * 1024) -> Path:
     """A small file with one member that inflates to ``size`` bytes of zeros (ratio ~1000)."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst, zipfile.ZipFile(form) as src:
@@ -275,6 +301,9 @@ def build_cases(form: Path, out: Path) -> list[Case]:
     zipped("laughs_workbook.xlsx",
            lambda name, d: _with_doctype(d, b"<definedNames>") if name == "xl/workbook.xml" else d,
            "file-unreadable")
+    # The DTD behind a "stored" twin entry of the same part at the same offset: still refused as a DTD.
+    cases.append(Case("laughs_stored_twin", stored_twin(out / "laughs_sheet.xlsx", out / "laughs_stored_twin.xlsx",
+                                                        sheet), "file-unreadable"))
     cases.append(Case("zip_bomb", zip_bomb(form, out / "zip_bomb.xlsx"), "file-too-large"))
     cases.append(Case("many_members", many_members(form, out / "many_members.xlsx"), "file-too-large"))
     cases.append(Case("over_size_limit", form, "file-too-large", Limits(file_bytes=len(data) - 1)))

@@ -5,8 +5,17 @@ hash, the deep checks, calamine, the defined names, the font check, the macro
 check), parse its zip directory three times and inflate ``[Content_Types].xml``
 three times. A :class:`Package` holds what was read: the file's bytes (one
 ``open``, one ``read``), the zip directory over those bytes (parsed once) and
-each member our code inflates (once; a member whose head was inflated for the
-DTD check is inflated on from where the head stopped, not from the start).
+each member our code reads whole (once, CRC-checked). A member whose head the
+DTD check inflates is inflated on from where the head stopped when the caller
+says a reader will read it whole in this block (the font check's parts); any
+other head is dropped once returned (a live inflater per part cost 13 kB each,
++120 MB for a zip of 9,000 small parts), so a later read inflates it from the start.
+
+Members are cached by their whole identity in the directory (local header
+offset, compression, sizes, CRC), never by name or offset alone: a hostile zip
+may hold two directory entries of one name at one offset, a "stored" one that
+shows the compressed bytes and the real deflated one, and each must be checked
+by its own inflated bytes.
 
 :func:`reading` pins a file's package for a block: inside it, every reader of
 that path gets the same package, so everything is read from one snapshot of
@@ -26,6 +35,7 @@ import hashlib
 import io
 import os
 import struct
+import threading
 import zipfile
 import zlib
 from pathlib import Path
@@ -46,9 +56,9 @@ class Package:
         self._handle: BinaryIO | None = None  # open between a head and the rest of the file
         self._sha256: str | None = None
         self._zip: zipfile.ZipFile | None = None
-        # By the member's local header offset, not its name: a hostile zip may hold two parts of one name.
-        self._members: dict[int, bytes] = {}
-        self._heads: dict[int, _Inflater] = {}
+        # By the member's whole directory entry (see _identity), never its name or offset alone.
+        self._members: dict[_Identity, bytes] = {}
+        self._heads: dict[_Identity, _Inflater] = {}  # only heads of parts a reader will read whole
 
     # -- the file -------------------------------------------------------------------------
 
@@ -79,8 +89,13 @@ class Package:
         if self._data is not None:
             return self._data[:count]
         if self._handle is None and not self._start:
-            self._handle = open(self.path, "rb")
-            self._start = self._handle.read(max(count, _START))
+            handle = open(self.path, "rb")
+            try:
+                self._start = handle.read(max(count, _START))
+            except BaseException:
+                handle.close()
+                raise
+            self._handle = handle
         if len(self._start) >= count:
             return self._start[:count]
         return self.data[:count]
@@ -121,25 +136,32 @@ class Package:
     def read(self, member: str | zipfile.ZipInfo) -> bytes:
         """The whole member, inflated once per package (as ``ZipFile.read`` checks it: CRC, sizes)."""
         info = member if isinstance(member, zipfile.ZipInfo) else self.zip.getinfo(member)
-        found = self._members.get(info.header_offset)
+        key = _identity(info)
+        found = self._members.get(key)
         if found is None:
-            started = self._heads.pop(info.header_offset, None)
+            started = self._heads.pop(key, None)
             found = started.rest() if started is not None else self.zip.read(info)
-            self._members[info.header_offset] = found
+            self._members[key] = found
         return found
 
-    def member_head(self, info: zipfile.ZipInfo, count: int) -> bytes:
+    def member_head(self, info: zipfile.ZipInfo, count: int, keep: bool = False) -> bytes:
         """The first ``count`` bytes of a member, inflating only those (no ZipExtFile per part).
 
+        ``keep``: a reader will read this member whole in this block, so its
+        inflater is kept and :meth:`read` inflates on from where the head
+        stopped. Otherwise nothing is kept (a later head or read starts again).
         Raises BadZipFile for a damaged local header or stream; an unsupported
         compression gives ``b""`` (the engines cannot read that part either, and say so).
         """
-        whole = self._members.get(info.header_offset)
+        key = _identity(info)
+        whole = self._members.get(key)
         if whole is not None:
             return whole[:count]
-        started = self._heads.get(info.header_offset)
+        started = self._heads.get(key)
         if started is None:
-            started = self._heads[info.header_offset] = _Inflater(self, info)
+            started = _Inflater(self, info)
+            if keep:
+                self._heads[key] = started
         return started.head(count)
 
     def close(self) -> None:
@@ -150,6 +172,15 @@ class Package:
         self._data, self._sha256, self._zip = None, None, None
         self._members.clear()
         self._heads.clear()
+
+
+_Identity = tuple[int, int, int, int, int, int]
+
+
+def _identity(info: zipfile.ZipInfo) -> _Identity:
+    """What fixes a member's bytes and how they are checked: two directory entries alike in all of
+    it are the same bytes read the same way, whatever their names say."""
+    return (info.header_offset, info.compress_type, info.compress_size, info.file_size, info.CRC, info.flag_bits)
 
 
 class _Inflater:
@@ -203,7 +234,15 @@ class _Inflater:
 
 # -- one package per file, for a block ----------------------------------------------------
 
-_pinned: dict[str, Package] = {}
+class _Pinned(threading.local):
+    """The packages pinned by :func:`reading`, per thread: a block shares its package with the
+    readers of its own thread only (a Package is not thread-safe); another thread reads afresh."""
+
+    def __init__(self) -> None:
+        self.packages: dict[str, Package] = {}
+
+
+_pinned = _Pinned()
 
 
 def _key(path: str | Path) -> str:
@@ -214,7 +253,7 @@ def package(source: "str | Path | Package") -> Package:
     """The package pinned for this path by :func:`reading`, else a new one (the file is read afresh)."""
     if isinstance(source, Package):
         return source
-    return _pinned.get(_key(source)) or Package(source)
+    return _pinned.packages.get(_key(source)) or Package(source)
 
 
 @contextlib.contextmanager
@@ -222,15 +261,17 @@ def reading(path: str | Path) -> Iterator[Package]:
     """Pin one :class:`Package` for ``path`` for the block: every reader of the path in it shares it.
 
     Nothing is read until a reader asks; the package is dropped at the end of
-    the block (of the outermost block, when nested).
+    the block (of the outermost block, when nested). Pinned for the calling
+    thread only (see :class:`_Pinned`).
     """
     key = _key(path)
-    if key in _pinned:
-        yield _pinned[key]
+    pinned_here = _pinned.packages
+    if key in pinned_here:
+        yield pinned_here[key]
         return
-    pinned = _pinned[key] = Package(path)
+    pinned = pinned_here[key] = Package(path)
     try:
         yield pinned
     finally:
-        del _pinned[key]
+        del pinned_here[key]
         pinned.close()

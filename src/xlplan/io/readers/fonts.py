@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Iterable
 
@@ -41,14 +42,16 @@ def declares_legacy_font(path: str | Path | Package) -> bool:
     """
     try:
         pkg = package(path)
-        names = {info.filename.casefold(): info for info in pkg.infolist()}
-        for part in _FONT_PARTS:
-            info = names.get(part.casefold())
-            if info is not None and _LEGACY_FONT.search(pkg.read(info)):
-                return True
-        return False
+        return any(_LEGACY_FONT.search(pkg.read(info)) for info in font_parts(pkg.infolist()))
     except Exception:  # noqa: BLE001 - unknown, so look properly
         return True
+
+
+def font_parts(infos: Iterable[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """The directory entries :func:`declares_legacy_font` reads whole: the styles and shared strings,
+    matched case-insensitively, the last entry of a name winning (as in ``ZipFile.getinfo``)."""
+    names = {info.filename.casefold(): info for info in infos}
+    return [names[part.casefold()] for part in _FONT_PARTS if part.casefold() in names]
 
 
 def read_runs(path: str | Path | Package, cells: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Run]]:

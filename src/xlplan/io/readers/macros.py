@@ -31,6 +31,7 @@ def has_vba_project(path: str | Path | Package) -> bool:
     Inside :func:`~.file_package.reading` nothing is read again: the bytes, the
     zip directory and the content types are those the sniff read.
     """
+    pkg: Package | None = None
     try:
         pkg = package(path)
         head = pkg.head(8)
@@ -42,6 +43,9 @@ def has_vba_project(path: str | Path | Package) -> bool:
                     streams=True, storages=True))
     except Exception:  # noqa: BLE001 - a broken file is named by the reader, not here
         return False
+    finally:
+        if pkg is not None:
+            pkg.drop_handle()  # a file its first bytes rule out was read no further: close it
     return False
 
 

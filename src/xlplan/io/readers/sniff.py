@@ -28,6 +28,7 @@ import olefile
 
 from .base import Encrypted, Limits, NotAWorkbook, TooLarge, UnsupportedFormat
 from .file_package import Package, package
+from .fonts import font_parts
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -121,17 +122,20 @@ def _check_no_doctype(pkg: Package, infos: list[zipfile.ZipInfo], types: bytes) 
     the entities. Only the head of each part the engines parse for values is
     inflated (``xl/`` but its theme and media), straight from the local file
     data; ``xl/workbook.xml`` and the package relationships are always parsed
-    with defusedxml, which refuses DTDs itself. A head inflated here is kept:
-    a reader that later needs the whole part (the font check) inflates on from it.
+    with defusedxml, which refuses DTDs itself. Every directory entry is checked
+    by its own inflated bytes, two entries of one name (even at one offset) each.
+    Only the heads of the parts the font check may read whole are kept (at most
+    two): it inflates on from them; any other head is dropped once checked.
     """
     if b"<!DOCTYPE" in types[:_XML_HEAD].upper():
         raise NotAWorkbook("phần '[Content_Types].xml' khai báo DTD (nội dung XML không an toàn)")
+    whole_later = {id(info) for info in font_parts(infos)}
     for info in infos:
         name = info.filename
         if (not name.startswith("xl/") or not name.endswith((".xml", ".rels")) or info.file_size == 0
                 or name == "xl/workbook.xml" or name.startswith(("xl/theme/", "xl/media/"))):
             continue
-        if b"<!DOCTYPE" in pkg.member_head(info, _XML_HEAD).upper():
+        if b"<!DOCTYPE" in pkg.member_head(info, _XML_HEAD, keep=id(info) in whole_later).upper():
             raise NotAWorkbook(f"phần '{name[:80]}' khai báo DTD (nội dung XML không an toàn)")
 
 
