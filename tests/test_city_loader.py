@@ -12,13 +12,17 @@ from xlplan.io.registry import load_registry
 from xlplan.io.workbook_files import save_workbook, workbook_bytes
 
 
-def test_skipping_table_rows_then_filling_every_table_saves_the_same_bytes(tmp_path):
+def filled_city_workbook(tmp_path):
+    """(plan, consolidation of the sample registry, the saved city workbook holding it)."""
     plan = load_plan("bac_ninh_2017")
-    registry = load_registry(None, plan)
-    result = consolidate([], registry, plan)
+    result = consolidate([], load_registry(None, plan), plan)
     wb = build_city_template(plan)
     write_city_data(wb, plan, result.tables, result.cells)
-    path = save_workbook(wb, tmp_path / "SoTongHop.xlsx")
+    return plan, result, save_workbook(wb, tmp_path / "SoTongHop.xlsx")
+
+
+def test_skipping_table_rows_then_filling_every_table_saves_the_same_bytes(tmp_path):
+    plan, result, path = filled_city_workbook(tmp_path)
 
     full = load_city_workbook(path)
     light = load_city_workbook(path, keep_tables=())
@@ -48,11 +52,7 @@ def test_drop_cells_leaves_cells_outside_the_boxes():
 def test_a_city_workbook_saved_by_libreoffice_loads_light_the_same(tmp_path, soffice):
     from xlplan.io import libreoffice
 
-    plan = load_plan("bac_ninh_2017")
-    result = consolidate([], load_registry(None, plan), plan)
-    wb = build_city_template(plan)
-    write_city_data(wb, plan, result.tables, result.cells)
-    original = save_workbook(wb, tmp_path / "SoTongHop.xlsx")
+    plan, result, original = filled_city_workbook(tmp_path)
     resaved = libreoffice.convert(original, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
     full = load_city_workbook(resaved)
     light = load_city_workbook(resaved, keep_tables=())
@@ -69,11 +69,7 @@ def test_a_part_filtered_in_pieces_equals_the_part_filtered_whole(tmp_path, chun
 
     from xlplan.io.city_loader import FilteredPart
 
-    plan = load_plan("bac_ninh_2017")
-    result = consolidate([], load_registry(None, plan), plan)
-    wb = build_city_template(plan)
-    write_city_data(wb, plan, result.tables, result.cells)
-    path = save_workbook(wb, tmp_path / "SoTongHop.xlsx")
+    _, _, path = filled_city_workbook(tmp_path)
     boxes = [(5, 60, 1, 12), (9, 9, 15, 21)]
     with zipfile.ZipFile(path) as package:
         for name in package.namelist():
