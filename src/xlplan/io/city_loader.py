@@ -14,11 +14,9 @@ filled with every table saves to the same bytes as one loaded in full.
 
 from __future__ import annotations
 
-import gc
 import io
 import re
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection
 from pathlib import Path
 from typing import IO
 
@@ -26,6 +24,8 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.cell_range import CellRange
+
+from .gc_pause import paused_gc
 
 DATA_SUFFIX = "_data"
 _TABLE_PREFIX = "tbl_"
@@ -48,24 +48,6 @@ def load_workbook(path: str | Path, keep_tables: Collection[str] | None = None) 
     with paused_gc():
         reader.read()
     return reader.wb
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while openpyxl makes or fills a big workbook.
-
-    Building a table of millions of cells allocates millions of objects that all
-    stay alive; each collection in the meantime walks them for nothing (a third
-    of the load time at 10,000 units). Reference counting still frees memory;
-    the previous state is restored, so a caller that disabled collection keeps it so.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _CityReader(ExcelReader):

@@ -40,7 +40,7 @@ from ..core.summary_tables import CONFIG_CELLS, REPORT_CELLS, SHEETS, TableSpec,
 from . import city_layout as lay
 from .city_charts import add_charts
 from .city_layout import CityWorkbookError, Region, define_name, resolve, table_region
-from .city_loader import paused_gc
+from .gc_pause import paused_gc
 from .streamed_rows import DeferredRows, defer, excel_value, fill_cell
 
 __all__ = ["CityWorkbookError", "build_city_template", "default_settings", "load_city_workbook", "read_config",

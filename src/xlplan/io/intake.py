@@ -25,7 +25,6 @@ machinery reads three files or fifty thousand.
 from __future__ import annotations
 
 import collections
-import contextlib
 import gc
 import multiprocessing
 import os
@@ -35,13 +34,14 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 from ..core.findings import make
 from ..core.plan import Plan
 from ..core.registry import Registry
 from ..core.submission import Submission
 from .form_reader import read_form
+from .gc_pause import paused_gc
 from .plans import load_plan
 from .readers import DEFAULT_ENGINE, ENGINES, Limits, ReaderError, reading, require_defused_xml, sniff
 
@@ -92,7 +92,7 @@ def read_many(paths: Sequence[str | Path], plan: Plan | str | Path | None = None
     if files:
         count = 1 if len(files) < FEW_FILES else max(1, workers or os.cpu_count() or 1)
         pool = _Pool(files, plan, registry, name, limits, min(count, len(files)), known)
-        with _paused_gc():  # tens of thousands of small acyclic records kept: nothing for the collector
+        with paused_gc():  # tens of thousands of small acyclic records kept: nothing for the collector
             _collect(pool, results, kinds, progress)
     if formats is not None:
         formats[:] = kinds
@@ -108,19 +108,6 @@ def _collect(pool: "_Pool", results: list[Submission | None], kinds: list[str | 
         results[i], kinds[i] = sub, kind
         if progress:
             progress(done, total)
-
-
-@contextlib.contextmanager
-def _paused_gc() -> Iterator[None]:
-    """No cyclic collection while the Submissions pile up (each would walk them all for nothing:
-    reading slowed down as N grew); reference counting still frees memory; the state is restored."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def precheck(path: str, engine: str, limits: Limits) -> Submission | None:
