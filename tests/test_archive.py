@@ -20,28 +20,8 @@ import pytest
 from xlplan.io.audit_store import AuditStore
 from xlplan.services.archive import archive_file, archive_path, find_archived
 from xlplan.services.consolidate import consolidate_folder
-from xlplan.services.forms import make_forms
-from xlplan.services.sample_data import monthly_report_values, registration_values
-from xlplan.services.workspace import ARCHIVE, INBOX, init_workspace, open_workspace
-
-REGISTRY = ("ma,ten,loai_hinh,co_nguon,so_dang_vien,so_chi_bo,lien_he\n"
-            "P_AN,Đảng bộ phường An Bình,xa_phuong,có,320,14,\n"
-            "CQ_CHAU,Đảng bộ cơ quan Ủy ban nhân dân,co_quan,có,95,6,\n")
-
-
-def small_folder(root: Path) -> Path:
-    """A working folder with F01 2017 and F02 2017-01 of two units."""
-    csv = root.parent / f"{root.name}_registry.csv"
-    csv.write_text(REGISTRY, encoding="utf-8")
-    init_workspace(root, registry_name=csv)
-    ws = open_workspace(root)
-    units = list(ws.registry)
-    registration = registration_values(units, ws.plan, 3)
-    monthly = monthly_report_values(units, ws.plan, registration, 3)
-    make_forms(ws.plan, units, "F01", "2017", root / INBOX, values_by_unit=registration, workers=1)
-    make_forms(ws.plan, units, "F02", "2017-01", root / INBOX, workers=1,
-               values_by_unit={code: months["2017-01"] for code, months in monthly.items()})
-    return root
+from xlplan.services.kill_drill import small_folder  # noqa: F401 - other tests import it from here
+from xlplan.services.workspace import ARCHIVE, INBOX, open_workspace
 
 
 def digest(path: Path) -> str:
