@@ -203,3 +203,26 @@ def test_run_script_failure_carries_the_traceback(uno_python: str, tmp_path: Pat
     script.write_text(SCRIPT, encoding="utf-8")
     with pytest.raises(LibreOfficeError, match="script failed on purpose"):
         run_script(script, ["fail"])
+
+
+CRASH_ONCE = '''
+import os, signal
+
+def main(ctx, desktop, args):
+    marker = args[0]
+    if not os.path.exists(marker) or args[1] == "always":
+        open(marker, "a").close()
+        os.kill(os.getpid(), signal.SIGKILL)  # the UNO client dies silently, as pyuno sometimes does
+    return "again"
+'''
+
+
+@pytest.mark.libreoffice
+def test_a_silently_killed_uno_client_is_given_one_fresh_libreoffice(uno_python: str, tmp_path: Path) -> None:
+    script = tmp_path / "crash_once.py"
+    script.write_text(CRASH_ONCE, encoding="utf-8")
+    marker = tmp_path / "da_chay"
+    assert run_script(script, [str(marker), "once"]) == "again"
+    with pytest.raises(LibreOfficeError) as info:
+        run_script(script, [str(tmp_path / "luon_chet"), "always"])
+    assert "-9" in str(info.value)  # the exit code is named

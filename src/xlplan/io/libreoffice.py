@@ -294,7 +294,22 @@ def run_script(script: str | Path, args: Sequence[str] = (), timeout: float = 12
         raise LibreOfficeMissing(
             "Không tìm thấy Python của LibreOffice (mô-đun 'uno'). Trên Debian/Ubuntu chạy "
             "'sudo apt-get install python3-uno'; hoặc đặt biến môi trường XLPLAN_UNO_PYTHON.")
-    started = time.monotonic()
+    deadline = time.monotonic() + timeout
+    try:
+        return _run_once(soffice, python, script_path, args, timeout, deadline)
+    except _RunnerCrashed:
+        # The UNO client died silently (a signal, nothing printed): seen rarely under load while
+        # LibreOffice starts. Nothing was written; one fresh LibreOffice, in the time left, then the error.
+        return _run_once(soffice, python, script_path, args, timeout, deadline)
+
+
+class _RunnerCrashed(LibreOfficeError):
+    """The script's UNO client ended without a result and without a word (killed by a signal)."""
+
+
+def _run_once(soffice: str, python: str, script_path: Path, args: Sequence[str], timeout: float,
+              deadline: float) -> Any:
+    """One LibreOffice, one run of the script, by ``deadline`` (``time.monotonic``)."""
     with _profile() as profile, tempfile.TemporaryDirectory(prefix="xlplan-uno-") as work:
         folder = Path(work)
         runner, result = folder / "runner.py", folder / "result.json"
@@ -304,23 +319,29 @@ def run_script(script: str | Path, args: Sequence[str] = (), timeout: float = 12
         office_cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--invisible", "--norestore",
                       "--nologo", "--nodefault", "--nolockcheck",
                       f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"]
-        runner_cmd = [python, str(runner), pipe, str(time.time() + timeout), str(result), str(script_path),
+        wall_deadline = time.time() + (deadline - time.monotonic())
+        runner_cmd = [python, str(runner), pipe, str(wall_deadline), str(result), str(script_path),
                       *[str(a) for a in args]]
         with open(office_log, "wb") as office_out, open(runner_log, "wb") as runner_out:
             office = _start(office_cmd, office_out)
             client = _start(runner_cmd, runner_out, env=_uno_env())
             try:
-                status = _supervise(client, office, started + timeout)
+                status = _supervise(client, office, deadline)
             finally:
-                for process, grace in ((client, 0.0), (office, 15.0)):
+                # LibreOffice exits by itself after the script's terminate(); a client that died first
+                # never asked it to, so waiting long for it would be waiting for nothing.
+                crashed = client.poll() is not None and client.returncode < 0
+                for process, grace in ((client, 0.0), (office, 2.0 if crashed else 15.0)):
                     _stop(process, grace)
-        log = _read(runner_log) + _read(office_log)
+        said = _read(runner_log)
+        log = said + _read(office_log)
         if status == "timeout":
             raise LibreOfficeTimeout(f"LibreOffice chạy kịch bản {script_path.name} quá {timeout:g} giây.", log)
         if status == "office-died":
             raise LibreOfficeError(f"LibreOffice dừng đột ngột khi chạy kịch bản {script_path.name}.", log)
         if client.returncode != 0 or not result.is_file():
-            raise LibreOfficeError(f"Kịch bản LibreOffice {script_path.name} bị lỗi.", log)
+            error = _RunnerCrashed if client.returncode < 0 and not said.strip() else LibreOfficeError
+            raise error(f"Kịch bản LibreOffice {script_path.name} bị lỗi (mã thoát {client.returncode}).", log)
         return json.loads(result.read_text(encoding="utf-8"))
 
 
