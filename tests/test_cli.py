@@ -399,22 +399,6 @@ def _trace_fails(ctx: Ctx) -> None:
     assert result.exit_code == 2 and result.stderr.startswith("Lỗi:"), result.output
 
 
-# -- reliability -----------------------------------------------------------------------------
-
-@normal("reliability")
-def _reliability(ctx: Ctx) -> None:
-    out = ctx.folder("rel") / "reliability.md"
-    result = run("reliability", "--quick", "--corpus", ctx.demo / INBOX / "F01_2017", "--out", out)
-    assert result.exit_code == 0, result.output
-    assert out.is_file() and "|" in out.read_text(encoding="utf-8")
-
-
-@failing("reliability")
-def _reliability_fails(ctx: Ctx) -> None:
-    result = run("reliability", "--corpus", ctx.folder("rel-missing") / "khong_co")
-    assert result.exit_code == 2 and "Traceback" not in result.output
-
-
 # -- addin ---------------------------------------------------------------------------------
 REPO = Path(__file__).resolve().parents[1]
 

@@ -581,12 +581,10 @@ def feedback_cmd(folder: str, deadline: str | None, engine: str | None, as_json:
 
 
 def _attach_addin() -> None:
-    """Commands kept in their own modules: ``addin``, ``reliability``, ``trace``."""
+    """Commands kept in their own modules: ``addin``, ``trace``."""
     from .cli_addin import addin_group
-    from .cli_reliability import reliability_cmd
     from .cli_trace import trace_cmd
     main.add_command(addin_group)
-    main.add_command(reliability_cmd)
     main.add_command(trace_cmd)
 
 
