@@ -17,13 +17,13 @@ import openpyxl
 import pytest
 
 import xlplan
-from xlplan.core.forms import Check, Ratio, Total, form_spec
+from xlplan.core.forms import META_KEYS, Check, Ratio, Total, form_spec
 from xlplan.core.periods import Period, PeriodError
 from xlplan.core.plan import Plan
 from xlplan.core.registry import Unit
 from xlplan.io import form_writer
 from xlplan.io.excel_formulas import FORBIDDEN_FUNCTIONS, percent_format, render
-from xlplan.io.form_writer import META_KEYS, build_form, write_form
+from xlplan.io.form_writer import build_form, write_form
 from xlplan.io.workbook_files import save_workbook, workbook_bytes
 from xlplan.services.forms import describe_form, form_file_name, make_forms
 

@@ -26,6 +26,14 @@ FieldType = Literal["int", "share", "text", "date", "choice", "code", "period"]
 
 ORG_RATING_LIST = "ds_xep_loai_tccs"  # defined name of the organization rating drop-down list
 
+# The metadata contract of every generated form. Each key is a workbook-level defined name
+# pointing at one cell of the hidden sheet, in this order (one row each): the form id, its
+# version, the plan id and year, the unit code, the period and the generator. The writer
+# writes them, the readers identify a file by them, the reliability tools mutate them; units'
+# files already in circulation carry them, so add keys at the end, never rename or reorder.
+META_KEYS: tuple[str, ...] = ("xlp_form", "xlp_version", "xlp_plan", "xlp_plan_year", "xlp_unit", "xlp_period",
+                              "xlp_generator")
+
 
 @dataclass(frozen=True)
 class Field:

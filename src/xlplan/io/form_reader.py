@@ -28,7 +28,7 @@ from ..core import indicators
 from ..core.crossfile import suggest_unit, unknown_unit_hint
 from ..core.findings import CATALOGUE, Finding, Severity, make
 from ..core.legacy_text import ENCODING_LABELS, convert_runs, may_be_legacy
-from ..core.forms import Check, FormSpec, Total, evaluate_terms, form_spec
+from ..core.forms import META_KEYS, Check, FormSpec, Total, evaluate_terms, form_spec
 from ..core.periods import Period, PeriodError
 from ..core.plan import Plan
 from ..core.registry import Registry
@@ -39,8 +39,6 @@ from .readers import (DEFAULT_ENGINE, ENGINES, Package, ReaderError, Unsupported
                       open_workbook, reading)
 from .readers.fonts import declares_legacy_font, read_runs
 from .readers.macros import has_vba_project
-
-META_NAMES = ("xlp_form", "xlp_version", "xlp_plan", "xlp_plan_year", "xlp_unit", "xlp_period", "xlp_generator")
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,7 @@ def _read(reader: WorkbookReader, state: _State) -> None:
 def _read_meta(reader: WorkbookReader, names: dict[str, tuple[str, str]], state: _State) -> FormSpec | None:
     """What the file claims to be; the spec to read it with, or None when it is no form."""
     sub, plan = state.sub, state.plan
-    located = {key: names[key] for key in META_NAMES if key in names}
+    located = {key: names[key] for key in META_KEYS if key in names}
     for sheet, cells in _by_sheet(located.values()).items():
         raws = reader.read_cells(sheet, cells)
         for key, (s, c) in located.items():

@@ -38,7 +38,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 import xlplan
 
-from ..core.forms import Check, Derived, Field, FormSpec, Ratio
+from ..core.forms import META_KEYS, Check, Derived, Field, FormSpec, Ratio
 from ..core.periods import Period
 from ..core.plan import Plan, check_period
 from ..core.registry import Unit
@@ -53,9 +53,6 @@ META_SHEET = "_xlplan"
 KIND_LIST = "ds_loai_hinh"  # defined name of the unit-kind list (drop-down of blank forms)
 DERIVED_TITLE = "Chỉ tiêu tự tính"
 VALUE_COLUMN = "C"
-
-# Metadata keys, in the order of the rows of the hidden sheet.
-META_KEYS = ("xlp_form", "xlp_version", "xlp_plan", "xlp_plan_year", "xlp_unit", "xlp_period", "xlp_generator")
 
 _LIST_TITLES = {"ds_xep_loai_tccs": "Xếp loại tổ chức cơ sở đảng", KIND_LIST: "Loại hình tổ chức cơ sở đảng"}
 _CELL_LIKE = re.compile(r"^([A-Za-z]{1,3}[0-9]+|[RrCc][0-9]*|[Rr][0-9]*[Cc][0-9]*)$")
