@@ -15,7 +15,7 @@ in a subprocess killed at n, then checks that:
   files and gives exactly the workbook an uninterrupted run gives, and the audit
   store tells the story (first run written, recovery written or no-change).
 
-``tests/test_kill.py`` asserts that every point survives; ``xlplan reliability``
+``tests/test_kill.py`` asserts that every point survives; ``python -m tools.reliability``
 reports the counts. Nothing here runs unless asked: the hook costs a dictionary
 lookup in normal runs.
 """
@@ -35,14 +35,16 @@ from pathlib import Path
 
 import openpyxl
 
-from ..core.forms import form_spec
-from ..io.audit_store import AuditStore
-from ..io.form_writer import write_form
-from ..io.workbook_files import KILL_ENV
-from .consolidate import consolidate_folder
-from .forms import make_forms
-from .sample_data import monthly_report_values, registration_values
-from .workspace import ARCHIVE, BACKUPS, INBOX, LOCK_NAME, OUTPUT, WORKBOOK_NAME, init_workspace, open_workspace
+from xlplan.core.forms import form_spec
+from xlplan.io.audit_store import AuditStore
+from xlplan.io.form_writer import write_form
+from xlplan.io.workbook_files import KILL_ENV
+from xlplan.services.consolidate import consolidate_folder
+from xlplan.services.forms import make_forms
+from xlplan.services.sample_data import monthly_report_values, registration_values
+from xlplan.services.workspace import (
+    ARCHIVE, BACKUPS, INBOX, LOCK_NAME, OUTPUT, WORKBOOK_NAME, init_workspace, open_workspace,
+)
 
 MAX_POINTS = 60  # far more than the write path has: a run that never completes is a failure
 REGISTRY = ("ma,ten,loai_hinh,co_nguon,so_dang_vien,so_chi_bo,lien_he\n"
@@ -157,7 +159,7 @@ def run_kill_drill(workdir: Path | None = None, max_points: int = MAX_POINTS, st
                    first: Path | None = None) -> KillDrillResult:
     """Kill the consolidation at points 1, 1 + stride, … until a run completes; check each.
 
-    ``stride`` > 1 samples the points (``xlplan reliability --quick``); ``first`` is an
+    ``stride`` > 1 samples the points (``python -m tools.reliability --quick``); ``first`` is an
     already built :func:`small_folder` to start from.
     """
     result = KillDrillResult()
@@ -203,7 +205,8 @@ def markdown(result: KillDrillResult, stride: int = 1) -> list[str]:
     """The kill-point section of ``docs/reliability.md``."""
     sampled = f"points 1, {1 + stride}, {1 + 2 * stride}, …" if stride > 1 else "every point"
     lines = ["## Kill points survived (consolidation)", "",
-             "Source: `xlplan.services.kill_drill.run_kill_drill`: `xlplan consolidate` run in a subprocess with "
+             "Source: `tools.reliability.kill_drill.run_kill_drill`: `xlplan consolidate` run in a subprocess "
+             "with "
              f"`{KILL_ENV}=n` ({sampled}, until a run completes) on a small working folder with a corrected "
              "report; after each kill the workbook must be exactly the old or the new one and open, the inbox "
              "and archive intact, and a normal run must then give the uninterrupted run's workbook.", "",
