@@ -37,14 +37,14 @@ Box = tuple[int, int, int, int]  # min_row, max_row, min_col, max_col
 _ROW_END = b"</row>"
 
 
-def load_workbook(path: str | Path, keep_tables: Collection[str] | None = None) -> Workbook:
+def load_workbook(path: str | Path | IO[bytes], keep_tables: Collection[str] | None = None) -> Workbook:
     """The workbook at ``path``, as ``openpyxl.load_workbook(path, keep_vba=False)`` gives it.
 
     With ``keep_tables`` (table ids, e.g. ``{"tbl_bao_cao"}``), the data rows of
     every *other* table — those found by a workbook-level ``tbl_*_data`` name —
     are not loaded beyond their first row. ``None`` loads everything.
     """
-    reader = _CityReader(Path(path), keep_tables)
+    reader = _CityReader(path if hasattr(path, "read") else Path(path), keep_tables)  # type: ignore[arg-type]
     with paused_gc():
         reader.read()
     return reader.wb
@@ -53,7 +53,7 @@ def load_workbook(path: str | Path, keep_tables: Collection[str] | None = None) 
 class _CityReader(ExcelReader):
     """openpyxl's reader with the sheet XML filtered on its way in (see the module docstring)."""
 
-    def __init__(self, path: Path, keep_tables: Collection[str] | None):
+    def __init__(self, path: Path | IO[bytes], keep_tables: Collection[str] | None):
         super().__init__(path, read_only=False, keep_vba=False, data_only=False, keep_links=True, rich_text=False)
         self._keep = None if keep_tables is None else frozenset(keep_tables)
 

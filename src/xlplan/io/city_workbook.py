@@ -20,7 +20,7 @@ import datetime as dt
 import math
 from copy import copy
 from pathlib import Path
-from typing import Collection, Mapping, Sequence
+from typing import IO, Collection, Mapping, Sequence
 
 import openpyxl
 from openpyxl.cell.cell import Cell
@@ -114,7 +114,7 @@ def build_city_template(plan: Plan, settings: Mapping[str, object] | None = None
     return wb
 
 
-def load_city_workbook(path: str | Path, keep_tables: Collection[str] | None = None) -> Workbook:
+def load_city_workbook(path: str | Path | IO[bytes], keep_tables: Collection[str] | None = None) -> Workbook:
     """Open a city workbook for writing (openpyxl, no macros kept: the add-in lives outside it).
 
     ``keep_tables=None`` loads everything. A caller that will replace every
@@ -126,7 +126,7 @@ def load_city_workbook(path: str | Path, keep_tables: Collection[str] | None = N
     """
     from .city_loader import load_workbook
 
-    return load_workbook(Path(path), keep_tables)
+    return load_workbook(path if hasattr(path, "read") else Path(path), keep_tables)  # a path or the bytes already read
 
 
 def read_config(wb: Workbook) -> dict[str, object]:
