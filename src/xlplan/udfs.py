@@ -24,9 +24,10 @@ loaded on first use, never at import, and cached per (value, file mtime) so an
 edited plan file is picked up on the next recalculation.
 
 On Linux ``xw.func``/``xw.arg`` are no-ops, so the metadata a VBA-wrapper
-generator needs is kept here too: :data:`UDFS` (fixed order), :data:`ARG_DOCS`
-and :data:`DESCRIPTIONS`; arguments and defaults come from
-:func:`inspect.signature`. See ``docs/udfs.md``.
+generator and the docs need is kept here as data: :data:`UDFS` (fixed order),
+:data:`ARG_DOCS`, :data:`DESCRIPTIONS`, :data:`EXAMPLES` and :data:`ERROR_CASES`;
+arguments and defaults come from :func:`inspect.signature`. ``docs/udfs.md`` is
+generated from them (``python -m tools.docs``).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, NamedTuple, TypeVar
 
 import xlwings as xw
 
@@ -69,7 +70,7 @@ MAX_DIGITS = 10
 
 NO_DATA = indicators.NO_DATA  # "Chưa có số liệu"
 
-# -- error values (a user-facing contract: docs/udfs.md lists them) -------------------
+# -- error values (a user-facing contract: docs/udfs.md lists them, see ERROR_CASES) -----
 # Constants and builders rather than inline strings, so tests and docs name them and a
 # wording fix is one edit.
 ERROR_PREFIX = "#"
@@ -407,7 +408,8 @@ def XLP_TYLE(tu_so: Any, mau_so: Any, so_le: Any = SHARE_DIGITS, lam_tron: Any =
     """Tỷ lệ tử số/mẫu số (định dạng ô kiểu %), cắt như kế hoạch: 65/79 → 82,27%.
 
     The share as a fraction of 1 quantized at ``so_le`` decimals of the percentage,
-    so the cell shows exactly the plan's figure in a percent format.
+    so the cell shows exactly the plan's figure in a percent format. ``lam_tron``
+    ignores case and diacritics (``"Tròn"``); counts need not be whole numbers.
     """
     return _elementwise(_share_cell, tu_so, mau_so, so_le, lam_tron)
 
@@ -428,7 +430,7 @@ def XLP_TYLE_TEXT(tu_so: Any, mau_so: Any, so_le: Any = SHARE_DIGITS, lam_tron: 
     """Tỷ lệ viết như trong kế hoạch: "65/79 = 82,27%", "6.646/7.453 = 89,17%".
 
     Counts only: the text writes the numerator and denominator as whole numbers,
-    so a fraction there would be misquoted (see docs/udfs.md).
+    so a fraction there would be misquoted.
     """
     return _elementwise(_share_text_cell, tu_so, mau_so, so_le, lam_tron)
 
@@ -490,7 +492,8 @@ def XLP_DAT(gia_tri: Any, chi_tieu: Any, so_sanh: Any = DEFAULT_COMPARISON) -> A
     """Kết luận Đạt / Chưa đạt: so sánh giá trị thực hiện với chỉ tiêu (mặc định >=).
 
     Compared exactly (a cell's 0.85 is 85/100), so a share at the target is not
-    "Chưa đạt" because of binary floating point.
+    "Chưa đạt" because of binary floating point. ``so_sanh`` also takes ``≥``,
+    ``≤``, ``=>``, ``=<``, ``==`` (spaces ignored); the plan's "trên 85%" is ``">"``.
     """
     return _elementwise(_verdict_cell, gia_tri, chi_tieu, so_sanh)
 
@@ -528,7 +531,7 @@ def XLP_DONVI(ma: Any, truong: Any = DEFAULT_FIELD) -> Any:
     """Thông tin một đơn vị trong danh mục: tên, loại hình, số đảng viên, số chi bộ…
 
     Lets a summary sheet show names and kinds by code, so a renamed unit is
-    renamed once, in the registry.
+    renamed once, in the registry. Field names ignore case, diacritics and spaces.
     """
     return _elementwise(_unit_cell, ma, truong)
 
@@ -559,13 +562,7 @@ def _unit_cell(code: Any, field: Any) -> Any:
 # -- metadata for the VBA-wrapper generator and the docs --------------------------
 
 UDFS: tuple[Callable[..., Any], ...] = (
-    XLP_TYLE,
-    XLP_TYLE_TEXT,
-    XLP_HOANTHANH,
-    XLP_CHITIEU_KETNAP,
-    XLP_DAT,
-    XLP_SO,
-    XLP_DONVI,
+    XLP_TYLE, XLP_TYLE_TEXT, XLP_HOANTHANH, XLP_CHITIEU_KETNAP, XLP_DAT, XLP_SO, XLP_DONVI,
 )
 
 ARG_DOCS: Mapping[str, Mapping[str, str]] = MappingProxyType({
@@ -580,3 +577,59 @@ DESCRIPTIONS: Mapping[str, str] = MappingProxyType({
     func.__name__: (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else "" for func in UDFS
 })
 """Per function: the Vietnamese description for the Function Wizard (the docstring's first line)."""
+
+
+class Example(NamedTuple):
+    """A formula as staff type it, kept as data so the docs show what the function returns *today*.
+
+    ``args`` are what Excel hands the function: numbers, text, booleans, lists of rows
+    for a range; an argument that is itself an :class:`Example` is a nested formula.
+    """
+
+    name: str
+    args: tuple[Any, ...]
+
+
+def _examples(name: str, *calls: tuple[Any, ...]) -> tuple[Example, ...]:
+    return tuple(Example(name, args) for args in calls)
+
+
+_VU_NINH_KIND_AND_SOURCE = _examples("XLP_DONVI", ("P_VUNINH", "loai_hinh"), ("P_VUNINH", "co_nguon"))
+
+EXAMPLES: tuple[Example, ...] = (
+    *_examples("XLP_TYLE", (65, 79), (2, 3, 2, "tron"), (57, 100), (29, 100), (65, 79, 4), (5, 0),
+               ([[65], [57]], [[79], [100]]), ("#N/A", 79), (-1, 5), ("8.877", 10000), (65, 79, 11),
+               (65, 79, 2, "lam"), ([[1, 2]], [[1], [2]]), (1e308, 1e-308)),
+    *_examples("XLP_TYLE_TEXT", (65, 79), (6646, 7453), (901, 7453), (5, 0), (6.5, 10)),
+    *_examples("XLP_HOANTHANH", (218, 180), (179, 180), (218, 0), (-5, 180)),
+    *_examples("XLP_CHITIEU_KETNAP", ("xa_phuong",), ("doanh_nghiep",), ("chi_bo_co_so",),
+               ("chi_bo_co_so", False), ("Đảng bộ xã, phường",), _VU_NINH_KIND_AND_SOURCE, ("xa_phuong_moi",),
+               ("xa_phuong", "chưa rõ"), (True,)),
+    *_examples("XLP_DAT", (Example("XLP_TYLE", (6646, 7453)), 0.85, ">"), (0.85, 0.85),
+               (7, Example("XLP_CHITIEU_KETNAP", ("xa_phuong",))), (1, 2, "!=")),
+    *_examples("XLP_SO", (8877,), (-1234.5, 1), (82.2784, 2)),
+    *_examples("XLP_DONVI", ("P_VUNINH",), ("P_VUNINH", "loai_hinh"), ("P_VUNINH", "Loại hình tên"),
+               ("P_VUNINH", "so_dang_vien"), ("P_VUNINH", "co_nguon"), ("X_KHONG_CO",), ("P_VUNINH", "tuoi")),
+)
+"""Formulas for docs/udfs.md, in UDFS order; the results shown there are computed, never typed."""
+
+ERROR_CASES: Mapping[str, str] = MappingProxyType({
+    "ERR_NOT_NUMBER": "text, TRUE/FALSE, a date, NaN or infinity where a number is expected",
+    "ERR_NEGATIVE": "a negative count in XLP_TYLE, XLP_TYLE_TEXT, XLP_HOANTHANH",
+    "ERR_NOT_WHOLE": "a count that is not a whole number in XLP_TYLE_TEXT",
+    "ERR_TOO_LARGE": "the result does not fit in an Excel number",
+    "ERR_DIGITS": "a bad so_le",
+    "ERR_MODE": "a bad lam_tron",
+    "ERR_COMPARISON": "a bad so_sanh",
+    "ERR_FLAG": "a bad co_nguon",
+    "ERR_NOT_TEXT": "TRUE/FALSE or a fraction where a code or a label is expected",
+    "ERR_SHAPE": "ranges of different shapes",
+    "ERR_RANGE": "an empty, ragged or nested list (cannot come from a sheet)",
+    "err_unknown_kind": "no such kind in the active plan",
+    "err_unknown_unit": "no such code in the active registry",
+    "err_unknown_field": "a bad truong",
+    "err_plan": "the active plan file is missing or invalid",
+    "err_registry": "the active unit registry is missing or invalid",
+    "ERR_UNEXPECTED": "a bug: logged with its traceback (logger xlplan.udfs)",
+})
+"""Every error value (constant or builder in this module) and when it appears (English, for the docs)."""
