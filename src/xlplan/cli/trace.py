@@ -1,44 +1,32 @@
 """``xlplan trace``: where a summary number came from (file, sheet, cell) and what it was before.
 
-A face like :mod:`xlplan.cli`: it calls :func:`xlplan.services.trace.trace` and
+A command of :mod:`xlplan.cli`: it calls :func:`xlplan.services.trace.trace` and
 prints Vietnamese results. Exit codes as the main CLI: 0 fine, 2 could not run
 (no consolidation yet, unknown unit or field).
 """
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
-from typing import Any, Callable
 
 import click
 
+from ._common import FORM_CHOICE, guard
+
 _STATUS = {"used": "đang dùng", "superseded": "đã được thay bằng tệp mới hơn",
            "removed": "không còn trong thư mục nộp"}
-
-
-def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The main CLI's error translation, looked up at call time (``xlplan.cli`` imports this module)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .cli import _guard as guard
-
-        return guard(func)(*args, **kwargs)
-    return wrapper
 
 
 @click.command("trace")
 @click.argument("unit", metavar="MÃ_ĐƠN_VỊ")
 @click.argument("field_id", metavar="[CHỈ_TIÊU]", required=False)
 @click.option("--period", metavar="KỲ", help="Chỉ kỳ này (2017, 2017-Q1, 2017-01).")
-@click.option("--form", "form_id", type=click.Choice(["F01", "F02", "F03"], case_sensitive=False),
-              help="Chỉ biểu này.")
+@click.option("--form", "form_id", type=FORM_CHOICE, help="Chỉ biểu này.")
 @click.option("--folder", "-d", type=click.Path(file_okay=False, exists=True), default=".", show_default=True,
               metavar="THƯ_MỤC", help="Thư mục làm việc (có sổ tổng hợp).")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
-@_guard
+@guard
 def trace_cmd(unit: str, field_id: str | None, period: str | None, form_id: str | None, folder: str,
               as_json: bool) -> None:
     """Truy nguồn số liệu: ô nào của tệp nào cho ra con số trong sổ tổng hợp, và các lần nộp trước.
@@ -54,7 +42,7 @@ def trace_cmd(unit: str, field_id: str | None, period: str | None, form_id: str 
       xlplan trace P_AN kn_trong_ky --form F02 --period 2017-01 -d TongHop2017
       xlplan trace P_AN --form F01 -d TongHop2017 --json
     """
-    from .services.trace import shown, trace
+    from ..services.trace import shown, trace
 
     items = trace(Path(folder), unit, field_id, period, form_id.upper() if form_id else None)
     if as_json:

@@ -8,25 +8,12 @@ results. Exit codes as the main CLI: 0 fine, 1 something the add-in needs is mis
 
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
-from typing import Any, Callable
 
 import click
 
-
-def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The main CLI's error translation, looked up at call time: ``xlplan.cli`` imports this
-    module to attach the group, so importing ``xlplan.cli`` here at import time would be circular."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .cli import _guard as guard
-
-        return guard(func)(*args, **kwargs)
-    return wrapper
-
+from ._common import EXIT_FINDINGS, guard
 
 _SOURCES_OPTION = click.option(
     "--sources", "sources_dir", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC",
@@ -50,7 +37,7 @@ def addin_group() -> None:
               help="Tệp .xlam cần ghi (mặc định: addin/xlplan.xlam trong mã nguồn; với gói đã cài: "
                    "xlplan.xlam ở thư mục hiện tại).")
 @_SOURCES_OPTION
-@_guard
+@guard
 def addin_build(out: Path | None, sources_dir: Path | None) -> None:
     """Dựng tệp phần bổ trợ xlplan.xlam từ mã nguồn (giao diện, VBA, cấu hình).
 
@@ -61,9 +48,9 @@ def addin_build(out: Path | None, sources_dir: Path | None) -> None:
       xlplan addin build
       xlplan addin build --out dist/xlplan.xlam
     """
-    from . import udfs
-    from .services.addin import ADDIN_FILE, build_addin, load_sources, repo_addin_dir, require_addin_dir
-    from .services.addin_vba import udf_specs
+    from .. import udfs
+    from ..services.addin import ADDIN_FILE, build_addin, load_sources, repo_addin_dir, require_addin_dir
+    from ..services.addin_vba import udf_specs
 
     folder = require_addin_dir(sources_dir)
     sources = load_sources(folder)
@@ -83,7 +70,7 @@ def addin_build(out: Path | None, sources_dir: Path | None) -> None:
 @click.option("--python", "python", type=click.Path(dir_okay=False, path_type=Path), metavar="TỆP",
               help="Python mà Excel sẽ dùng (mặc định: Python đang chạy lệnh này, bản pythonw.exe).")
 @_SOURCES_OPTION
-@_guard
+@guard
 def addin_install(addin_file: Path | None, python: Path | None, sources_dir: Path | None) -> None:
     """Cài phần bổ trợ vào Excel của người dùng này (Windows), rồi kiểm tra.
 
@@ -95,7 +82,7 @@ def addin_install(addin_file: Path | None, python: Path | None, sources_dir: Pat
       xlplan addin install
       xlplan addin install --file D:\\xlplan.xlam
     """
-    from .services import addin
+    from ..services import addin
 
     _windows_only()
     places = addin.WindowsPlaces.from_environment()
@@ -106,7 +93,7 @@ def addin_install(addin_file: Path | None, python: Path | None, sources_dir: Pat
 
 @addin_group.command("uninstall")
 @_SOURCES_OPTION
-@_guard
+@guard
 def addin_uninstall(sources_dir: Path | None) -> None:
     """Gỡ phần bổ trợ khỏi Excel của người dùng này (Windows). Hãy đóng Excel trước.
 
@@ -114,7 +101,7 @@ def addin_uninstall(sources_dir: Path | None) -> None:
     Ví dụ:
       xlplan addin uninstall
     """
-    from .services import addin
+    from ..services import addin
 
     _windows_only()
     sources, _ = _sources_and_file(sources_dir, None, need_file=False)
@@ -125,7 +112,7 @@ def addin_uninstall(sources_dir: Path | None) -> None:
 @addin_group.command("status")
 @click.option("--file", "addin_file", type=click.Path(dir_okay=False, path_type=Path), metavar="TỆP",
               help="So bản đã cài với tệp .xlam này (mặc định: addin/xlplan.xlam hoặc bản đi kèm gói xlplan).")
-@_guard
+@guard
 def addin_status(addin_file: Path | None) -> None:
     """Kiểm tra phần bổ trợ đã cài và những gì nó cần: Python, xlwings, DLL của xlwings, xlplan.
 
@@ -133,7 +120,7 @@ def addin_status(addin_file: Path | None) -> None:
     Ví dụ:
       xlplan addin status
     """
-    from .services import addin
+    from ..services import addin
 
     _windows_only()
     folder = addin.default_addin_dir()
@@ -144,7 +131,7 @@ def addin_status(addin_file: Path | None) -> None:
 
 
 def _windows_only() -> None:
-    from .services.addin import UnsupportedPlatform
+    from ..services.addin import UnsupportedPlatform
 
     if not sys.platform.startswith("win"):
         raise UnsupportedPlatform()
@@ -153,7 +140,7 @@ def _windows_only() -> None:
 def _sources_and_file(sources_dir: Path | None, addin_file: Path | None, need_file: bool = True):
     """The add-in sources (for the [[user]] settings) and the .xlam: from --sources, the source
     tree, or the copy shipped in the installed package, so staff need neither --file nor a clone."""
-    from .services.addin import ADDIN_FILE, default_addin_dir, load_sources, require_addin_dir
+    from ..services.addin import ADDIN_FILE, default_addin_dir, load_sources, require_addin_dir
 
     folder = require_addin_dir(sources_dir) if sources_dir else default_addin_dir()
     sources = load_sources(folder) if folder else None
@@ -171,6 +158,4 @@ def _show(report, success: str) -> None:
         click.echo(success)
     else:
         click.echo("Chưa dùng được: sửa các mục [LỖI] ở trên rồi chạy xlplan addin status.", err=True)
-        from .cli import EXIT_FINDINGS
-
         sys.exit(EXIT_FINDINGS)

@@ -1,0 +1,269 @@
+"""The working folder's commands: ``init``, ``consolidate``, ``check``, ``status``, ``report``,
+``feedback`` and ``demo`` (the whole job on the bundled sample).
+
+Each command calls one service and prints its result; the exit code is the one of the
+findings' :class:`xlplan.core.findings.Report` (or of the service's result, which asks a
+``Report`` too), never decided here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ._common import (ENGINE_OPTION, FORM_CHOICE, JSON_OPTION, PLAN_OPTION, REGISTRY_OPTION, Failure, echo_json,
+                      guard, load_plan, load_registry, print_counts, report_of, table, with_progress)
+
+
+# -- check -----------------------------------------------------------------------------
+
+@click.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@PLAN_OPTION
+@REGISTRY_OPTION
+@JSON_OPTION
+@guard
+def check_cmd(files: tuple[str, ...], plan_name: str | None, registry_name: str | None, as_json: bool) -> None:
+    """Kiểm tra các tệp biểu mẫu trước khi gửi; mã thoát 1 nếu có lỗi.
+
+    \b
+    Ví dụ:
+      xlplan check P_VUNINH_F01_2017.xlsx
+      xlplan check NopBaoCao/*.xlsx --json
+    """
+    from ..services.check import check_files
+    plan = load_plan(plan_name)
+    registry = load_registry(registry_name, plan) if registry_name else None
+    report = check_files([Path(f) for f in files], plan, registry)
+    if as_json:
+        echo_json({"valid": report.valid, "findings": [f.to_dict() for f in report]})
+    else:
+        print_findings(report)
+    sys.exit(report.exit_code)
+
+
+def print_findings(report) -> None:
+    """The findings as a table, then how many and how many errors."""
+    if not len(report):
+        click.echo("Không phát hiện vấn đề nào.")
+        return
+    click.echo(table(((f.severity.label, f.code, f.unit, Path(f.file).name if f.file else "", f.location,
+                        f.message) for f in report),
+                      ["Mức độ", "Mã", "Đơn vị", "Tệp", "Ô", "Nội dung"]))
+    errors = len(report.errors)
+    click.echo(f"\n{len(report)} phát hiện, trong đó {errors} lỗi.")
+
+
+# -- the working folder ----------------------------------------------------------------
+
+@click.command("init")
+@click.argument("folder", type=click.Path(file_okay=False))
+@PLAN_OPTION
+@REGISTRY_OPTION
+@click.option("--overwrite", is_flag=True, help="Tạo lại sổ tổng hợp nếu đã có (sổ cũ được sao lưu).")
+@guard
+def init_cmd(folder: str, plan_name: str | None, registry_name: str | None, overwrite: bool) -> None:
+    """Tạo thư mục làm việc FOLDER: sổ tổng hợp, thư mục nhận báo cáo (NopBaoCao),
+    thư mục gửi đơn vị (GuiDonVi) và thư mục kết quả (KetQua).
+
+    \b
+    Ví dụ:
+      xlplan init TongHop2017
+      xlplan init TongHop2017 --registry danh_muc.csv
+    """
+    from ..services.workspace import init_workspace
+    workbook = init_workspace(Path(folder), plan_name, registry_name, overwrite=overwrite)
+    click.echo(f"Đã tạo sổ tổng hợp: {workbook.resolve()}")
+    click.echo(f"Đặt các tệp báo cáo nhận được vào: {(workbook.parent / 'NopBaoCao').resolve()}")
+
+
+@click.command("consolidate")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@ENGINE_OPTION
+@JSON_OPTION
+@guard
+def consolidate_cmd(folder: str, engine: str | None, as_json: bool) -> None:
+    """Tổng hợp mọi tệp trong thư mục nhận báo cáo vào sổ tổng hợp; mã thoát 1 nếu có lỗi.
+
+    \b
+    Ví dụ:
+      xlplan consolidate TongHop2017
+      xlplan consolidate TongHop2017 --json
+    """
+    from ..services.consolidate import consolidate_folder
+    result = with_progress(lambda progress: consolidate_folder(Path(folder), engine=engine, progress=progress),
+                            "Đang đọc báo cáo")
+    report = report_of(result.findings)
+    if as_json:
+        echo_json({"workbook": str(result.workbook), "status": result.status, "run_id": result.run_id,
+                    "files": result.files, "skipped": result.skipped,
+                    "summary": result.consolidation.summary, "paragraph": result.consolidation.paragraph,
+                    "findings": [f.to_dict() for f in report]})
+    else:
+        click.echo(f"Đã đọc {result.files} tệp, bỏ qua {result.skipped} tệp.")
+        print_counts(report)
+        if not result.changed:
+            click.echo("Không có gì mới: sổ tổng hợp giữ nguyên.")
+        click.echo(f"Sổ tổng hợp: {result.workbook.resolve()}")
+        if result.backup:
+            click.echo(f"Bản sao lưu sổ cũ: {result.backup}")
+    sys.exit(report.exit_code)
+
+
+@click.command("status")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--form", "form_id", type=FORM_CHOICE,
+              help="Chỉ biểu này.")
+@click.option("--period", metavar="KỲ", help="Chỉ kỳ này (2017, 2017-Q1, 2017-01).")
+@JSON_OPTION
+@guard
+def status_cmd(folder: str, form_id: str | None, period: str | None, as_json: bool) -> None:
+    """Ai đã nộp, ai nộp muộn, ai chưa nộp — theo biểu và kỳ.
+
+    \b
+    Ví dụ:
+      xlplan status TongHop2017
+      xlplan status TongHop2017 --form F01 --period 2017
+    """
+    from ..services.status import submission_status
+    rows, rates = submission_status(Path(folder), form_id.upper() if form_id else None, period)
+    if as_json:
+        echo_json({"rows": rows, "rates": rates})
+        return
+    for rate in rates:
+        click.echo(f"{rate['bieu']} kỳ {rate['ky']}: đã nộp {rate['da_nop']}/{rate['du_kien']}"
+                   f" ({rate['ty_le_day_du_text']}), đúng hạn {rate['dung_han']} ({rate['ty_le_dung_han_text']})")
+    late = [r for r in rows if r["dung_han"] != "Đúng hạn"]
+    if late:
+        click.echo()
+        click.echo(table(((r["bieu"], r["ky"], r["ma"], r["ten"], r["dung_han"], r["han_nop"]) for r in late),
+                          ["Biểu", "Kỳ", "Mã", "Đơn vị", "Tình trạng", "Hạn nộp"]))
+
+
+@click.command("demo")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Thư mục tạo bộ dữ liệu mẫu (mặc định: một thư mục mới xlplan-demo-…).")
+@click.option("--seed", default=2017, show_default=True, help="Hạt giống sinh số liệu mẫu.")
+@guard
+def demo_cmd(out_dir: str | None, seed: int) -> None:
+    """Chạy toàn bộ quy trình trên bộ mẫu 80 đơn vị của Thành phố Bắc Ninh: tạo biểu mẫu đã điền
+    (năm 2016 và 2017), tổng hợp, in tóm tắt và đoạn văn đánh giá năm 2016.
+
+    \b
+    Ví dụ:
+      xlplan demo
+      xlplan demo --out xlplan-demo
+    """
+    from ..services.demo import run_demo
+    demo = with_progress(lambda progress: run_demo(Path(out_dir) if out_dir else None, seed=seed,
+                                                    progress=progress), "Đang tổng hợp")
+    result = demo.result
+    click.echo(f"Đã tạo {demo.files_written} tệp báo cáo mẫu của {demo.units} đơn vị "
+               f"trong: {(demo.folder / 'NopBaoCao').resolve()}")
+    click.echo()
+    for key, value in result.consolidation.summary.items():
+        click.echo(f"- {SUMMARY_LABELS.get(key, key)}: {value}")
+    click.echo()
+    click.echo("Đoạn văn đánh giá năm trước (tạo từ các tệp đã tổng hợp):")
+    click.echo(result.consolidation.paragraph)
+    click.echo()
+    print_counts(report_of(result.findings))
+    click.echo(f"Sổ tổng hợp: {result.workbook.resolve()}")
+
+
+SUMMARY_LABELS = {
+    "nam": "Năm kế hoạch", "so_don_vi": "Số tổ chức cơ sở đảng", "so_tep": "Số tệp đã đọc",
+    "so_tep_su_dung": "Số tệp dùng để tổng hợp", "so_nop_trung": "Số lần nộp trùng", "so_loi": "Số lỗi",
+    "so_canh_bao": "Số cảnh báo", "so_ghi_chu": "Số ghi chú", "da_dang_ky": "Số đơn vị đã đăng ký",
+    "dang_ky_dung_han": "Đăng ký đúng hạn", "dang_ky_ket_nap": "Tổng số đăng ký kết nạp",
+    "ky_moi_nhat": "Kỳ báo cáo mới nhất", "ket_nap": "Đã kết nạp (lũy kế)", "chi_tieu_ket_nap": "Chỉ tiêu kết nạp",
+    "ty_le_ket_nap": "Tỷ lệ so với chỉ tiêu",
+}
+
+
+@click.command("report")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--pdf", "as_pdf", is_flag=True,
+              help="Xuất trang Báo cáo ra tệp PDF (A4 dọc) trong thư mục kết quả: KetQua/BaoCao_<năm>.pdf. "
+                   "Cần LibreOffice.")
+@ENGINE_OPTION
+@JSON_OPTION
+@guard
+def report_cmd(folder: str, as_pdf: bool, engine: str | None, as_json: bool) -> None:
+    """Cập nhật trang Báo cáo của sổ tổng hợp (tổng hợp lại từ thư mục nhận báo cáo) và, với --pdf,
+    in trang đó ra PDF theo thể thức văn bản của Đảng; mã thoát 1 nếu có lỗi số liệu.
+
+    \b
+    Ví dụ:
+      xlplan report TongHop2017
+      xlplan report TongHop2017 --pdf
+    """
+    from ..services.report import refresh_report
+    done = with_progress(lambda progress: refresh_report(Path(folder), pdf=as_pdf, engine=engine,
+                                                          progress=progress), "Đang tổng hợp")
+    report = report_of(done.result.findings)
+    if as_json:
+        echo_json({"workbook": str(done.workbook), "pdf": str(done.pdf) if done.pdf else None,
+                    "paragraph": done.paragraph, "summary": done.result.consolidation.summary,
+                    "findings": [f.to_dict() for f in report]})
+    else:
+        click.echo(f"Đã cập nhật trang Báo cáo: {done.workbook.resolve()}")
+        if done.pdf:
+            click.echo(f"Báo cáo PDF: {done.pdf.resolve()}")
+        print_counts(report)
+    sys.exit(done.exit_code)
+
+
+@click.command("feedback")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--deadline", metavar="NGÀY",
+              help="Hạn đơn vị gửi lại, dạng ngày/tháng/năm (mặc định: 7 ngày kể từ hôm nay).")
+@ENGINE_OPTION
+@JSON_OPTION
+@guard
+def feedback_cmd(folder: str, deadline: str | None, engine: str | None, as_json: bool) -> None:
+    """Tạo tệp phản hồi cho từng đơn vị có lỗi hoặc cảnh báo, trong GuiDonVi/PhanHoi: bản sao tệp
+    đơn vị đã nộp, các ô cần sửa được tô màu và có ghi chú, kèm trang «Phản hồi» (công văn của Ban
+    Tổ chức); đơn vị chưa nộp nhận công văn riêng. Tệp gốc trong thư mục nhận báo cáo không bị thay
+    đổi. Mã thoát 1 nếu có đơn vị còn lỗi phải sửa.
+
+    \b
+    Ví dụ:
+      xlplan feedback TongHop2017
+      xlplan feedback TongHop2017 --deadline 31/03/2017
+    """
+    import datetime as dt
+    from ..services.feedback import write_feedback
+    try:
+        due = dt.datetime.strptime(deadline.strip(), "%d/%m/%Y").date() if deadline else None
+    except ValueError:
+        raise Failure(f"Hạn gửi lại '{deadline}' không phải ngày dạng ngày/tháng/năm (ví dụ 31/03/2017).") from None
+    done = with_progress(lambda progress: write_feedback(Path(folder), deadline=due, engine=engine,
+                                                          progress=progress), "Đang kiểm tra")
+    if as_json:
+        echo_json({"folder": str(done.folder), "deadline": done.deadline.isoformat(), "units": done.units,
+                    "findings": done.findings, "errors": done.errors, "not_sent": len(done.not_sent),
+                    "moved": [str(p) for p in done.moved],
+                    "files": [{"path": str(f.path), "unit": f.unit, "source": f.source, "copied": f.copied,
+                               "findings": f.findings, "errors": f.errors, "highlighted": f.highlighted,
+                               "note": f.note} for f in done.files]})
+        sys.exit(done.exit_code)
+    if not done.files:
+        click.echo("Không có đơn vị nào có lỗi hoặc cảnh báo: không cần gửi phản hồi.")
+    else:
+        click.echo(table(((f.unit, f.path.name, "bản sao tô màu" if f.copied else "công văn", f.findings,
+                            f.errors) for f in done.files),
+                          ["Đơn vị", "Tệp phản hồi", "Loại", "Phát hiện", "Lỗi"]))
+        click.echo(f"\nĐã tạo {len(done.files)} tệp phản hồi cho {done.units} đơn vị "
+                   f"(hạn gửi lại {done.deadline:%d/%m/%Y}) trong: {done.folder.resolve()}")
+    for f in done.files:
+        if f.note:
+            click.echo(f"Lưu ý: {f.unit}: {f.note} Đơn vị chỉ nhận công văn.")
+    if done.not_sent:
+        click.echo(f"{len(done.not_sent)} phát hiện không gửi được cho đơn vị nào (không rõ đơn vị, "
+                   "hoặc ở tệp đã được thay bằng tệp nộp sau): xem trang Kiểm tra.")
+    if done.moved:
+        click.echo(f"Đã chuyển {len(done.moved)} tệp phản hồi cũ vào: {done.moved[0].parent.resolve()}")
+    sys.exit(done.exit_code)
