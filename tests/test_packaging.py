@@ -5,12 +5,20 @@ Staff install xlplan from a copy of the repository and run ``xlplan addin instal
 ``addin/`` (as the data package ``xlplan._addin``). The wheel is built from a copy of the
 tracked sources (never in the work tree, whose stale ``build/`` could leak files into it),
 installed into a fresh virtual environment that borrows the dependencies, and run there.
+
+The dependencies are borrowed from the environment running the tests, whatever it is: the
+system Python or a contributor's virtual environment (whose packages a
+``--system-site-packages`` venv would not see, since that flag reaches only the base
+interpreter). The fresh venv is isolated and gets the outer ``site-packages`` folders as plain
+lines of a ``.pth`` file: they come after its own ``site-packages``, and the ``.pth`` files inside
+them are not run, so an editable xlplan of the outer environment cannot stand in for the wheel.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import site
 import subprocess
 import sys
 import tomllib
@@ -45,12 +53,26 @@ def wheel(tmp_path_factory) -> Path:
     return found
 
 
+def _outer_site_dirs() -> list[str]:
+    """The ``site-packages`` folders this interpreter imports from: a venv's own (and the base's
+    when that venv sees them), the user site when enabled. Not ``sys.path``: that also holds the
+    source tree and the tests."""
+    dirs = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    return [d for d in dirs if Path(d).is_dir()]
+
+
 @pytest.fixture(scope="module")
 def venv_python(wheel, tmp_path_factory) -> Path:
     """A fresh environment with only the wheel installed (dependencies from this environment)."""
     venv = tmp_path_factory.mktemp("venv")
-    _run(sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv, cwd=venv)
+    _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=venv)
     python = venv / ("Scripts/python.exe" if sys.platform.startswith("win") else "bin/python")
+    purelib = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))",
+                        cwd=venv).stdout.strip())
+    (purelib / "_xlplan_test_outer_env.pth").write_text("".join(d + "\n" for d in _outer_site_dirs()),
+                                                        encoding="utf-8")
     _run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--quiet", wheel, cwd=venv)
     return python
 
@@ -76,7 +98,7 @@ _PROBE = """
 import json, sys
 from pathlib import Path
 import xlplan
-from xlplan import cli_addin
+from xlplan.cli import addin as cli_addin
 from xlplan.services import addin
 sources, xlam = cli_addin._sources_and_file(None, None)
 places = addin.WindowsPlaces.for_folders(Path(sys.argv[1]) / "AppData", Path(sys.argv[1]) / "Profile")
