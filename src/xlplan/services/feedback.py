@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..core.findings import Finding, Severity
+from ..core.findings import Finding, Report, Severity
 from ..core.forms import form_spec
 from ..core.plan import Plan
 from ..core.registry import Registry, Unit
@@ -101,6 +101,7 @@ class FeedbackResult:
     not_sent: list[Finding]  # errors/warnings with no registry unit, or on a replaced file
     moved: list[Path]  # feedback files of an earlier run, moved to the backups
     deadline: dt.date
+    sent: Report = field(default_factory=Report)  # the findings sent to units, which decide the exit code
 
     @property
     def units(self) -> int:
@@ -116,8 +117,9 @@ class FeedbackResult:
 
     @property
     def exit_code(self) -> int:
-        """1 when some unit has errors to fix (the CLI's convention), else 0."""
-        return 1 if self.errors else 0
+        """1 when some unit has errors to fix, else 0: the findings sent decide, as everywhere
+        (:attr:`xlplan.core.findings.Report.exit_code`), so no command words the rule twice."""
+        return self.sent.exit_code
 
 
 def group_findings(findings: Sequence[Finding], registry: Registry, resolution) -> tuple[list[Batch], list[Finding]]:
@@ -186,7 +188,8 @@ def write_feedback(root: Path, deadline: dt.date | None = None, today: dt.date |
     folder.mkdir(parents=True, exist_ok=True)
     written = [_write(ws, batch, folder, today, deadline) for batch in batches]
     moved = _retire_stale(ws, folder, {f.path.name for f in written})
-    return FeedbackResult(folder, written, not_sent, moved, deadline)
+    sent = Report([finding for batch in batches for finding in batch.findings])
+    return FeedbackResult(folder, written, not_sent, moved, deadline, sent)
 
 
 def _write(ws: Workspace, batch: Batch, folder: Path, today: dt.date, deadline: dt.date) -> FeedbackFile:
