@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
@@ -29,34 +29,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..core.errors import XlplanError
 from ..core.plan import Plan
 from ..core.summary_tables import Column, TableSpec
+from . import party_style as ps
 
-FONT_NAME = "Times New Roman"
 DATA_SUFFIX = "_data"
 HEADER_ROW = 3  # the title stands two rows above the header; the row between holds notes and counts
 TABLE_GAP = 2  # empty columns between side-by-side tables
 GAP_WIDTH = 3
 HIGHLIGHT_ROWS = 5000  # rows covered by conditional formats in the template (the writer extends them)
 LANDSCAPE_WIDTH = 100  # sheets wider than this (Excel character units) print landscape
-
-# Styles, built once: openpyxl interns them per workbook.
-TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True)
-HEAD_FONT = Font(name=FONT_NAME, size=12, bold=True)
-BODY_FONT = Font(name=FONT_NAME, size=12)
-BODY_BOLD = Font(name=FONT_NAME, size=12, bold=True)
-NOTE_FONT = Font(name=FONT_NAME, size=11, italic=True)
-HEAD_FILL = PatternFill(fill_type="solid", start_color="D9E1F2", end_color="D9E1F2")
-INPUT_FILL = PatternFill(fill_type="solid", start_color="FFF2CC", end_color="FFF2CC")
-_THIN = Side(style="thin", color="808080")
-GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-HEAD_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
-TEXT_ALIGN = Alignment(horizontal="left", vertical="center", wrap_text=True)
-NUMBER_ALIGN = Alignment(horizontal="right", vertical="center")
-CENTER_ALIGN = Alignment(horizontal="center", vertical="center")
-
-INT_FORMAT = "#,##0"
-DATE_FORMAT = "dd/mm/yyyy"
-DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
-TEXT_FORMAT = "@"
 
 # Share columns that are plan completions (218/180 = 121%): shown with the plan's completion digits.
 COMPLETION_COLUMNS = frozenset({"ty_le_hoan_thanh", "ty_le_ket_nap", "ty_le_so_dang_ky"})
@@ -169,14 +149,14 @@ def share_format(digits: int) -> str:
 def number_format(column: Column, plan: Plan) -> str:
     """The number format of a column's data cells, by the column's kind."""
     if column.kind == "int":
-        return INT_FORMAT
+        return ps.INT_FORMAT
     if column.kind == "share":
         return share_format(plan.completion_digits if column.id in COMPLETION_COLUMNS else plan.share_digits)
     if column.kind == "date":
-        return DATE_FORMAT
+        return ps.DATE_FORMAT
     if column.kind == "datetime":
-        return DATETIME_FORMAT
-    return TEXT_FORMAT
+        return ps.DATETIME_FORMAT
+    return ps.TEXT_FORMAT
 
 
 def lay_out_sheet(wb: Workbook, ws: Worksheet, specs: list[TableSpec], plan: Plan,
@@ -203,20 +183,20 @@ def lay_out_sheet(wb: Workbook, ws: Worksheet, specs: list[TableSpec], plan: Pla
 def _lay_out_table(wb: Workbook, ws: Worksheet, spec: TableSpec, plan: Plan, header_row: int,
                    first_col: int) -> Region:
     title = ws.cell(header_row - 2, first_col, spec.title)
-    title.font = TITLE_FONT
+    title.font = ps.TITLE
     lines = 1
     for offset, column in enumerate(spec.columns):
         col = first_col + offset
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = column.width
         head = ws.cell(header_row, col, column.header)
-        head.font, head.fill, head.border, head.alignment = HEAD_FONT, HEAD_FILL, GRID, HEAD_ALIGN
+        head.font, head.fill, head.border, head.alignment = ps.BODY_BOLD, ps.HEAD_FILL, ps.GRID, ps.CENTER
         lines = max(lines, _lines(column.header, column.width))
         style_row = ws.cell(header_row + 1, col)
-        style_row.font, style_row.border = BODY_FONT, GRID
+        style_row.font, style_row.border = ps.BODY, ps.GRID
         style_row.number_format = number_format(column, plan)
-        style_row.alignment = TEXT_ALIGN if column.kind == "text" else (
-            CENTER_ALIGN if column.kind in ("date", "datetime") else NUMBER_ALIGN)
+        style_row.alignment = ps.LEFT_WRAP if column.kind == "text" else (
+            ps.CENTER_ONE_LINE if column.kind in ("date", "datetime") else ps.NUMBER)
     current = ws.row_dimensions[header_row].height or 0
     ws.row_dimensions[header_row].height = max(current, 16.5 * lines + 4)
     define_name(wb, spec.id, ws, first_col, header_row)
@@ -249,20 +229,8 @@ def _sheet_setup(ws: Worksheet, specs: list[TableSpec], regions: list[Region]) -
     ws.auto_filter.ref = f"{get_column_letter(first.first_col)}{first.header_row}:" \
                          f"{get_column_letter(first.last_col)}{first.last_row}"
     width = sum(c.width for spec in specs for c in spec.columns) + TABLE_GAP * GAP_WIDTH * (len(specs) - 1)
-    page_setup(ws, landscape=width > LANDSCAPE_WIDTH)
+    ps.print_a4(ws, landscape=width > LANDSCAPE_WIDTH)
     ws.print_title_rows = f"{first.header_row}:{first.header_row}"
-
-
-def page_setup(ws: Worksheet, landscape: bool) -> None:
-    """A4, one page wide, as many pages tall as needed."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_options.horizontalCentered = True
 
 
 # -- highlights ---------------------------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.workbook import Workbook
@@ -32,14 +32,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..core.errors import XlplanError
 from ..core.findings import Finding, Severity
+from . import party_style as ps
 from .readers.base import NotAWorkbook, UnsupportedFormat
 from .readers.sniff import sniff
 from .workbook_files import save_workbook
 
 LETTER_SHEET = "Phản hồi"
-PARTY = "ĐẢNG CỘNG SẢN VIỆT NAM"
 
-FONT_NAME = "Times New Roman"
 # Fills by severity. Not yellow for warnings: the forms already colour input cells pale yellow.
 FILLS = {
     Severity.ERROR: PatternFill(fill_type="solid", start_color="FF8F8F", end_color="FF8F8F"),
@@ -48,22 +47,6 @@ FILLS = {
 }
 FILL_NAMES = {Severity.ERROR: "đỏ", Severity.WARNING: "cam", Severity.INFO: "xanh"}
 
-_NORMAL = Font(name=FONT_NAME, size=13)
-_BOLD = Font(name=FONT_NAME, size=13, bold=True)
-_PARTY = Font(name=FONT_NAME, size=13, bold=True, underline="single")
-_ITALIC = Font(name=FONT_NAME, size=13, italic=True)
-_SUBJECT = Font(name=FONT_NAME, size=12, italic=True)
-_BODY = Font(name=FONT_NAME, size=13)
-_TABLE = Font(name=FONT_NAME, size=12)
-_TABLE_HEAD = Font(name=FONT_NAME, size=12, bold=True)
-_RECIPIENTS = Font(name=FONT_NAME, size=11, italic=True)
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_JUSTIFY = Alignment(horizontal="justify", vertical="top", wrap_text=True)
-_TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
-_TOP_CENTER = Alignment(horizontal="center", vertical="top", wrap_text=True)
-_HEAD_FILL = PatternFill(fill_type="solid", start_color="D9E1F2", end_color="D9E1F2")
-_THIN = Side(style="thin", color="808080")
-_GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 # The letter's columns: (header, width in Excel character units).
 # The first three carry the issuer's block of the header, the last two the Party's.
@@ -240,30 +223,30 @@ def _lay_out_letter(ws: Worksheet, letter: Letter) -> None:
     """Party style: issuer top left with ``*``, the Party top right, date in italics, then the body."""
     for index, (_, width) in enumerate(_COLUMNS, 1):
         ws.column_dimensions[get_column_letter(index)].width = width
-    _put(ws, 1, 1, 3, letter.superior, _NORMAL, _CENTER)
-    _put(ws, 2, 1, 3, letter.issuer, _BOLD, _CENTER)
-    _put(ws, 3, 1, 3, "*", _NORMAL, _CENTER)
-    _put(ws, 4, 1, 3, letter.number, _NORMAL, _CENTER)
-    _put(ws, 5, 1, 3, letter.subject, _SUBJECT, _CENTER)
+    _put(ws, 1, 1, 3, letter.superior, ps.HEADER, ps.CENTER)
+    _put(ws, 2, 1, 3, letter.issuer, ps.HEADER_BOLD, ps.CENTER)
+    _put(ws, 3, 1, 3, ps.ISSUER_MARK, ps.HEADER, ps.CENTER)
+    _put(ws, 4, 1, 3, letter.number, ps.HEADER, ps.CENTER)
+    _put(ws, 5, 1, 3, letter.subject, ps.BODY_ITALIC, ps.CENTER)
     _fit(ws, 5, letter.subject, _width(1, 3), 12)
-    _put(ws, 1, 4, _LAST_COL, PARTY, _PARTY, _CENTER)
-    _put(ws, 2, 4, _LAST_COL, letter.place_date, _ITALIC, _CENTER)
-    _put(ws, 7, 1, _LAST_COL, letter.recipient, _BOLD, _CENTER)
+    _put(ws, 1, 4, _LAST_COL, ps.PARTY, ps.HEADER_PARTY, ps.CENTER)
+    _put(ws, 2, 4, _LAST_COL, letter.place_date, ps.HEADER_ITALIC, ps.CENTER)
+    _put(ws, 7, 1, _LAST_COL, letter.recipient, ps.HEADER_BOLD, ps.CENTER)
     _fit(ws, 7, letter.recipient, _width(1, _LAST_COL), 13)
     row = 9
     _paragraph(ws, row, letter.intro)
     row += 2
     for col, (header, _) in enumerate(_COLUMNS, 1):
         cell = ws.cell(row, col, header)
-        cell.font, cell.fill, cell.border, cell.alignment = _TABLE_HEAD, _HEAD_FILL, _GRID, _CENTER
+        cell.font, cell.fill, cell.border, cell.alignment = ps.BODY_BOLD, ps.HEAD_FILL, ps.GRID, ps.CENTER
     ws.print_title_rows = f"{row}:{row}"
     for number, item in enumerate(letter.rows, 1):
         row += 1
         values = (number, item.severity.label, item.where, item.message, item.fix)
         for col, value in enumerate(values, 1):
             cell = ws.cell(row, col, _clean(str(value)) if isinstance(value, str) else value)
-            cell.font, cell.border = _TABLE, _GRID
-            cell.alignment = _TOP_CENTER if col <= 2 else _TOP_LEFT
+            cell.font, cell.border = ps.BODY, ps.GRID
+            cell.alignment = ps.TOP_CENTER if col <= 2 else ps.TOP_LEFT
             if isinstance(value, str):
                 cell.data_type = "s"  # text from a unit file stays text, never a formula
         ws.cell(row, 2).fill = FILLS[item.severity]
@@ -272,20 +255,13 @@ def _lay_out_letter(ws: Worksheet, letter: Letter) -> None:
     row += 2
     _paragraph(ws, row, letter.closing)
     row += 2
-    _put(ws, row, 1, 2, letter.copies, _RECIPIENTS, _TOP_LEFT, rows=len(letter.copies.split("\n")))
+    _put(ws, row, 1, 2, letter.copies, ps.BODY_ITALIC, ps.TOP_LEFT, rows=len(letter.copies.split("\n")))
     for offset, line in enumerate(letter.signer):
-        _put(ws, row + offset, 3, _LAST_COL, line, _BOLD, _CENTER)
+        _put(ws, row + offset, 3, _LAST_COL, line, ps.HEADER_BOLD, ps.CENTER)
     last = row + max(len(letter.copies.split("\n")), len(letter.signer) + 4)
-    _put(ws, last, 3, _LAST_COL, "…………………………", _BOLD, _CENTER)
+    _put(ws, last, 3, _LAST_COL, ps.SIGNATURE_PLACEHOLDER, ps.HEADER_BOLD, ps.CENTER)
     ws.sheet_view.showGridLines = False
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.6
-    ws.page_margins.top = ws.page_margins.bottom = 0.7
-    ws.print_options.horizontalCentered = True
+    ps.print_a4(ws)
     ws.print_area = f"A1:{get_column_letter(_LAST_COL)}{last}"
 
 
@@ -299,7 +275,7 @@ def _put(ws: Worksheet, row: int, first_col: int, last_col: int, text: str, font
 
 
 def _paragraph(ws: Worksheet, row: int, text: str) -> None:
-    _put(ws, row, 1, _LAST_COL, text, _BODY, _JUSTIFY)
+    _put(ws, row, 1, _LAST_COL, text, ps.HEADER, ps.JUSTIFY)
     _fit(ws, row, text, _width(1, _LAST_COL), 13)
 
 

@@ -20,11 +20,11 @@ from ..core.forms import Check, FormSpec
 from ..core.periods import KIND_LABELS, Period
 from ..core.plan import DueRule, Plan
 from . import form_styles as st
+from . import party_style as ps
 
 # Main sheet columns: TT, label, value, note. Widths in Excel character units.
 COLUMN_WIDTHS = {"A": 6, "B": 46, "C": 24, "D": 34}
 PLACEHOLDER = "…………………………………"
-PARTY = "ĐẢNG CỘNG SẢN VIỆT NAM"
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def line_count(text: str, width: float, char_width: float = 1.0) -> int:
     return sum(max(1, math.ceil(len(part) / usable)) for part in str(text).split("\n"))
 
 
-def row_height(lines: int, size: int = st.BODY_SIZE) -> float:
+def row_height(lines: int, size: int = ps.BODY_SIZE) -> float:
     """Row height in points for ``lines`` lines of a ``size`` pt font."""
     return round(lines * size * 1.32 + 3, 1)
 
@@ -75,17 +75,17 @@ def write_header(ws: Worksheet, ctx: FormContext, style: st.Styler) -> int:
     left_width = COLUMN_WIDTHS["A"] + COLUMN_WIDTHS["B"]
     right_width = COLUMN_WIDTHS["C"] + COLUMN_WIDTHS["D"]
     _merged(ws, style, 1, "A", "B", ctx.superior, st.HEADER_PLAIN)
-    _merged(ws, style, 1, "C", "D", PARTY, st.HEADER_PARTY)
+    _merged(ws, style, 1, "C", "D", ps.PARTY, st.HEADER_PARTY_LINE)
     unit = ctx.unit_name.upper() if ctx.unit_name else PLACEHOLDER
     _merged(ws, style, 2, "A", "B", unit, st.HEADER_STRONG)
     place_date = f"{ctx.plan.place}, ngày … tháng … năm {ctx.year}"
     _merged(ws, style, 2, "C", "D", place_date, st.HEADER_PLACE_DATE)
     ws.row_dimensions[2].height = row_height(max(line_count(unit, left_width, 1.1),
-                                                 line_count(place_date, right_width, 0.85)), st.HEADER_SIZE)
-    _merged(ws, style, 3, "A", "B", "*", st.HEADER_STRONG)
+                                                 line_count(place_date, right_width, 0.85)), ps.HEADER_SIZE)
+    _merged(ws, style, 3, "A", "B", ps.ISSUER_MARK, st.HEADER_STRONG)
     total_width = sum(COLUMN_WIDTHS.values())
     _merged(ws, style, 5, "A", "D", ctx.spec.title, st.TITLE_CENTER)
-    ws.row_dimensions[5].height = row_height(line_count(ctx.spec.title, total_width, 1.15), 14)
+    ws.row_dimensions[5].height = row_height(line_count(ctx.spec.title, total_width, 1.15), ps.TITLE_SIZE)
     period = ctx.period.label if ctx.period else f"Kỳ báo cáo: {PLACEHOLDER}"
     _merged(ws, style, 6, "A", "D", period, st.HEADER_STRONG)
     hint = "(Chỉ nhập số liệu vào các ô tô màu vàng ở cột “Số liệu”; các ô khác đã khóa)"
@@ -114,15 +114,8 @@ def write_signature(ws: Worksheet, style: st.Styler, row: int, preparer_name: st
 
 
 def setup_print(ws: Worksheet, last_row: int) -> None:
-    """A4 portrait, one page wide, print area over the form, modest margins."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.6
-    ws.page_margins.top = ws.page_margins.bottom = 0.7
+    """A4 portrait, one page wide (the documents' page), print area over the form."""
+    ps.print_a4(ws)
     ws.print_area = f"A1:D{last_row}"
 
 
@@ -198,13 +191,9 @@ def write_help(ws: Worksheet, ctx: FormContext, style: st.Styler) -> None:
     for row, (kind, text) in enumerate(help_lines(ctx), start=1):
         cell = ws.cell(row=row, column=1, value=text)
         style(cell, looks[kind])
-        size = 14 if kind == "title" else st.BODY_SIZE
+        size = ps.TITLE_SIZE if kind == "title" else ps.BODY_SIZE
         ws.row_dimensions[row].height = row_height(line_count(text, HELP_WIDTH, 0.8), size)
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ps.print_a4(ws)
     # LibreOffice ignores fit-to-width for a print area of one column: add a narrow second one.
     ws.column_dimensions["B"].width = 2
     ws.print_area = f"A1:B{ws.max_row}"

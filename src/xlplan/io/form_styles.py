@@ -1,61 +1,22 @@
-"""Cell styles of the generated forms, built once and shared by every workbook.
+"""The cell looks of the generated forms, built once and shared by every workbook.
 
-openpyxl style objects are immutable values that each workbook interns on
-first use, so creating them once here (not per cell, not per form) keeps
-generating a thousand forms cheap. Party documents use Times New Roman; the
-header is 13 pt, the table 12 pt so long Vietnamese labels fit A4 portrait.
+The palette (fonts, fills, borders, alignments, formats) is the Party-document
+one of :mod:`xlplan.io.party_style`; this module combines it into the complete
+looks a form's cells take, and applies them fast (:class:`Styler`).
 """
 
 from __future__ import annotations
 
-from copy import copy
 from dataclasses import dataclass
 
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection
 from openpyxl.styles.cell_style import StyleArray
 
-FONT_NAME = "Times New Roman"
-HEADER_SIZE = 13
-BODY_SIZE = 12
-
-# Fonts
-HEADER = Font(name=FONT_NAME, size=HEADER_SIZE)
-HEADER_BOLD = Font(name=FONT_NAME, size=HEADER_SIZE, bold=True)
-HEADER_BOLD_UNDERLINED = Font(name=FONT_NAME, size=HEADER_SIZE, bold=True, underline="single")
-HEADER_ITALIC = Font(name=FONT_NAME, size=HEADER_SIZE, italic=True)
-TITLE = Font(name=FONT_NAME, size=14, bold=True)
-BODY = Font(name=FONT_NAME, size=BODY_SIZE)
-BODY_BOLD = Font(name=FONT_NAME, size=BODY_SIZE, bold=True)
-BODY_ITALIC = Font(name=FONT_NAME, size=BODY_SIZE, italic=True)
-NOTE = Font(name=FONT_NAME, size=11, italic=True)
-ALERT = Font(name=FONT_NAME, size=BODY_SIZE, bold=True, color="C00000")
-
-# Fills: input cells are coloured so a unit sees at once where to type.
-INPUT_FILL = PatternFill(fill_type="solid", start_color="FFF2CC", end_color="FFF2CC")
-PREFILLED_FILL = PatternFill(fill_type="solid", start_color="EDEDED", end_color="EDEDED")
-DERIVED_FILL = PatternFill(fill_type="solid", start_color="E2EFDA", end_color="E2EFDA")
-HEAD_FILL = PatternFill(fill_type="solid", start_color="D9E1F2", end_color="D9E1F2")
-GROUP_FILL = PatternFill(fill_type="solid", start_color="F2F2F2", end_color="F2F2F2")
-
-# Borders
-_THIN = Side(style="thin", color="808080")
-GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-
-# Alignment
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
-LEFT_TOP_WRAP = Alignment(horizontal="left", vertical="top", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center")
-
-# Protection
-UNLOCKED = Protection(locked=False)
-LOCKED = Protection(locked=True)
-
-# Number formats
-INT_FORMAT = "#,##0"
-DATE_FORMAT = "dd/mm/yyyy"
-TEXT_FORMAT = "@"
+from .openpyxl_internals import set_style_record, style_record
+from .party_style import (BODY, BODY_BOLD, BODY_ITALIC, CENTER, DATE_FORMAT, DERIVED_FILL, GRID, GROUP_FILL,
+                          HEAD_FILL, HEADER, HEADER_BOLD, HEADER_ITALIC, HEADER_PARTY, INPUT_FILL, INT_FORMAT,
+                          LEFT, LEFT_WRAP, LOCKED, NOTE, PREFILLED_FILL, TEXT_FORMAT, TITLE, TOP_LEFT, UNLOCKED)
 
 
 # -- complete cell looks, applied through a per-workbook cache ------------------------
@@ -88,7 +49,7 @@ class Styler:
     def __call__(self, cell: Cell, look: Look) -> None:
         record = self._records.get(look)
         if record is not None:
-            cell._style = copy(record)
+            set_style_record(cell, record)
             return
         cell.font = look.font
         if look.fill is not None:
@@ -101,7 +62,7 @@ class Styler:
             cell.protection = look.protection
         if look.number_format is not None:
             cell.number_format = look.number_format
-        self._records[look] = copy(cell._style)
+        self._records[look] = style_record(cell)
 
 
 # Looks of the form's cells.
@@ -116,14 +77,14 @@ DERIVED_CHECK = Look(BODY_BOLD, DERIVED_FILL, GRID, CENTER, LOCKED)
 DERIVED_INT = Look(BODY_BOLD, DERIVED_FILL, GRID, CENTER, LOCKED, INT_FORMAT)
 HEADER_PLAIN = Look(HEADER, alignment=CENTER)
 HEADER_STRONG = Look(HEADER_BOLD, alignment=CENTER)
-HEADER_PARTY = Look(HEADER_BOLD_UNDERLINED, alignment=CENTER)
+HEADER_PARTY_LINE = Look(HEADER_PARTY, alignment=CENTER)
 HEADER_PLACE_DATE = Look(HEADER_ITALIC, alignment=CENTER)
 TITLE_CENTER = Look(TITLE, alignment=CENTER)
 HINT_CENTER = Look(NOTE, alignment=CENTER)
 ITALIC_CENTER = Look(BODY_ITALIC, alignment=CENTER)
-HELP_TITLE = Look(TITLE, alignment=LEFT_TOP_WRAP)
-HELP_HEAD = Look(BODY_BOLD, alignment=LEFT_TOP_WRAP)
-HELP_TEXT = Look(BODY, alignment=LEFT_TOP_WRAP)
+HELP_TITLE = Look(TITLE, alignment=TOP_LEFT)
+HELP_HEAD = Look(BODY_BOLD, alignment=TOP_LEFT)
+HELP_TEXT = Look(BODY, alignment=TOP_LEFT)
 PLAIN = Look(BODY)
 PLAIN_BOLD = Look(BODY_BOLD)
 PLAIN_TEXT = Look(BODY, number_format=TEXT_FORMAT)

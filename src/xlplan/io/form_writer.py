@@ -44,6 +44,7 @@ from ..core.plan import Plan, check_period
 from ..core.registry import Unit
 from . import form_layout as layout
 from . import form_styles as st
+from . import party_style as ps
 from .excel_formulas import percent_format, render
 from .workbook_files import save_workbook
 
@@ -194,7 +195,7 @@ def _write_main(wb: Workbook, ws: Worksheet, ctx: layout.FormContext, style: st.
         elif isinstance(derived, Check):
             style(cell, st.DERIVED_CHECK)
             ws.conditional_formatting.add(cell.coordinate, CellIsRule(
-                operator="notEqual", formula=[_quoted(derived.ok)], font=st.ALERT))
+                operator="notEqual", formula=[_quoted(derived.ok)], font=ps.ALERT))
         else:
             style(cell, st.DERIVED_INT)
         _name(wb, derived.id, ws.title, cell.coordinate)
@@ -269,10 +270,10 @@ def _put(cell: Any, item: Field, value: Any) -> None:
         cell.value = value
     elif isinstance(value, dt.datetime):
         cell.value = value
-        cell.number_format = st.DATE_FORMAT
+        cell.number_format = ps.DATE_FORMAT
     elif isinstance(value, dt.date):
         cell.value = dt.datetime(value.year, value.month, value.day)
-        cell.number_format = st.DATE_FORMAT
+        cell.number_format = ps.DATE_FORMAT
     else:
         cell.value = str(value)
         cell.data_type = "s"  # a text such as "=HYPERLINK(...)" stays text, never a formula
