@@ -56,7 +56,7 @@ from .periods import Period, periods_of
 from .plan import Category, Plan
 from .registry import Unit
 from .submission import Submission
-from .summary_tables import summary_tables
+from .summary_tables import report_defaults, summary_tables
 from .tracking import (KIND_RANK, Resolution, Status, SubmissionKey, file_name, form_date, identify, rate_rows,
                        resolve, statuses, tracked_pairs, tracking_findings, tracking_rows, unit_index)
 
@@ -424,17 +424,12 @@ def _progress(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[tuple
 
 
 def _cells(plan: Plan, paragraph: str, current_paragraph: str) -> dict[str, object]:
-    return {
-        "bc_cap_tren": plan.superior,
-        "bc_co_quan": plan.issuer,
-        "bc_noi_ngay": f"{plan.place}, ngày … tháng … năm {plan.year}",
-        "bc_so": plan.document_number or "Số …",
-        "bc_tieu_de": f"BÁO CÁO KẾT QUẢ THỰC HIỆN KẾ HOẠCH {plan.title.upper()}",
-        "bc_doan_van": paragraph,
-        "bc_doan_van_nam": current_paragraph,
-        "bc_noi_nhan": "Nơi nhận:\n- Ban Thường vụ Thành ủy (để báo cáo);\n- Các tổ chức cơ sở đảng trực thuộc;\n"
-                       "- Lưu Ban Tổ chức Thành ủy.",
-    }
+    """The report cells: the generated paragraphs, and the defaults of the others.
+
+    The writer puts a default only where staff have not typed their own text
+    (:func:`xlplan.core.summary_tables.keeps_report_text`).
+    """
+    return {**report_defaults(plan), "bc_doan_van": paragraph, "bc_doan_van_nam": current_paragraph}
 
 
 def _summary(plan: Plan, submissions: Sequence[Submission], resolution: Resolution, findings: Sequence[Finding],

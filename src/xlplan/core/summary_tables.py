@@ -62,6 +62,57 @@ REPORT_CELLS = (
     "bc_noi_nhan",
 )
 
+# The report cells generated from the data: rewritten by every consolidation. The other
+# report cells belong to staff once they type in them (number, date, recipients…).
+GENERATED_REPORT_CELLS = frozenset({"bc_doan_van", "bc_doan_van_nam"})
+
+
+def report_defaults(plan: Plan) -> dict[str, str]:
+    """What every ``REPORT_CELLS`` cell holds until staff type their own text (the one definition).
+
+    The number is the report's own (``-BC/TU``), left blank to be filled in by
+    hand: the plan's number (``-KH/TU``) is another document's. The generated
+    cells get a placeholder until the first consolidation.
+    """
+    return {
+        "bc_cap_tren": plan.superior,
+        "bc_co_quan": plan.issuer,
+        "bc_noi_ngay": f"{plan.place}, ngày … tháng … năm {plan.year}",
+        "bc_so": "Số …-BC/TU",
+        "bc_tieu_de": f"BÁO CÁO KẾT QUẢ THỰC HIỆN KẾ HOẠCH {plan.title.upper()}",
+        "bc_doan_van": "(Đoạn văn về kết quả năm trước được điền khi tổng hợp.)",
+        "bc_doan_van_nam": f"(Đoạn văn về tình hình năm {plan.year} được điền khi tổng hợp.)",
+        "bc_noi_nhan": "Nơi nhận:\n- Ban Thường vụ Thành ủy (để báo cáo);\n- Các tổ chức cơ sở đảng trực thuộc;\n"
+                       "- Lưu Ban Tổ chức Thành ủy.",
+    }
+
+
+def _former_defaults(plan: Plan) -> dict[str, tuple[str, ...]]:
+    """Defaults written by earlier versions (template and consolidation disagreed): still untouched text."""
+    return {
+        "bc_noi_ngay": (f"{plan.place}, ngày      tháng      năm {plan.year}",),
+        "bc_so": ("Số        -BC/TU",) + ((plan.document_number,) if plan.document_number else ()) + ("Số …",),
+        "bc_tieu_de": (f"BÁO CÁO\nKẾT QUẢ THỰC HIỆN KẾ HOẠCH {plan.title.upper()}",),
+        "bc_noi_nhan": ("Nơi nhận:\n- Thường trực Thành ủy (b/c),\n- Các đảng bộ, chi bộ cơ sở,\n"
+                        "- Lưu Ban Tổ chức Thành ủy.",),
+    }
+
+
+def keeps_report_text(name: str, current: object, plan: Plan) -> bool:
+    """Whether the report cell ``name``, now holding ``current``, keeps it rather than take a new value.
+
+    Staff type the report's number, date, recipients… into the Báo cáo sheet;
+    a consolidation must not undo that. A cell keeps its text unless it is
+    generated from the data (:data:`GENERATED_REPORT_CELLS`), empty, or still
+    holds a default (today's or an earlier version's).
+    """
+    if name not in REPORT_CELLS or name in GENERATED_REPORT_CELLS:
+        return False
+    if current is None or (isinstance(current, str) and not current.strip()):
+        return False
+    untouched = (report_defaults(plan)[name], *_former_defaults(plan).get(name, ()))
+    return current not in untouched
+
 _UNIT = (Column("ma", "Mã đơn vị", "text", 12), Column("ten", "Tên tổ chức cơ sở đảng", "text", 42),
          Column("loai_hinh", "Loại hình", "text", 28))
 

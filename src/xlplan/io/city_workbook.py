@@ -36,8 +36,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..core.forms import form_spec
 from ..core.periods import periods_of
 from ..core.plan import Plan
-from ..core.summary_tables import CONFIG_CELLS, REPORT_CELLS, SHEETS, TableSpec, summary_tables
+from ..core.summary_tables import (CONFIG_CELLS, REPORT_CELLS, SHEETS, TableSpec, keeps_report_text, report_defaults,
+                                   summary_tables)
 from . import city_layout as lay
+from . import party_style as ps
 from .city_charts import add_charts
 from .city_layout import CityWorkbookError, Region, define_name, resolve, table_region
 from .gc_pause import paused_gc
@@ -49,17 +51,6 @@ __all__ = ["CityWorkbookError", "build_city_template", "default_settings", "load
 _CONFIG_NAMES = tuple(name for name, _ in CONFIG_CELLS)
 _COMPARISON_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 
-_PARTY = "ĐẢNG CỘNG SẢN VIỆT NAM"
-_REPORT_FONT = Font(name=lay.FONT_NAME, size=13)
-_REPORT_BOLD = Font(name=lay.FONT_NAME, size=13, bold=True)
-_REPORT_PARTY = Font(name=lay.FONT_NAME, size=13, bold=True, underline="single")
-_REPORT_ITALIC = Font(name=lay.FONT_NAME, size=13, italic=True)
-_REPORT_TITLE = Font(name=lay.FONT_NAME, size=14, bold=True)
-_REPORT_BODY = Font(name=lay.FONT_NAME, size=14)
-_RECIPIENTS = Font(name=lay.FONT_NAME, size=12, italic=True)
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_JUSTIFY = Alignment(horizontal="justify", vertical="top", wrap_text=True)
-_TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 _PARAGRAPH_LINES = 10
 _POINTS_PER_LINE = 19.5  # a 14 pt line with Times New Roman's leading
 
@@ -153,7 +144,9 @@ def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapp
     For each table id in ``tables``, the rows (mappings by column id; missing
     keys are empty) replace the old data under the header found by name. Text
     stays text, even if it starts with ``=`` (unit files are untrusted).
-    ``cells`` maps defined names (``bc_*``, ``cfg_*``…) to values.
+    ``cells`` maps defined names (``bc_*``, ``cfg_*``…) to values; a report
+    cell staff typed their own text into keeps it (only the generated
+    paragraphs are always rewritten: :func:`~xlplan.core.summary_tables.keeps_report_text`).
     Raises :class:`CityWorkbookError` when a name is missing or a table would
     run into another named table or cell.
 
@@ -173,6 +166,8 @@ def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapp
     for name, value in cells.items():
         ws, row, col = lay.named_cell(wb, name)
         cell = ws.cell(row, col)
+        if keeps_report_text(name, cell.value, plan):
+            continue  # staff typed it (the report's number, date…): theirs, not a default's
         _set_value(cell, value)
         if isinstance(cell.value, str):
             _fit_height(ws, cell)
@@ -308,18 +303,18 @@ def _counts(wb: Workbook, plan: Plan) -> None:
     """Live counts above two tables, by formulas on the data names (they follow every resize)."""
     units = wb["Danh mục đơn vị"]
     _label(units, 2, 1, "Số đơn vị:")
-    units.cell(2, 2, "=COUNTA(INDEX(tbl_don_vi_data,0,1))").font = lay.BODY_BOLD
+    units.cell(2, 2, "=COUNTA(INDEX(tbl_don_vi_data,0,1))").font = ps.BODY_BOLD
     checks = wb["Kiểm tra"]
     col = 1
     for severity in ("Lỗi", "Cảnh báo", "Ghi chú"):
         _label(checks, 2, col, f"{severity}:")
-        checks.cell(2, col + 1, f'=COUNTIF(INDEX(tbl_kiem_tra_data,0,1),"{severity}")').font = lay.BODY_BOLD
+        checks.cell(2, col + 1, f'=COUNTIF(INDEX(tbl_kiem_tra_data,0,1),"{severity}")').font = ps.BODY_BOLD
         col += 2
 
 
 def _label(ws: Worksheet, row: int, col: int, text: str) -> Cell:
     cell = ws.cell(row, col, text)
-    cell.font = lay.BODY_FONT
+    cell.font = ps.BODY
     return cell
 
 
@@ -346,16 +341,16 @@ def _guide(ws: Worksheet, plan: Plan) -> None:
     """Instructions for the Organization Board's staff, in Vietnamese."""
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 100
-    ws.cell(1, 1, "HƯỚNG DẪN SỬ DỤNG SỔ TỔNG HỢP").font = lay.TITLE_FONT
-    ws.cell(2, 1, f"Kế hoạch {plan.title}").font = lay.NOTE_FONT
+    ws.cell(1, 1, "HƯỚNG DẪN SỬ DỤNG SỔ TỔNG HỢP").font = ps.TITLE
+    ws.cell(2, 1, f"Kế hoạch {plan.title}").font = ps.NOTE
     row = 4
     _head(ws, row, ("Trang", "Nội dung"))
     for sheet in SHEETS:
         row += 1
         name = ws.cell(row, 1, sheet)
         name.hyperlink = Hyperlink(ref=name.coordinate, location=f"{quote_sheetname(sheet)}!A1", display=sheet)
-        name.font = Font(name=lay.FONT_NAME, size=12, color="0563C1", underline="single")
-        name.alignment = _TOP_LEFT
+        name.font = ps.LINK
+        name.alignment = ps.TOP_LEFT
         _text(ws, row, 2, _SHEET_HELP.get(sheet, ""))
     sections = (
         ("Cách tổng hợp", (
@@ -384,24 +379,24 @@ def _guide(ws: Worksheet, plan: Plan) -> None:
     for heading, paragraphs in sections:
         row += 2
         title = ws.cell(row, 1, heading)
-        title.font, title.alignment = lay.HEAD_FONT, _TOP_LEFT
+        title.font, title.alignment = ps.BODY_BOLD, ps.TOP_LEFT
         for paragraph in paragraphs:
             _text(ws, row, 2, paragraph)
             row += 1
         row -= 1
-    lay.page_setup(ws, landscape=False)
+    ps.print_a4(ws)
 
 
 def _head(ws: Worksheet, row: int, labels: Sequence[str], col: int = 1) -> None:
     for offset, label in enumerate(labels):
         cell = ws.cell(row, col + offset, label)
-        cell.font, cell.fill, cell.border, cell.alignment = lay.HEAD_FONT, lay.HEAD_FILL, lay.GRID, lay.HEAD_ALIGN
+        cell.font, cell.fill, cell.border, cell.alignment = ps.BODY_BOLD, ps.HEAD_FILL, ps.GRID, ps.CENTER
 
 
 def _text(ws: Worksheet, row: int, col: int, text: str) -> Cell:
     """A wrapped body-text cell, its row made tall enough for the text."""
     cell = ws.cell(row, col, text)
-    cell.font, cell.alignment = lay.BODY_FONT, _TOP_LEFT
+    cell.font, cell.alignment = ps.BODY, ps.TOP_LEFT
     width = ws.column_dimensions[get_column_letter(col)].width or 8.43
     lines = max(1, math.ceil(len(text) / max(width * 1.2, 1)))  # Times New Roman is narrower than the width unit
     ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 16 * lines + 3)
@@ -424,22 +419,22 @@ def _config(wb: Workbook, ws: Worksheet, plan: Plan, values: Mapping[str, object
     """Label/value rows the code reads (each value cell named ``cfg_*``), then plan facts to look at."""
     for letter, width in (("A", 46), ("B", 26), ("C", 70)):
         ws.column_dimensions[letter].width = width
-    ws.cell(1, 1, "CẤU HÌNH SỔ TỔNG HỢP").font = lay.TITLE_FONT
+    ws.cell(1, 1, "CẤU HÌNH SỔ TỔNG HỢP").font = ps.TITLE
     ws.cell(2, 1, "Phần mềm đọc các ô màu vàng mỗi lần tổng hợp. Có thể sửa giá trị; không xóa các ô này.").font = \
-        lay.NOTE_FONT
+        ps.NOTE
     _head(ws, 4, ("Mục cấu hình", "Giá trị", "Ghi chú"))
-    formats = {"cfg_nam": "0", "cfg_so_le": "0", "cfg_han_dang_ky": lay.DATE_FORMAT}
+    formats = {"cfg_nam": "0", "cfg_so_le": "0", "cfg_han_dang_ky": ps.DATE_FORMAT}
     row = 4
     for name, label in CONFIG_CELLS:
         row += 1
-        _label(ws, row, 1, label).border = lay.GRID
+        _label(ws, row, 1, label).border = ps.GRID
         cell = ws.cell(row, 2)
         _set_value(cell, values.get(name))
-        cell.font, cell.fill, cell.border = lay.BODY_BOLD, lay.INPUT_FILL, lay.GRID
-        cell.number_format = formats.get(name, lay.TEXT_FORMAT)
-        cell.alignment = Alignment(horizontal="left", vertical="center")
+        cell.font, cell.fill, cell.border = ps.BODY_BOLD, ps.INPUT_FILL, ps.GRID
+        cell.number_format = formats.get(name, ps.TEXT_FORMAT)
+        cell.alignment = ps.LEFT
         note = _label(ws, row, 3, _CONFIG_NOTES.get(name, ""))
-        note.font, note.border = lay.NOTE_FONT, lay.GRID
+        note.font, note.border = ps.NOTE, ps.GRID
         define_name(wb, name, ws, 2, row)
     rows = {name: 5 + i for i, name in enumerate(_CONFIG_NAMES)}
     _validate(ws, f"B{rows['cfg_lam_tron']}", DataValidation(type="list", formula1='"cat,tron"'))
@@ -448,7 +443,7 @@ def _config(wb: Workbook, ws: Worksheet, plan: Plan, values: Mapping[str, object
     _validate(ws, f"B{rows['cfg_nam']}", DataValidation(type="whole", operator="between", formula1="1900",
                                                         formula2="2999"))
     row += 2
-    ws.cell(row, 1, "THÔNG TIN TỪ KẾ HOẠCH (chỉ để xem; muốn thay đổi thì sửa tệp kế hoạch)").font = lay.HEAD_FONT
+    ws.cell(row, 1, "THÔNG TIN TỪ KẾ HOẠCH (chỉ để xem; muốn thay đổi thì sửa tệp kế hoạch)").font = ps.BODY_BOLD
     facts = [("Kế hoạch", plan.title),
              ("Năm so sánh", str(plan.previous_year)),
              ("Chỉ tiêu kết nạp toàn thành phố",
@@ -462,7 +457,7 @@ def _config(wb: Workbook, ws: Worksheet, plan: Plan, values: Mapping[str, object
         _label(ws, row, 1, label)
         _label(ws, row, 2, value).alignment = Alignment(horizontal="left")
     row += 2
-    ws.cell(row, 1, f"HẠN NỘP BIỂU MẪU NĂM {plan.year} (theo tệp kế hoạch)").font = lay.HEAD_FONT
+    ws.cell(row, 1, f"HẠN NỘP BIỂU MẪU NĂM {plan.year} (theo tệp kế hoạch)").font = ps.BODY_BOLD
     row += 1
     _head(ws, row, ("Biểu", "Kỳ báo cáo", "Hạn nộp"))
     for form_id, rule in plan.forms.items():
@@ -472,12 +467,12 @@ def _config(wb: Workbook, ws: Worksheet, plan: Plan, values: Mapping[str, object
                 continue
             for period in periods_of(plan.year, kind):  # type: ignore[arg-type]
                 row += 1
-                _label(ws, row, 1, f"{form_id} – {short}").border = lay.GRID
-                _label(ws, row, 2, period.label).border = lay.GRID
+                _label(ws, row, 1, f"{form_id} – {short}").border = ps.GRID
+                _label(ws, row, 2, period.label).border = ps.GRID
                 due = _label(ws, row, 3, plan.due_date(form_id, period))
-                due.number_format, due.border = lay.DATE_FORMAT, lay.GRID
+                due.number_format, due.border = ps.DATE_FORMAT, ps.GRID
                 due.alignment = Alignment(horizontal="left")
-    lay.page_setup(ws, landscape=True)
+    ps.print_a4(ws, landscape=True)
 
 
 def _validate(ws: Worksheet, cell: str, validation: DataValidation) -> None:
@@ -494,31 +489,22 @@ def _report(wb: Workbook, ws: Worksheet, plan: Plan, spec: TableSpec) -> None:
     The table comes after the signature, on its own page, so it can grow
     without pushing into the signature block.
     """
-    defaults = {
-        "bc_cap_tren": plan.superior, "bc_co_quan": plan.issuer,
-        "bc_noi_ngay": f"{plan.place}, ngày      tháng      năm {plan.year}",
-        "bc_so": "Số        -BC/TU",
-        "bc_tieu_de": f"BÁO CÁO\nKẾT QUẢ THỰC HIỆN KẾ HOẠCH {plan.title.upper()}",
-        "bc_doan_van": "(Đoạn văn về kết quả năm trước được điền khi tổng hợp.)",
-        "bc_doan_van_nam": f"(Đoạn văn về tình hình năm {plan.year} được điền khi tổng hợp.)",
-        "bc_noi_nhan": "Nơi nhận:\n- Thường trực Thành ủy (b/c),\n- Các đảng bộ, chi bộ cơ sở,\n"
-                       "- Lưu Ban Tổ chức Thành ủy.",
-    }
+    defaults = report_defaults(plan)
     places = {  # name → (merged range, font, alignment, row height)
-        "bc_cap_tren": ("A1:B1", _REPORT_FONT, _CENTER, None),
-        "bc_co_quan": ("A2:B2", _REPORT_BOLD, _CENTER, None),
-        "bc_so": ("A4:B4", _REPORT_FONT, _CENTER, None),
-        "bc_noi_ngay": ("C2:E2", _REPORT_ITALIC, _CENTER, None),
-        "bc_tieu_de": ("A6:E6", _REPORT_TITLE, _CENTER, 58),
-        "bc_doan_van": ("A8:E8", _REPORT_BODY, _JUSTIFY, _PARAGRAPH_LINES * _POINTS_PER_LINE),
-        "bc_doan_van_nam": ("A9:E9", _REPORT_BODY, _JUSTIFY, _PARAGRAPH_LINES * _POINTS_PER_LINE),
-        "bc_noi_nhan": ("A11:B15", _RECIPIENTS, _TOP_LEFT, None),
+        "bc_cap_tren": ("A1:B1", ps.HEADER, ps.CENTER, None),
+        "bc_co_quan": ("A2:B2", ps.HEADER_BOLD, ps.CENTER, None),
+        "bc_so": ("A4:B4", ps.HEADER, ps.CENTER, None),
+        "bc_noi_ngay": ("C2:E2", ps.HEADER_ITALIC, ps.CENTER, None),
+        "bc_tieu_de": ("A6:E6", ps.TITLE, ps.CENTER, 58),
+        "bc_doan_van": ("A8:E8", ps.PARAGRAPH, ps.JUSTIFY, _PARAGRAPH_LINES * _POINTS_PER_LINE),
+        "bc_doan_van_nam": ("A9:E9", ps.PARAGRAPH, ps.JUSTIFY, _PARAGRAPH_LINES * _POINTS_PER_LINE),
+        "bc_noi_nhan": ("A11:B15", ps.BODY_ITALIC, ps.TOP_LEFT, None),
     }
-    fixed = {"C1:E1": (_PARTY, _REPORT_PARTY), "A3:B3": ("*", _REPORT_FONT),
-             "C11:E11": ("T/M BAN THƯỜNG VỤ", _REPORT_BOLD), "C12:E12": ("BÍ THƯ", _REPORT_BOLD),
-             "C16:E16": ("…………………………", _REPORT_BOLD)}
+    fixed = {"C1:E1": (ps.PARTY, ps.HEADER_PARTY), "A3:B3": (ps.ISSUER_MARK, ps.HEADER),
+             "C11:E11": ("T/M BAN THƯỜNG VỤ", ps.HEADER_BOLD), "C12:E12": ("BÍ THƯ", ps.HEADER_BOLD),
+             "C16:E16": (ps.SIGNATURE_PLACEHOLDER, ps.HEADER_BOLD)}
     for coord, (text, font) in fixed.items():
-        _place(ws, coord, text, font, _CENTER)
+        _place(ws, coord, text, font, ps.CENTER)
     for name in REPORT_CELLS:
         coord, font, align, height = places[name]
         cell = _place(ws, coord, defaults[name], font, align)
@@ -526,13 +512,13 @@ def _report(wb: Workbook, ws: Worksheet, plan: Plan, spec: TableSpec) -> None:
         if height:
             ws.row_dimensions[cell.row].height = height
     ws.row_breaks.append(Break(id=17))
-    _place(ws, "A18:E18", "PHỤ LỤC", _REPORT_TITLE, _CENTER)
+    _place(ws, "A18:E18", "PHỤ LỤC", ps.TITLE, ps.CENTER)
     region = lay.lay_out_sheet(wb, ws, [spec], plan, header_row=21, print_setup=False)[0]
     title = ws.cell(region.header_row - 2, region.first_col)
     ws.merge_cells(start_row=title.row, start_column=1, end_row=title.row, end_column=region.last_col)
-    title.alignment = _CENTER
-    _place(ws, "A20:E20", "(Kèm theo báo cáo kết quả thực hiện kế hoạch)", _REPORT_ITALIC, _CENTER)
-    lay.page_setup(ws, landscape=False)
+    title.alignment = ps.CENTER
+    _place(ws, "A20:E20", "(Kèm theo báo cáo kết quả thực hiện kế hoạch)", ps.HEADER_ITALIC, ps.CENTER)
+    ps.print_a4(ws)
     ws.print_area = f"A1:{get_column_letter(region.last_col)}{region.last_row}"
 
 
