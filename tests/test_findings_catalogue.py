@@ -15,7 +15,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "findings.md"
 
 def test_docs_are_generated_from_the_catalogue():
     assert DOCS.read_text(encoding="utf-8") == catalogue_markdown(), (
-        "docs/findings.md is stale: run `xlplan findings --markdown > docs/findings.md`")
+        "docs/findings.md is stale: run `python -m tools.docs`")
 
 
 def test_cli_prints_the_same_markdown():
