@@ -20,8 +20,9 @@ import pytest
 from xlplan.io.audit_store import AuditStore
 from xlplan.services.archive import archive_file, archive_path, find_archived
 from xlplan.services.consolidate import consolidate_folder
-from xlplan.services.kill_drill import small_folder  # noqa: F401 - other tests import it from here
 from xlplan.services.workspace import ARCHIVE, INBOX, open_workspace
+
+from tools.reliability.kill_drill import small_folder  # noqa: F401 - other tests import it from here
 
 
 def digest(path: Path) -> str:

@@ -19,7 +19,6 @@ from openpyxl.workbook.workbook import Workbook
 
 from xlplan.core.plan import Plan
 from xlplan.core.summary_tables import CONFIG_CELLS, REPORT_CELLS, SHEETS, summary_tables
-from xlplan.io import libreoffice
 from xlplan.io.city_layout import HIGHLIGHT_ROWS, resolve
 from xlplan.io.city_workbook import (
     CityWorkbookError,
@@ -28,6 +27,9 @@ from xlplan.io.city_workbook import (
     read_config,
     write_city_data,
 )
+
+from tests.support.libreoffice_uno import run_script
+from tests.support.recalc import recalculate
 
 FORMULA_NAME = '=HYPERLINK("http://x")'
 ERRORS = ("#REF!", "#NAME?", "#VALUE!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!")
@@ -431,7 +433,7 @@ def test_restyle_and_rows_inserted_in_libreoffice_survive_a_consolidation(
     script = tmp_path / "restyle.py"
     script.write_text(RESTYLE_SCRIPT, encoding="utf-8")
     restyled = tmp_path / "restyled.xlsx"
-    moved = libreoffice.run_script(script, [str(template), str(restyled), "tbl_dang_ky", "2"])
+    moved = run_script(script, [str(template), str(restyled), "tbl_dang_ky", "2"])
     assert moved["before"] != moved["after"]
     wb = load_city_workbook(restyled)
     ws, header, col = anchor(wb, "tbl_dang_ky")
@@ -459,7 +461,7 @@ def test_libreoffice_recalculates_the_written_workbook_without_errors(
     write_city_data(wb, plan, {**sample_tables(), "tbl_don_vi": units}, SAMPLE_CELLS)
     written = tmp_path / "written.xlsx"
     wb.save(written)
-    out = libreoffice.recalculate(written, tmp_path / "recalculated.xlsx")
+    out = recalculate(written, tmp_path / "recalculated.xlsx")
     values = openpyxl.load_workbook(out, data_only=True)
     problems = [f"{ws.title}!{cell.coordinate}={cell.value}" for ws in values for row in ws.iter_rows()
                 for cell in row if cell.data_type == "e"

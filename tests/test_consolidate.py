@@ -39,7 +39,6 @@ from xlplan.core.forms import form_spec
 from xlplan.core.plan import Plan
 from xlplan.core.registry import Unit
 from xlplan.core.summary_tables import CONFIG_CELLS, REPORT_CELLS, SHEETS, summary_tables
-from xlplan.io import libreoffice
 from xlplan.io.form_writer import write_form
 from xlplan.services.consolidate import ConsolidationResult, consolidate_folder
 from xlplan.services.forms import make_forms
@@ -51,6 +50,8 @@ from xlplan.services.sample_data import (
     year_end_values,
 )
 from xlplan.services.workspace import BACKUPS, INBOX, OUTPUT, WORKBOOK_NAME, init_workspace, open_workspace
+
+from tests.support.recalc import recalculate_many
 
 REGISTRY_CSV = """ma,ten,loai_hinh,co_nguon,so_dang_vien,so_chi_bo,lien_he
 P_AN,Đảng bộ phường An Bình,xa_phuong,có,320,14,
@@ -502,7 +503,7 @@ def test_consolidated_workbook_recalculates_in_libreoffice_without_errors(
     for name, folder in (("problems", problems), ("clean", clean)):
         copies.append(tmp_path / f"{name}.xlsx")
         shutil.copy2(folder.workbook, copies[-1])
-    outputs = libreoffice.recalculate_many(copies, tmp_path / "recalculated")
+    outputs = recalculate_many(copies, tmp_path / "recalculated")
     assert [p.name for p in outputs] == ["problems.xlsx", "clean.xlsx"]
     for out in outputs:
         values = openpyxl.load_workbook(out, data_only=True)

@@ -1,13 +1,13 @@
 """Property-based mutation of valid filled forms: read or refused, never a crash or a silent change.
 
 Valid filled F01/F02/F03 (the demo's sample values, every check holding) are mutated with
-:class:`xlplan.services.reliability.Mutation` at workbook level (a cell set to a value of any
+:class:`tools.reliability.mutations.Mutation` at workbook level (a cell set to a value of any
 type, sheets renamed/deleted/added, defined names deleted/retargeted/duplicated, ``xlp_*``
 metadata changed) and at zip level (members dropped/duplicated/truncated/corrupted, content
 types changed, the file truncated or its bytes flipped). Every mutant is read on every engine:
 
 * ``read_form`` never raises;
-* :func:`~xlplan.services.reliability.violations` is empty: each field reads as before, or as
+* :func:`~tools.reliability.fuzzing.violations` is empty: each field reads as before, or as
   the coerced new value of the cell that was set, or a finding names the field or its cell
   (or the whole file is refused).
 
@@ -35,9 +35,9 @@ from xlplan.io.form_reader import read_form
 from xlplan.io.plans import load_plan
 from xlplan.io.readers import ENGINES
 from xlplan.services.check import check_files
-from xlplan.services.reliability import (
-    META_KEYS, Mutation, SeedForm, apply_mutation, seed_forms, violations, zip_members,
-)
+
+from tools.reliability.fuzzing import violations
+from tools.reliability.mutations import META_KEYS, Mutation, SeedForm, apply_mutation, seed_forms, zip_members
 
 settings.register_profile(
     "xlplan-fuzz", derandomize=True, max_examples=40, deadline=None, database=None, print_blob=True,

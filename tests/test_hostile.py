@@ -1,4 +1,4 @@
-"""Hostile files (xlplan.services.hostile_cases) through the intake: each ends in its expected read or refusal.
+"""Hostile files (tools.reliability.hostile_cases) through the intake: each ends in its expected read or refusal.
 
 All cases are built once and read in one ``read_many`` call per engine; the
 parametrized tests then check one case each, so a failure names the case.
@@ -19,7 +19,8 @@ from xlplan.core.submission import Submission
 from xlplan.io.form_reader import read_form
 from xlplan.io.intake import outcome, read_many
 from xlplan.io.readers import ENGINES, Limits
-from xlplan.services.hostile_cases import CASE_IDS, READ, Case, build_cases
+
+from tools.reliability.hostile_cases import CASE_IDS, READ, Case, build_cases
 
 ENGINE_NAMES = sorted(ENGINES)
 

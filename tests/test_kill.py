@@ -1,7 +1,7 @@
 """A consolidation killed at any step loses nothing (issue 6).
 
-The drill itself is :func:`xlplan.services.kill_drill.run_kill_drill` (also run by
-``xlplan reliability``): for every n until the run completes, a fresh copy of a small
+The drill itself is :func:`tools.reliability.kill_drill.run_kill_drill` (also run by
+``python -m tools.reliability``): for every n until the run completes, a fresh copy of a small
 working folder (consolidated once, then a unit sends a corrected report) is consolidated
 in a subprocess killed at the n-th write step (``XLPLAN_TEST_KILL_AT=n``), then checked:
 the workbook is the previous or the new one and opens (a backup holds the previous one
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xlplan.services.kill_drill import MAX_POINTS, KillDrillResult, markdown, run_kill_drill
+from tools.reliability.kill_drill import MAX_POINTS, KillDrillResult, markdown, run_kill_drill
 
 
 def test_killing_the_consolidation_at_every_step_loses_nothing(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""xlplan.io.libreoffice against the real headless LibreOffice.
+"""xlplan.io.libreoffice and the tests' LibreOffice helpers (tests.support) against the real headless LibreOffice.
 
 Workbooks are made with openpyxl, which writes formulas without results; a
 stale cached value is planted in the XML to prove LibreOffice really recomputes
@@ -20,11 +20,11 @@ from xlplan.io.libreoffice import (
     LibreOfficeMissing,
     LibreOfficeTimeout,
     convert,
-    recalculate,
-    recalculate_many,
-    run_script,
     to_pdf,
 )
+
+from tests.support.libreoffice_uno import run_script
+from tests.support.recalc import recalculate, recalculate_many
 
 STALE = "999"
 

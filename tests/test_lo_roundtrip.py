@@ -24,9 +24,10 @@ from xlplan.core.registry import Unit
 from xlplan.core.submission import Submission
 from xlplan.io.form_reader import read_form
 from xlplan.io.form_writer import write_form
-from xlplan.io.libreoffice import run_script
 from xlplan.io.plans import load_plan
 from xlplan.io.readers import ENGINES
+
+from tests.support.libreoffice_uno import run_script
 
 pytestmark = pytest.mark.libreoffice
 

@@ -107,7 +107,7 @@ def test_same_workbook_part_same_names_and_a_fresh_list(tmp_path: Path) -> None:
 
 def _stored_twin(path: Path, name: str, text: bytes) -> Path:
     """A zip whose part ``name`` has two directory entries at one offset: a fake "stored" one, then the real one."""
-    from xlplan.services.hostile_cases import stored_twin
+    from tools.reliability.hostile_cases import stored_twin
 
     plain = path.with_name("plain_" + path.name)
     with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -27,8 +27,9 @@ from xlplan.core.forms import Check, FormSpec, Ratio, Total, form_spec
 from xlplan.core.plan import Plan
 from xlplan.core.registry import Unit
 from xlplan.io.form_writer import write_form
-from xlplan.io.libreoffice import recalculate_many
 from xlplan.io.plans import load_plan
+
+from tests.support.recalc import recalculate_many
 
 pytestmark = pytest.mark.libreoffice
 

@@ -1,5 +1,10 @@
-"""``xlplan reliability`` and its service: the table is written with the expected rows; the
-committed ``docs/reliability.md`` has its headings; the atheris harness runs without atheris."""
+"""``python -m tools.reliability``: the table is written with the expected rows; the committed
+``docs/reliability.md`` has its headings; the atheris harness runs without atheris.
+
+The tool is driven through its click command (``reliability_cmd``) with click's CliRunner. The
+foreign corpus beside the checkout is needed by the tests that take ``foreign_corpus`` (they
+fail under CI when it is missing, skip elsewhere: ``tests/support/corpus.py``).
+"""
 
 from __future__ import annotations
 
@@ -8,48 +13,40 @@ import json
 import random
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
-from xlplan.cli import main
-from xlplan.cli_reliability import default_corpus, reliability_cmd
 from xlplan.core.forms import form_spec
 from xlplan.core.plan import Plan
-from xlplan.services.hostile_cases import CASE_IDS
-from xlplan.services.reliability import (
-    KINDS, CorpusResult, FuzzResult, ReliabilityReport, random_mutation, render_markdown, sweep_corpus,
-)
+
+from tests.support.corpus import FOREIGN_CORPUS
+from tools.reliability.__main__ import reliability_cmd
+from tools.reliability.corpus import CorpusResult, DEFAULT_CORPUS, sweep_corpus
+from tools.reliability.fuzzing import FuzzResult
+from tools.reliability.hostile_cases import CASE_IDS
+from tools.reliability.mutations import KINDS, random_mutation
+from tools.reliability.report import ReliabilityReport, render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "foreign"
 HEADINGS = ("# Reliability: what holds", "## Corpus files read / refused by reason",
             "## Mutation fuzzing of filled forms", "## Hostile cases and their outcome",
             "## Kill points survived (consolidation)", "## Rows measured by the test suite, not by this command")
 
 
 @pytest.fixture(scope="module")
-def cli() -> click.Group:
-    """The main CLI with the command attached, as ``xlplan.cli`` will do with one line."""
-    if "reliability" not in main.commands:
-        main.add_command(reliability_cmd)
-    return main
-
-
-@pytest.fixture(scope="module")
-def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def small_corpus(tmp_path_factory: pytest.TempPathFactory, foreign_corpus: Path) -> Path:
     """A few corpus files of different kinds (xlsx, xls, ods, xlsb) and one empty file."""
     folder = tmp_path_factory.mktemp("corpus")
     for name in ("1904_1900.xlsx", "1904_1900.xls", "1904_1900.ods", "1904_1900.xlsb"):
-        (folder / name).write_bytes((CORPUS / name).read_bytes())
+        (folder / name).write_bytes((foreign_corpus / name).read_bytes())
     (folder / "empty.xlsx").write_bytes(b"")
     return folder
 
 
-def test_the_command_writes_the_table(cli, small_corpus, tmp_path):
+def test_the_command_writes_the_table(small_corpus, tmp_path):
     out = tmp_path / "docs" / "reliability.md"
-    result = CliRunner().invoke(cli, ["reliability", "--quick", "--corpus", str(small_corpus), "--out", str(out),
-                                      "--examples", "12", "--json"])
+    result = CliRunner().invoke(reliability_cmd, ["--quick", "--corpus", str(small_corpus), "--out", str(out),
+                                                  "--examples", "12", "--json"])
     assert result.exit_code in (0, 1), result.output
     data = json.loads(result.output)
     assert data["corpus"]["files"] == 5
@@ -77,16 +74,19 @@ def test_the_command_writes_the_table(cli, small_corpus, tmp_path):
     assert f"| kill points survived / tried | {kill['survived']} / {kill['tried']} |" in text
 
 
-def test_the_command_in_vietnamese_and_a_missing_corpus(cli, tmp_path):
+def test_the_command_in_vietnamese_and_a_missing_corpus(tmp_path):
     out = tmp_path / "r.md"
-    result = CliRunner().invoke(cli, ["reliability", "--corpus", str(tmp_path / "khong_co"), "--out", str(out)])
+    result = CliRunner().invoke(reliability_cmd, ["--corpus", str(tmp_path / "khong_co"), "--out", str(out)])
     assert result.exit_code == 2 and "không tìm thấy thư mục" in result.output
-    help_text = CliRunner().invoke(cli, ["reliability", "--help"]).output
-    assert "Ví dụ:" in help_text and "xlplan reliability --quick" in help_text
+    assert not out.exists()
+    help_text = CliRunner().invoke(reliability_cmd, ["--help"]).output
+    assert "Ví dụ:" in help_text and "python -m tools.reliability --quick" in help_text
 
 
 def test_the_default_corpus_is_the_checkouts_sibling():
-    assert default_corpus() == CORPUS
+    assert DEFAULT_CORPUS == FOREIGN_CORPUS == ROOT.parent / "shared" / "corpus" / "foreign"
+    [option] = [p for p in reliability_cmd.params if p.name == "corpus"]
+    assert option.default == DEFAULT_CORPUS  # resolved from the repository root, not the current folder
 
 
 def test_the_sweep_counts_every_file(small_corpus, plan: Plan):
@@ -117,18 +117,18 @@ def test_the_committed_table_has_its_headings():
     text = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
     for heading in HEADINGS:
         assert heading in text
-    assert "Generated by `xlplan reliability`" in text and "| mutated files |" in text
+    assert "Generated by `python -m tools.reliability" in text and "| mutated files |" in text
     assert "| kill points survived / tried |" in text and "Not run in this run." not in text
     for case_id in CASE_IDS:
         assert f"| {case_id} | " in text
 
 
-def test_the_atheris_harness_runs_without_atheris():
+def test_the_atheris_harness_runs_without_atheris(foreign_corpus: Path):
     spec = importlib.util.spec_from_file_location("intake_fuzz", ROOT / "fuzz" / "intake_fuzz.py")
     harness = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(harness)
     template = (ROOT / "templates" / "F01.xlsx").read_bytes()
-    for data in (template, template[:900], b"", b"PK\x03\x04" + b"\x00" * 40, (CORPUS / "1904_1900.xls").read_bytes()):
+    for data in (template, template[:900], b"", b"PK\x03\x04" + b"\x00" * 40, (foreign_corpus / "1904_1900.xls").read_bytes()):
         harness.test_one_input(data)
     subs = harness.read_bytes(template)
     assert subs and all(sub.form == "F01" for sub in subs)

@@ -1,6 +1,6 @@
 """LibreOffice-side script: edit forms the way a unit's clerk might, and save them as .xlsx.
 
-Run with ``xlplan.io.libreoffice.run_script(this, args)``, under LibreOffice's
+Run with ``tests.support.libreoffice_uno.run_script(this, args)``, under LibreOffice's
 own Python (only ``uno`` and the standard library). For each document it opens
 it hidden, finds the main sheet (the one holding the defined name
 ``don_vi_ma``), lifts its protection if needed, inserts rows above the rows of
