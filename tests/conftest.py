@@ -17,6 +17,9 @@ from xlplan.core.plan import Plan
 from xlplan.io import libreoffice
 from xlplan.io.plans import load_plan
 
+from tests.support.corpus import require_corpus
+from tests.support.libreoffice_uno import find_uno_python
+
 LO_SCRIPTS = Path(__file__).parent / "lo_scripts"
 
 
@@ -41,8 +44,8 @@ def soffice() -> str:
 
 @pytest.fixture(scope="session")
 def uno_python(soffice: str) -> str:
-    """A Python that can import ``uno``, for :func:`xlplan.io.libreoffice.run_script`."""
-    return _require(libreoffice.find_uno_python(soffice), "LibreOffice's Python-UNO bridge",
+    """A Python that can import ``uno``, for :func:`tests.support.libreoffice_uno.run_script`."""
+    return _require(find_uno_python(soffice), "LibreOffice's Python-UNO bridge",
                     "apt-get install python3-uno")
 
 
@@ -56,3 +59,10 @@ def plan() -> Plan:
 def lo_scripts() -> Path:
     """Folder of the LibreOffice-side (UNO) scripts the tests run with ``run_script``."""
     return LO_SCRIPTS
+
+
+@pytest.fixture(scope="session")
+def foreign_corpus() -> Path:
+    """The foreign corpus beside the checkout (``../shared/corpus/foreign``); fails under CI when
+    missing, skips elsewhere (:func:`tests.support.corpus.require_corpus`)."""
+    return require_corpus()

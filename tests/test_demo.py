@@ -20,10 +20,11 @@ from click.testing import CliRunner, Result
 from xlplan.cli import main
 from xlplan.core.findings import Severity
 from xlplan.core.summary_tables import summary_tables
-from xlplan.io import libreoffice
 from xlplan.services.demo import DemoResult, run_demo
 from xlplan.services.sample_data import CityTotals, DemoScenario, demo_scenario
 from xlplan.services.workspace import INBOX, WORKBOOK_NAME, open_workspace
+
+from tests.support.recalc import recalculate
 
 PLAN_PARAGRAPH = (
     "80 tổ chức cơ sở đảng",
@@ -151,7 +152,7 @@ def test_demo_workbook_recalculates_in_libreoffice_without_errors(cli_demo, soff
     _, folder = cli_demo
     source = tmp_path / "demo.xlsx"
     shutil.copy2(folder / WORKBOOK_NAME, source)
-    out = libreoffice.recalculate(source, tmp_path / "recalculated.xlsx")
+    out = recalculate(source, tmp_path / "recalculated.xlsx")
     values = openpyxl.load_workbook(out, data_only=True)
     bad = [f"{ws.title}!{c.coordinate}={c.value!r}" for ws in values for row in ws.iter_rows() for c in row
            if c.data_type == "e" or isinstance(c.value, str) and (c.value in ERRORS or c.value.startswith("Err:"))]
