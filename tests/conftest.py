@@ -1,15 +1,25 @@
-"""Shared fixtures: the bundled plan and the real LibreOffice.
+"""Shared fixtures: the bundled plan, the real LibreOffice and the demo workspace.
 
 A test that needs LibreOffice takes the ``soffice`` fixture (or ``uno_python``
 for UNO scripts). Outside CI a missing LibreOffice skips it with the reason;
 with the ``CI`` environment variable set it FAILS: CI must never go green by
 skipping the real-engine tests.
+
+The demo workspace (478 filled unit forms, consolidated) takes half a minute to
+build, so it is built once per session by ``xlplan demo`` (``demo_run``). Tests
+that only read it take ``demo_workspace``; a test that changes a workspace takes
+``demo_copy`` (or ``copy_demo`` from a module fixture) and works on its own copy.
+The shared folder is fingerprinted: a test that changes it errors at teardown.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,6 +69,67 @@ def plan() -> Plan:
 def lo_scripts() -> Path:
     """Folder of the LibreOffice-side (UNO) scripts the tests run with ``run_script``."""
     return LO_SCRIPTS
+
+
+# -- the demo workspace, built once ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DemoRun:
+    """The session's ``xlplan demo --out DIR`` run: its folder and what the command printed."""
+
+    folder: Path
+    result: Any  # click.testing.Result; typed loosely so this module needs no click at import
+
+
+def _fingerprint(folder: Path) -> dict[str, tuple[int, int]]:
+    """Path → (size, mtime) of every file: cheap, and enough to notice a test that wrote here."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
+    """``xlplan demo`` run once through the real entry point; READ ONLY for every test.
+
+    The CLI is imported here, not at module level, so a broken CLI fails only the
+    tests that use the demo.
+    """
+    from click.testing import CliRunner
+
+    from xlplan.cli import main
+
+    folder = tmp_path_factory.mktemp("demo-session") / "xlplan-demo"
+    result = CliRunner().invoke(main, ["demo", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    before = _fingerprint(folder)
+    yield DemoRun(folder, result)
+    after = _fingerprint(folder)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"a test changed the shared demo workspace (use demo_copy): {changed[:5]}"
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(demo_run: DemoRun) -> Path:
+    """The demo folder after ``xlplan demo``: 80 units, 478 forms, consolidated. Do not write in it."""
+    return demo_run.folder
+
+
+@pytest.fixture(scope="session")
+def copy_demo(demo_workspace: Path) -> Callable[[Path], Path]:
+    """A function copying the pristine demo folder to a new ``target`` (for module-scoped fixtures).
+
+    ``copy2`` keeps the files' modification times: they date the submissions.
+    """
+    def copy(target: Path) -> Path:
+        shutil.copytree(demo_workspace, target, copy_function=shutil.copy2)
+        return target
+    return copy
+
+
+@pytest.fixture
+def demo_copy(copy_demo: Callable[[Path], Path], tmp_path: Path) -> Path:
+    """This test's own copy of the demo folder, free to change."""
+    return copy_demo(tmp_path / "demo")
 
 
 @pytest.fixture(scope="session")

@@ -52,14 +52,19 @@ def label(path: CommandPath) -> str:
 
 @dataclass
 class Ctx:
-    """What the runs share: a demo working folder made by ``xlplan demo`` and a temp factory."""
+    """What the runs share: the session's demo folder made by ``xlplan demo`` (read only) and a temp factory."""
 
     demo: Path
     demo_result: Result
     tmp: pytest.TempPathFactory
+    copy_demo: Callable[[Path], Path]
 
     def folder(self, name: str) -> Path:
         return self.tmp.mktemp(name)
+
+    def demo_copy(self, name: str) -> Path:
+        """A copy of the demo folder, for a command that writes in its folder."""
+        return self.copy_demo(self.folder(name) / "demo")
 
 
 def run(*args: str | Path) -> Result:
@@ -67,10 +72,8 @@ def run(*args: str | Path) -> Result:
 
 
 @pytest.fixture(scope="module")
-def ctx(tmp_path_factory) -> Ctx:
-    folder = tmp_path_factory.mktemp("cli-demo") / "demo"
-    result = run("demo", "--out", folder)
-    return Ctx(folder, result, tmp_path_factory)
+def ctx(tmp_path_factory, demo_run, copy_demo) -> Ctx:
+    return Ctx(demo_run.folder, demo_run.result, tmp_path_factory, copy_demo)
 
 
 NORMAL: dict[CommandPath, Callable[[Ctx], None]] = {}
@@ -283,7 +286,7 @@ def _consolidate(ctx: Ctx) -> None:
 
 @failing("consolidate")
 def _consolidate_fails(ctx: Ctx) -> None:
-    result = run("consolidate", ctx.demo)
+    result = run("consolidate", ctx.demo_copy("consolidate-demo"))  # it records the run in the folder's audit
     assert result.exit_code == 1, result.output  # the demo carries one error (part-exceeds-whole)
     assert "Đã đọc 478 tệp, bỏ qua 0 tệp." in result.stdout
     assert "Phát hiện: 1 lỗi, 6 cảnh báo, 0 ghi chú" in result.stdout

@@ -1,10 +1,11 @@
 """Acceptance tests of ``xlplan demo``: the plan's 2016 paragraph regenerated from 478 real files.
 
-The demo is run once through the real entry point (``xlplan demo --out DIR``
-with click's CliRunner); a second sample with other city totals is run once
-through ``run_demo``. The numbers must come from consolidating the files: the
-second sample gives its own numbers in the same sentences. The designed
-problems of the demo scenario must be exactly what the findings show.
+The demo is run once per session through the real entry point (``xlplan demo
+--out DIR`` with click's CliRunner: the ``demo_run`` fixture of conftest); a
+second sample with other city totals is run once through ``run_demo``. The
+numbers must come from consolidating the files: the second sample gives its own
+numbers in the same sentences. The designed problems of the demo scenario must
+be exactly what the findings show.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from xlplan.cli import main
 from xlplan.core.findings import Severity
 from xlplan.core.summary_tables import summary_tables
 from xlplan.services.demo import DemoResult, run_demo
@@ -53,15 +53,14 @@ OTHER_PARAGRAPH = (
     "251 đảng viên mới = 139% kế hoạch",
     "266 đồng chí",
 )
+
 ERRORS = ("#REF!", "#NAME?", "#VALUE!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!")
 
 
 @pytest.fixture(scope="module")
-def cli_demo(tmp_path_factory) -> tuple[Result, Path]:
-    folder = tmp_path_factory.mktemp("demo-cli") / "xlplan-demo"
-    result = CliRunner().invoke(main, ["demo", "--out", str(folder)])
-    assert result.exit_code == 0, result.output
-    return result, folder
+def cli_demo(demo_run) -> tuple[Result, Path]:
+    """The session's ``xlplan demo`` run (read only): what it printed and its folder."""
+    return demo_run.result, demo_run.folder
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,6 @@ from xlplan.core.summary_tables import summary_tables
 from xlplan.io.feedback_writer import (FILLS, LETTER_SHEET, FeedbackCopyError, Letter, comment_text, letter_rows,
                                        write_highlighted_copy)
 from xlplan.io.form_reader import read_form
-from xlplan.services.demo import run_demo
 from xlplan.services.feedback import (FEEDBACK_FOLDER, UNIT_FIXES, FeedbackResult, for_unit, group_findings,
                                       write_feedback)
 from xlplan.services.workspace import open_workspace
@@ -47,10 +46,9 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    """The demo folder, the inbox hashes before feedback, and the feedback written once."""
-    folder = tmp_path_factory.mktemp("feedback") / "demo"
-    run_demo(folder)
+def demo(tmp_path_factory: pytest.TempPathFactory, copy_demo) -> SimpleNamespace:
+    """A copy of the demo folder, the inbox hashes before feedback, and the feedback written once."""
+    folder = copy_demo(tmp_path_factory.mktemp("feedback") / "demo")
     before = _hashes(folder / "NopBaoCao")
     result = write_feedback(folder, deadline=DEADLINE, today=TODAY)
     return SimpleNamespace(folder=folder, before=before, result=result, ws=open_workspace(folder))

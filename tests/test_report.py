@@ -1,7 +1,7 @@
 """``xlplan report``: the Báo cáo sheet refreshed, and printed alone to PDF by the real LibreOffice.
 
 The demo folder (80 units whose 2016 files add up to the plan's figures) is
-built once. The PDF is checked as a PDF: its magic bytes, A4 portrait pages,
+built once per session; each test refreshes its own copy. The PDF is checked as a PDF: its magic bytes, A4 portrait pages,
 one to three of them, and its text (poppler's ``pdftotext``) holding the
 narrative paragraph's key figures and nothing of the other sheets.
 """
@@ -22,7 +22,6 @@ from click.testing import CliRunner
 from xlplan.cli import main
 from xlplan.io import libreoffice
 from xlplan.io.libreoffice import LibreOfficeMissing
-from xlplan.services.demo import run_demo
 from xlplan.services.report import pdf_path, refresh_report
 
 # The plan's first paragraph, as the demo's files regenerate it (DOMAIN.md).
@@ -31,11 +30,10 @@ KEY_FIGURES = ("80 tổ chức cơ sở đảng", "8.877 đảng viên", "65/79 
 STALE = "(đoạn văn cũ)"
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("report") / "demo"
-    run_demo(folder)
-    return folder
+@pytest.fixture
+def folder(demo_copy: Path) -> Path:
+    """This test's copy of the session's demo folder: the report tests rewrite its workbook."""
+    return demo_copy
 
 
 def _paragraph_cell(workbook: Path) -> str:
