@@ -22,8 +22,9 @@ from xlplan.cli import main
 from xlplan.core.plan import Plan
 from xlplan.io.intake import READ, REFUSAL_CODES, outcome, read_many
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus" / "foreign"
+from tests.support.corpus import FOREIGN_CORPUS
+
+CORPUS = FOREIGN_CORPUS  # outside the repository: every test here takes it through _needs_corpus
 OUTCOMES = set(REFUSAL_CODES) - {"file-too-slow"} | {READ}
 SKIPPED = {"file-skipped", "file-duplicate", "duplicate-submission"}
 MAX_RSS_MB = 500
@@ -39,6 +40,12 @@ elapsed = time.monotonic() - started
 print(json.dumps({"outcomes": {p.name: outcome(s) for p, s in zip(paths, subs)}, "seconds": elapsed,
                   "child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _needs_corpus(foreign_corpus: Path) -> None:
+    """Every test here reads the foreign corpus beside the checkout: fails under CI when it is
+    missing, skips elsewhere (``tests/support/corpus.py``)."""
 
 
 def _corpus_files() -> list[Path]:
