@@ -17,6 +17,7 @@ from openpyxl.workbook.workbook import Workbook
 from ..core.plan import Plan
 from ..core.summary_tables import summary_tables
 from .city_layout import Region, table_region
+from .openpyxl_internals import clear_charts
 
 CHART_TABLES = ("tbl_bieu_do_ket_nap", "tbl_bieu_do_xep_loai", "tbl_bieu_do_nop")
 CHART_WIDTH_CM = 18.0
@@ -34,7 +35,7 @@ def add_charts(wb: Workbook, plan: Plan) -> None:
     specs = summary_tables(plan)
     regions = {table: table_region(wb, specs[table]) for table in CHART_TABLES}
     ws = regions[CHART_TABLES[0]].ws
-    ws._charts = []  # openpyxl keeps charts in this list; it has no public way to remove one
+    clear_charts(ws)
     left = get_column_letter(max(r.last_col for r in regions.values() if r.ws is ws) + CHART_GAP)
     top = max(1, min(r.header_row for r in regions.values()) - 2)
     builders = (_admissions_chart, _ratings_chart, _submissions_chart)

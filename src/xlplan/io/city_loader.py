@@ -18,14 +18,14 @@ import io
 import re
 from collections.abc import Collection
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Mapping
 
-from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.cell_range import CellRange
 
 from .gc_pause import paused_gc
+from .openpyxl_internals import PartFilter, load_filtered
 
 DATA_SUFFIX = "_data"
 _TABLE_PREFIX = "tbl_"
@@ -44,35 +44,21 @@ def load_workbook(path: str | Path | IO[bytes], keep_tables: Collection[str] | N
     every *other* table — those found by a workbook-level ``tbl_*_data`` name —
     are not loaded beyond their first row. ``None`` loads everything.
     """
-    reader = _CityReader(path if hasattr(path, "read") else Path(path), keep_tables)  # type: ignore[arg-type]
+    keep = None if keep_tables is None else frozenset(keep_tables)
+
+    def choose(names: Mapping[str, Any], sheets: list[tuple[str, str]]) -> dict[str, PartFilter]:
+        if keep is None:
+            return {}
+        boxes = _skipped_boxes(names, keep)
+        return {part: _dropping(boxes[title]) for title, part in sheets if title in boxes}
+
     with paused_gc():
-        reader.read()
-    return reader.wb
+        return load_filtered(path if hasattr(path, "read") else Path(path), choose)
 
 
-class _CityReader(ExcelReader):
-    """openpyxl's reader with the sheet XML filtered on its way in (see the module docstring)."""
-
-    def __init__(self, path: Path | IO[bytes], keep_tables: Collection[str] | None):
-        super().__init__(path, read_only=False, keep_vba=False, data_only=False, keep_links=True, rich_text=False)
-        self._keep = None if keep_tables is None else frozenset(keep_tables)
-
-    def read_worksheets(self) -> None:
-        if self._keep is None:
-            return super().read_worksheets()
-        boxes = _skipped_boxes(self.parser.defined_names.by_sheet().get("global", {}), self._keep)
-        targets = {}
-        for sheet, rel in self.parser.find_sheets():
-            if sheet.name in boxes:
-                targets[rel.target] = boxes[sheet.name]
-        if not targets:
-            return super().read_worksheets()
-        inner = self.archive
-        self.archive = _FilteredArchive(inner, targets)
-        try:
-            super().read_worksheets()
-        finally:
-            self.archive = inner
+def _dropping(boxes: list[Box]) -> PartFilter:
+    """A filter reading a worksheet part without the cells in ``boxes``."""
+    return lambda raw: io.BufferedReader(FilteredPart(raw, boxes))
 
 
 def _skipped_boxes(names, keep: frozenset[str]) -> dict[str, list[Box]]:
@@ -97,23 +83,6 @@ def _skipped_boxes(names, keep: frozenset[str]) -> dict[str, list[Box]]:
         if cells.max_row > cells.min_row:
             boxes.setdefault(sheet, []).append((cells.min_row + 1, cells.max_row, cells.min_col, cells.max_col))
     return boxes
-
-
-class _FilteredArchive:
-    """The workbook's zip, except that chosen worksheet parts come back without some cells."""
-
-    def __init__(self, inner, targets: dict[str, list[Box]]):
-        self._inner = inner
-        self._targets = targets
-
-    def open(self, name, *args, **kwargs):
-        boxes = self._targets.get(name)
-        if boxes is None:
-            return self._inner.open(name, *args, **kwargs)
-        return io.BufferedReader(FilteredPart(self._inner.open(name), boxes))
-
-    def __getattr__(self, attr):
-        return getattr(self._inner, attr)
 
 
 class FilteredPart(io.RawIOBase):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from copy import copy
 from pathlib import Path
 from typing import IO, Collection, Mapping, Sequence
 
@@ -43,6 +42,7 @@ from . import party_style as ps
 from .city_charts import add_charts
 from .city_layout import CityWorkbookError, Region, define_name, resolve, table_region
 from .gc_pause import paused_gc
+from .openpyxl_internals import cell_store, style_record
 from .streamed_rows import DeferredRows, defer, excel_value, fill_cell
 
 __all__ = ["CityWorkbookError", "build_city_template", "default_settings", "load_city_workbook", "read_config",
@@ -188,11 +188,11 @@ def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, obje
     last_row = old.first_row + max(len(rows), 1) - 1
     new = Region(ws, old.header_row, old.first_col, old.width, old.first_row, last_row)
     _refuse_overlap(wb, spec, new)
-    cells = ws._cells  # direct access keeps a 50,000-row table linear and fast
+    cells = cell_store(ws)  # direct access keeps a 50,000-row table linear and fast
     styles = []
     for offset in range(old.width):
         template = cells.get((old.first_row, old.first_col + offset))
-        styles.append(copy(template._style) if template is not None else None)
+        styles.append(style_record(template) if template is not None else None)
     # Clear the old region, values and the styles we copied; rows past the sheet's end hold nothing.
     for row in range(old.first_row, min(old.last_row, ws.max_row) + 1):
         for col in range(old.first_col, old.last_col + 1):

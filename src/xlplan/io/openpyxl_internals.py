@@ -38,10 +38,16 @@ from __future__ import annotations
 from copy import copy
 from typing import IO, Any, Callable, Mapping, Protocol
 
+import zipfile
 from openpyxl.cell.cell import Cell
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 # The openpyxl versions this module was written and tested against (pyproject.toml pins the same).
 TESTED_VERSIONS = ((3, 1), (3, 2))  # [low, high): 3.1.x
@@ -81,3 +87,109 @@ def raw_xml_writer(xf: object) -> Callable[[str], Any] | None:
     """The function et_xmlfile's pure-Python writer appends text with; None under lxml (no such sink)."""
     raw = getattr(xf, "_file", None)
     return raw if callable(raw) else None
+
+
+# -- writing a package with some sheets' rows streamed ---------------------------------
+
+WriteRow = Callable[[object, list[Cell], int], None]  # (xml writer, cells of the row, row index)
+
+
+class SheetRows(Protocol):
+    """The rows of one worksheet, written by the caller while openpyxl writes the sheet."""
+
+    def write(self, xf: object, write_row: WriteRow) -> None:
+        """Write every row inside ``xf``'s open ``sheetData`` element; ``write_row`` is openpyxl's own."""
+
+    def dimension(self) -> str:
+        """The sheet's used range (``A1:K900``), as ``Worksheet.calculate_dimension`` would give it."""
+
+
+def save_package(wb: Workbook, archive: zipfile.ZipFile, rows_for: Callable[[Worksheet], SheetRows | None]) -> None:
+    """Write ``wb`` into ``archive`` with openpyxl's package writer (unlike ``Workbook.save``,
+    it leaves ``properties.modified`` alone); a sheet for which ``rows_for`` gives rows
+    has them written by the caller instead of from its cells."""
+    _PackageWriter(wb, archive, rows_for).save()
+
+
+class _PackageWriter(ExcelWriter):
+    def __init__(self, wb: Workbook, archive: zipfile.ZipFile,
+                 rows_for: Callable[[Worksheet], SheetRows | None]) -> None:
+        super().__init__(wb, archive)
+        self._rows_for = rows_for
+
+    def write_worksheet(self, ws: Worksheet) -> None:
+        rows = self._rows_for(ws)
+        if rows is None:
+            return super().write_worksheet(ws)
+        # ExcelWriter.write_worksheet (openpyxl 3.1), with the rows hooked in before the sheet is written.
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws)
+        writer.write_rows = lambda: _write_rows(writer, rows)  # type: ignore[method-assign]
+        writer.write_dimensions = lambda: writer.xf.send(  # type: ignore[method-assign]
+            SheetDimension(rows.dimension()).to_tree())
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.write(writer.out, ws.path[1:])
+        self.manifest.append(ws)
+        writer.cleanup()
+
+
+def _write_rows(writer: WorksheetWriter, rows: SheetRows) -> None:
+    """``WorksheetWriter.write_rows`` with the caller writing the content of ``sheetData``."""
+    xf = writer.xf.send(True)
+    with xf.element("sheetData"):
+        rows.write(xf, writer.write_row)
+    writer.xf.send(None)
+
+
+# -- reading a package with some sheet parts filtered --------------------------------
+
+PartFilter = Callable[[IO[bytes]], IO[bytes]]
+# (workbook-level defined names {name: DefinedName}, [(sheet title, part path in the zip)]) -> {part path: filter}
+ChooseFilters = Callable[[Mapping[str, Any], list[tuple[str, str]]], Mapping[str, PartFilter]]
+
+
+def load_filtered(source: Any, choose: ChooseFilters) -> Workbook:
+    """The workbook as ``openpyxl.load_workbook(source, keep_vba=False, keep_links=True)`` reads it,
+    except that the sheet parts ``choose`` names are read through their filter."""
+    reader = _FilteringReader(source, choose)
+    reader.read()
+    return reader.wb
+
+
+class _FilteringReader(ExcelReader):
+    def __init__(self, source: Any, choose: ChooseFilters) -> None:
+        super().__init__(source, read_only=False, keep_vba=False, data_only=False, keep_links=True, rich_text=False)
+        self._choose = choose
+
+    def read_worksheets(self) -> None:
+        names = self.parser.defined_names.by_sheet().get("global", {})
+        sheets = [(sheet.name, rel.target) for sheet, rel in self.parser.find_sheets()]
+        filters = self._choose(names, sheets)
+        if not filters:
+            return super().read_worksheets()
+        inner = self.archive
+        self.archive = _FilteredArchive(inner, filters)
+        try:
+            super().read_worksheets()
+        finally:
+            self.archive = inner
+
+
+class _FilteredArchive:
+    """The package's zip archive, with the chosen members read through their filter."""
+
+    def __init__(self, inner: zipfile.ZipFile, filters: Mapping[str, PartFilter]):
+        self._inner = inner
+        self._filters = filters
+
+    def open(self, name: str, *args: Any, **kwargs: Any) -> IO[bytes]:
+        part_filter = self._filters.get(name)
+        if part_filter is None:
+            return self._inner.open(name, *args, **kwargs)
+        return part_filter(self._inner.open(name))
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._inner, attr)

@@ -5,7 +5,7 @@ At national scale a consolidation writes hundreds of thousands of table rows
 openpyxl ``Cell`` objects they cost about 3.7 KB a row — once the largest part
 of the run's memory. Instead the writer (:mod:`xlplan.io.city_workbook`) can
 *defer* a table: it leaves the rows as the caller's plain mappings, with the
-table's place and each column's style, and :func:`stream_rows_into` hooks the
+table's place and each column's style, and :func:`sheet_rows` hands the
 deferred rows into openpyxl's worksheet writer, which writes them one row at a
 time while it writes the XML. Memory for the summary then stays flat as N grows.
 
@@ -39,8 +39,9 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
-from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from .openpyxl_internals import WriteRow, cell_store, raw_xml_writer, set_number, style_id, style_record
 
 MAX_TEXT = 32767  # characters Excel keeps in one cell
 _ATTRIBUTE = "_xlplan_deferred_rows"
@@ -63,7 +64,7 @@ def excel_value(value: object) -> object:
 def fill_cell(cell: Cell, value: object) -> None:
     """Put ``value`` in a new cell; text stays text even when it starts with ``=`` (unit files are untrusted)."""
     if type(value) is int or type(value) is float:
-        cell._value = value  # what openpyxl's setter does for a number, without its type dispatch
+        set_number(cell, value)
         return
     if value is None:
         return
@@ -110,42 +111,59 @@ def deferred(ws: Worksheet) -> list[DeferredRows]:
     return ws.__dict__.get(_ATTRIBUTE, [])
 
 
-def stream_rows_into(writer: WorksheetWriter) -> None:
-    """Make openpyxl's ``writer`` write its sheet's deferred rows too (call before ``writer.write()``)."""
-    tables = deferred(writer.ws)
-    if not tables:
-        return
-    writer.write_rows = lambda: _write_rows(writer, tables)  # type: ignore[method-assign]
-    writer.write_dimensions = lambda: _write_dimensions(writer, tables)  # type: ignore[method-assign]
+def sheet_rows(ws: Worksheet) -> _StreamedSheet | None:
+    """The rows to write into ``ws`` while it is saved, if it has deferred tables (for
+    :func:`xlplan.io.openpyxl_internals.save_package`)."""
+    tables = deferred(ws)
+    return _StreamedSheet(ws, tables) if tables else None
 
 
-def _write_rows(writer: WorksheetWriter, tables: list[DeferredRows]) -> None:
-    """``WorksheetWriter.write_rows``, the deferred rows merged in by row number.
+class _StreamedSheet:
+    """A sheet's stored cells and deferred tables, written in row order."""
 
-    A row that is only a deferred table row (no stored cells, no row
-    dimensions) is serialized here, as the text openpyxl's pure-Python XML
-    writer would produce (:class:`_FastRows`); anything else — and every row
-    when openpyxl writes through lxml — goes through openpyxl's own
-    ``write_row`` with cells made for the moment.
-    """
-    ws = writer.ws
-    xf = writer.xf.send(True)
-    fast = _FastRows(ws, xf)
-    with xf.element("sheetData"):
-        for row, stored, parts in _rows(ws, tables):
+    def __init__(self, ws: Worksheet, tables: list[DeferredRows]) -> None:
+        self._ws = ws
+        self._tables = tables
+
+    def write(self, xf: object, write_row: WriteRow) -> None:
+        """The content of ``sheetData``: the stored rows with the deferred rows merged in by row number.
+
+        A row that is only a deferred table row (no stored cells, no row
+        dimensions) is serialized here, as the text openpyxl's pure-Python XML
+        writer would produce (:class:`_FastRows`); anything else — and every row
+        when openpyxl writes through lxml — goes through openpyxl's own
+        ``write_row`` with cells made for the moment.
+        """
+        ws = self._ws
+        fast = _FastRows(ws, xf)
+        for row, stored, parts in _rows(ws, self._tables):
             if not stored and row not in ws.row_dimensions and fast.write(row, parts):
                 continue
             extra = [cell for table in parts for cell in table.cells(ws, row)]
             if stored or len(parts) > 1:  # a staff cell beside a table, or two tables side by side
                 extra = sorted(stored + extra, key=_column)
-            writer.write_row(xf, extra, row)
-    writer.xf.send(None)
+            write_row(xf, extra, row)
+
+    def dimension(self) -> str:
+        """The sheet's used range, as ``Worksheet.calculate_dimension`` gives it with the rows stored."""
+        cells = cell_store(self._ws)
+        rows = {row for row, _ in cells}
+        cols = {col for _, col in cells}
+        low_row, high_row = min(rows, default=None), max(rows, default=None)
+        low_col, high_col = min(cols, default=None), max(cols, default=None)
+        for t in self._tables:
+            first_col, last_col = t.columns[0][0], t.columns[-1][0]
+            low_row = t.first_row if low_row is None else min(low_row, t.first_row)
+            high_row = t.last_row if high_row is None else max(high_row, t.last_row)
+            low_col = first_col if low_col is None else min(low_col, first_col)
+            high_col = last_col if high_col is None else max(high_col, last_col)
+        return f"{get_column_letter(low_col)}{low_row}:{get_column_letter(high_col)}{high_row}"
 
 
 def _rows(ws: Worksheet, tables: list[DeferredRows]) -> Iterator[tuple[int, list[Cell], list[DeferredRows]]]:
     """Every row to write, in order: (row index, its stored cells, the deferred tables covering it)."""
     stored: dict[int, list[Cell]] = defaultdict(list)
-    for (row, _col), cell in sorted(ws._cells.items()):
+    for (row, _col), cell in sorted(cell_store(ws).items()):
         stored[row].append(cell)
     plain = sorted(stored.keys() | ws.row_dimensions.keys())
     sources = [plain] + [range(t.first_row, t.last_row + 1) for t in tables]
@@ -173,8 +191,8 @@ class _FastRows:
 
     def __init__(self, ws: Worksheet, xf: object):
         self._ws = ws
-        raw = getattr(xf, "_file", None)  # et_xmlfile's writer; lxml's has none: no fast path
-        self._raw = raw if callable(raw) and not ws.parent.iso_dates else None
+        raw = raw_xml_writer(xf)  # None when openpyxl writes through lxml: no fast path
+        self._raw = raw if raw is not None and not ws.parent.iso_dates else None
         self._columns: dict[int, list[tuple[str, bool, bool]]] = {}  # id(table) -> see _column_facts
         self._style_ids: dict[int, list[str]] = {}  # id(table) -> ' s="n"' per column ("" unstyled)
 
@@ -252,7 +270,7 @@ class _FastRows:
             found = []
             for col, _, style in table.columns:
                 probe = Cell(self._ws, row=1, column=col, style_array=style)
-                found.append(f' s="{wb._cell_styles.add(probe._style)}"' if probe.has_style else "")
+                found.append(f' s="{style_id(wb, style_record(probe))}"' if probe.has_style else "")
             self._style_ids[id(table)] = found
         return found
 
@@ -266,22 +284,3 @@ def _escape(text: str) -> str:
     if ">" in text:
         text = text.replace(">", "&gt;")
     return text
-
-
-def _write_dimensions(writer: WorksheetWriter, tables: list[DeferredRows]) -> None:
-    """The sheet's used range, as ``Worksheet.calculate_dimension`` gives it with the rows stored."""
-    from openpyxl.worksheet.dimensions import SheetDimension
-
-    ws = writer.ws
-    rows = {row for row, _ in ws._cells}
-    cols = {col for _, col in ws._cells}
-    low_row, high_row = min(rows, default=None), max(rows, default=None)
-    low_col, high_col = min(cols, default=None), max(cols, default=None)
-    for t in tables:
-        first_col, last_col = t.columns[0][0], t.columns[-1][0]
-        low_row = t.first_row if low_row is None else min(low_row, t.first_row)
-        high_row = t.last_row if high_row is None else max(high_row, t.last_row)
-        low_col = first_col if low_col is None else min(low_col, first_col)
-        high_col = last_col if high_col is None else max(high_col, last_col)
-    ref = f"{get_column_letter(low_col)}{low_row}:{get_column_letter(high_col)}{high_row}"
-    writer.xf.send(SheetDimension(ref).to_tree())

@@ -38,11 +38,9 @@ from pathlib import Path
 from typing import IO
 
 from openpyxl import Workbook
-from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-from openpyxl.worksheet._writer import WorksheetWriter
-from openpyxl.writer.excel import ExcelWriter
 
-from .streamed_rows import deferred, stream_rows_into
+from .openpyxl_internals import save_package
+from .streamed_rows import sheet_rows
 
 FIXED_TIME = dt.datetime(2017, 1, 1)
 _ZIP_TIME = (2017, 1, 1, 0, 0, 0)
@@ -88,30 +86,10 @@ def workbook_bytes(wb: Workbook) -> bytes:
     buffer = io.BytesIO()
     archive = _StableZip(buffer)
     try:
-        # ExcelWriter, unlike Workbook.save, leaves properties.modified alone.
-        _Writer(wb, archive).save()
+        save_package(wb, archive, sheet_rows)  # unlike Workbook.save, leaves properties.modified alone
     finally:
         archive.discard()  # a failed save leaves no spooled worksheet open (after close: nothing)
     return buffer.getvalue()
-
-
-class _Writer(ExcelWriter):
-    """openpyxl's package writer; a sheet with deferred table rows gets them streamed in."""
-
-    def write_worksheet(self, ws) -> None:
-        if not deferred(ws):
-            return super().write_worksheet(ws)
-        # ExcelWriter.write_worksheet, with the rows hooked in before the sheet is written.
-        ws._drawing = SpreadsheetDrawing()
-        ws._drawing.charts = ws._charts
-        ws._drawing.images = ws._images
-        writer = WorksheetWriter(ws)
-        stream_rows_into(writer)
-        writer.write()
-        ws._rels = writer._rels
-        self._archive.write(writer.out, ws.path[1:])
-        self.manifest.append(ws)
-        writer.cleanup()
 
 
 class _StableZip(zipfile.ZipFile):
