@@ -43,7 +43,6 @@ from xlplan.services.check import check_files
 from xlplan.io.audit_store import AuditStore
 from xlplan.services.archive import sha256_of
 from xlplan.services.consolidate import consolidate_folder, discover
-from xlplan.services.demo import run_demo
 from xlplan.services.workspace import (ARCHIVE, AUDIT_NAME, INBOX, LOCK_NAME, OUTBOX, OUTPUT, WORKBOOK_NAME,
                                        init_workspace, lock_workspace, open_workspace)
 
@@ -254,12 +253,10 @@ def audit_runs(root: Path) -> list[dict[str, Any]]:
 
 # -- folders ------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """``xlplan demo``: the 80-unit sample folder, consolidated (built once)."""
-    folder = tmp_path_factory.mktemp("demo") / "demo"
-    run_demo(folder)
-    return folder
+@pytest.fixture
+def demo(demo_workspace: Path) -> Path:
+    """``xlplan demo``: the 80-unit sample folder, consolidated (built once per session; read only: copy it)."""
+    return demo_workspace
 
 
 def copy_folder(source: Path, target: Path) -> Path:
@@ -618,3 +615,11 @@ def test_text_that_excel_would_reinterpret_is_written_as_text(fresh):
     model = Model(payload(fresh / WORKBOOK_NAME)).apply(book.json()["actions"])
     sheet, top, left, _, _ = model.region("tbl_kiem_tra_data")
     assert [model.value(sheet, top, left + i) for i in range(6)] == ["=1+1", "2017-01", "TRUE", "'x", None, "ab"]
+
+
+def test_the_about_check_names_the_udfs_without_importing_the_udf_face():
+    """«Giới thiệu» reads the UDF names from the source (a service must not import a face): the same list."""
+    from xlplan import udfs
+    from xlplan.services.ribbon import udf_names
+
+    assert udf_names() == [f.__name__ for f in udfs.UDFS]

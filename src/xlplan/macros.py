@@ -8,9 +8,10 @@ never see a traceback; the details go to ``xlplan.log`` in the working folder
 (else the temp folder) for whoever supports them.
 
 Each function takes the ``xlwings.Book`` it works on, so the tests drive it
-without Excel, on xlwings's remote engine. It reads the settings from the
-book's Cấu hình sheet (the named ``cfg_*`` cells), takes the book's own folder
-as the working folder, does the job with the same services as the CLI, writes
+without Excel, on xlwings's remote engine, and stays small: it calls one job of
+:mod:`xlplan.services.ribbon` and words the closing message. The job reads the
+settings from the book's Cấu hình sheet (the named ``cfg_*`` cells), takes the
+book's own folder as the working folder, does the job with the same services as the CLI, writes
 the results into the *open* book by its named anchors
 (:mod:`xlplan.services.excel_book`: everything is computed and checked before
 the first cell is written), shows progress in the status bar where the engine
@@ -20,7 +21,7 @@ The user saves the workbook, as after any other edit.
 
 The buttons that consolidate («Tổng hợp», «Theo dõi nộp báo cáo», «Xuất báo
 cáo PDF») run as ``xlplan consolidate`` does, through
-:func:`xlplan.services.consolidate.audited_run`: the folder lock
+:func:`xlplan.services.consolidate.audited_run` (:func:`xlplan.services.ribbon.consolidate_into_book`): the folder lock
 ``.xlplan.lock`` (a second consolidation while one runs gets a message box and
 writes nothing), every input archived by hash under ``archive/sha256``, and
 the run in the audit store ``KetQua/audit.sqlite`` with every input's final
@@ -43,7 +44,6 @@ import os
 import platform
 import sys
 import tempfile
-import time
 import traceback
 from collections import Counter
 from pathlib import Path
@@ -54,35 +54,20 @@ import xlwings as xw
 from . import __version__
 from .core.errors import XlplanError
 from .core.findings import Finding, Report, Severity
-from .core.forms import form_spec
 from .core.indicators import format_percent
 from .core.tracking import LATE, NOT_SUBMITTED
 from .services import excel_book
-from .services.check import check_files
-from .services.archive import sha256_of
-from .services.consolidate import ConsolidationResult, WriteOutcome, audited_run, discover
-from .services.feedback import write_feedback
-from .services.forms import make_forms
-from .services.report import REPORT_SHEET, pdf_path
-from .services.workspace import INBOX, OUTBOX, OUTPUT, WORKBOOK_NAME, Workspace, backup_file, init_workspace
+from .services.consolidate import ConsolidationResult
+from .services.report import REPORT_SHEET
+from .services.ribbon import (LABELS, OPEN_BOOK_STATUS, StatusBar, check_inbox, consolidate_into_book, export_pdf,
+                              feedback_for_book, installation_checks, is_desktop, make_registration_forms,
+                              new_folder, prepare_folders)
+from .services.workspace import INBOX, OUTBOX, OUTPUT, WORKBOOK_NAME, Workspace, init_workspace
 
 TITLE = "Xây dựng Đảng – xlplan"
 LOG_NAME = "xlplan.log"
 LOG_LIMIT = 1_000_000  # bytes; a longer log starts afresh
 SHOWN_FINDINGS = 10  # findings listed under an error message; the rest are counted
-
-# The ribbon's labels (addin/customUI14.xml), to name a button in messages.
-LABELS = {
-    "xlp_khoi_tao": "Khởi tạo thư mục làm việc",
-    "xlp_tao_bieu_mau": "Tạo biểu mẫu cho đơn vị",
-    "xlp_mo_thu_muc": "Mở thư mục nộp",
-    "xlp_kiem_tra": "Kiểm tra file",
-    "xlp_tong_hop": "Tổng hợp",
-    "xlp_theo_doi": "Theo dõi nộp báo cáo",
-    "xlp_xuat_pdf": "Xuất báo cáo PDF",
-    "xlp_phan_hoi": "Gửi phản hồi cho đơn vị",
-    "xlp_gioi_thieu": "Giới thiệu & kiểm tra cài đặt",
-}
 
 Button = Callable[["xw.Book"], str]
 
@@ -102,110 +87,15 @@ def confirm(book: "xw.Book", prompt: str) -> bool | None:
     return None if answer is None else answer == "yes"
 
 
-class StatusBar:
-    """Progress in Excel's status bar; silent where the engine has none (xlwings's remote engine).
-
-    A status bar must never break a job, hence every error is swallowed.
-    """
-
-    def __init__(self, book: "xw.Book"):
-        self.app = book.app
-        self.working = True
-        self.shown_at = 0.0
-
-    def show(self, text: str | bool) -> None:
-        if not self.working:
-            return
-        try:
-            self.app.status_bar = text
-        except Exception:  # NotImplementedError on the remote engine; COM hiccups while Excel is busy
-            self.working = False
-
-    def progress(self, label: str) -> Callable[[int, int], None]:
-        """A ``progress(done, total)`` for the services, updating at most five times a second."""
-        def update(done: int, total: int) -> None:
-            now = time.monotonic()
-            if done == total or now - self.shown_at >= 0.2:
-                self.shown_at = now
-                self.show(f"xlplan: {label} {done}/{total}…")
-        return update
-
-    def clear(self) -> None:
-        self.show(False)  # False hands the status bar back to Excel
-
-
 def _counts(findings: list[Finding]) -> str:
     report = Report(list(findings))
     return (f"{report.count(Severity.ERROR)} lỗi, {report.count(Severity.WARNING)} cảnh báo, "
             f"{report.count(Severity.INFO)} ghi chú")
 
 
-def _write(book: "xw.Book", writes: excel_book.BookWrites, status: StatusBar) -> None:
-    """Apply checked writes with screen updating off (one repaint at the end, not one per table)."""
-    status.show("xlplan: Đang ghi vào sổ tổng hợp…")
-    book.app.screen_updating = False
-    try:
-        excel_book.apply_writes(book, writes)
-    finally:
-        book.app.screen_updating = True
-
-
-def _backup(ws: Workspace) -> Path | None:
-    """Keep a copy of the saved workbook, as the CLI does before it replaces the file; returns it.
-
-    The open book is what changes; once the user saves, the copy in
-    ``KetQua/SaoLuu`` is the previous round. A copy that cannot be made (a
-    read-only folder) does not stop the job.
-    """
-    if ws.workbook.is_file():
-        try:
-            return backup_file(ws.workbook, ws.backups)
-        except OSError:
-            pass
-    return None
-
-
-OPEN_BOOK_STATUS = "written-open-book"  # the audit store's status for a run written into the open book
-
-
-def _consolidate_into_book(book: "xw.Book", control_id: str, only: tuple[str, ...] = ()
-                           ) -> tuple[Workspace, ConsolidationResult]:
-    """Consolidate through the audited run and write the results into the open book.
-
-    ``only`` names the tables to write (default: every table and the named
-    cells, with a backup of the saved file first, as «Tổng hợp» always did).
-    Everything is planned before the first cell is written; an error (the
-    lock held by another run, unsaved setup changes, a table that does not
-    fit) leaves the book as it was, and the audit store has the run as failed
-    once it had started. Returns the open book's workspace and the run.
-    """
-    ws = excel_book.workspace_from_book(book)
-    status = StatusBar(book)
-
-    def write(saved: Workspace, consolidation) -> WriteOutcome:
-        excel_book.require_same_setup(ws, saved)
-        tables = {t: consolidation.tables[t] for t in only} if only else consolidation.tables
-        writes = excel_book.plan_writes(book, ws.plan, tables, None if only else consolidation.cells)
-        backup = None if only else _backup(ws)
-        _write(book, writes, status)
-        try:
-            digest = sha256_of(ws.workbook) if ws.workbook.is_file() else None
-        except OSError:  # held without read access: the run still happened
-            digest = None
-        return WriteOutcome(ws.workbook, digest, OPEN_BOOK_STATUS, backup)  # type: ignore[arg-type]
-
-    result = audited_run(ws.root, write, progress=status.progress("Đang đọc báo cáo"),
-                         command=f"excel:{control_id}")
-    return ws, result
-
-
 def _audit_line(ws: Workspace, result: ConsolidationResult) -> str:
     return (f"Lần tổng hợp số {result.run_id} đã được ghi vào nhật ký kiểm tra "
             f"{ws.audit} (các tệp đã dùng được lưu bản sao trong thư mục {ws.archive}).")
-
-
-def _is_desktop(book: "xw.Book") -> bool:
-    return book.app.engine.name == "excel"
 
 
 # -- the buttons -------------------------------------------------------------------------
@@ -218,15 +108,13 @@ def khoi_tao(book: "xw.Book") -> str:
     so once the city workbook is open in its place it is closed again.
     """
     if excel_book.is_city_book(book):
-        ws = excel_book.workspace_from_book(book)
-        for folder in (ws.inbox, ws.outbox, ws.output):
-            folder.mkdir(parents=True, exist_ok=True)
+        ws = prepare_folders(book)
         return say(book, f"Thư mục làm việc đã sẵn sàng: {ws.root}\n\n"
                          f"- Nhận báo cáo: {ws.inbox}\n- Biểu mẫu gửi đơn vị: {ws.outbox}\n"
                          f"- Kết quả, sao lưu: {ws.output}\n\nKế hoạch: {ws.plan.title}; "
                          f"{len(ws.registry)} đơn vị trong danh mục.")
     blank = excel_book.is_blank_new_book(book)
-    folder = _new_folder(book)
+    folder = new_folder(book)
     workbook = folder / WORKBOOK_NAME
     if workbook.exists():
         book = _open(book, workbook, close_blank=blank)
@@ -247,24 +135,11 @@ def khoi_tao(book: "xw.Book") -> str:
                      f"bấm «{LABELS['xlp_tong_hop']}».")
 
 
-def _new_folder(book: "xw.Book") -> Path:
-    """Where «Khởi tạo» creates a working folder: the open book's folder when it is saved,
-    else ``Documents/XayDungDang<year>``."""
-    try:
-        return excel_book.book_folder(book)
-    except XlplanError:
-        from .io.plans import load_plan
-
-        home = Path.home()
-        documents = home / "Documents" if (home / "Documents").is_dir() else home
-        return documents / f"XayDungDang{load_plan().year}"
-
-
 def _open(book: "xw.Book", path: Path, close_blank: bool = False) -> "xw.Book":
     """Open a workbook in Excel and return it (desktop only: the remote engine cannot open files,
     so there the calling book is returned). ``close_blank`` closes the calling book afterwards:
     the blank "Book1" the ribbon added when no workbook was open."""
-    if not _is_desktop(book):
+    if not is_desktop(book):
         return book
     opened = book.app.books.open(str(path))
     if close_blank and opened != book:
@@ -277,25 +152,15 @@ def _open(book: "xw.Book", path: Path, close_blank: bool = False) -> "xw.Book":
 
 def tao_bieu_mau(book: "xw.Book") -> str:
     """«Tạo biểu mẫu cho đơn vị»: this year's registration form (F01) for every unit, into the outbox."""
-    ws = excel_book.workspace_from_book(book)
-    if not len(ws.registry):
-        raise XlplanError("Danh mục đơn vị chưa có đơn vị nào: hãy nhập danh sách ở trang Danh mục đơn vị.")
-    year = str(ws.plan.year)
-    if str(ws.settings.get("cfg_nam") or year) != year:
-        raise XlplanError(f"Ô «Năm kế hoạch» ở trang Cấu hình ghi {ws.settings['cfg_nam']} nhưng kế hoạch "
-                          f"'{ws.settings.get('cfg_ke_hoach')}' là của năm {year}. Hãy sửa một trong hai ô cho khớp.")
-    status = StatusBar(book)
-    status.show(f"xlplan: Đang tạo biểu mẫu F01 năm {year}…")
-    paths = make_forms(ws.plan, list(ws.registry), "F01", year, ws.outbox)
-    spec = form_spec("F01", ws.plan)
-    return say(book, f"Đã tạo {len(paths)} biểu mẫu F01 ({spec.short}) năm {year} trong thư mục:\n{ws.outbox}\n\n"
-                     f"Gửi mỗi đơn vị tệp mang mã của đơn vị đó (<mã>_F01_{year}.xlsx); đơn vị điền, lưu và gửi "
-                     "lại tệp Excel.")
+    made = make_registration_forms(book)
+    return say(book, f"Đã tạo {len(made.paths)} biểu mẫu F01 ({made.spec.short}) năm {made.year} trong thư mục:\n"
+                     f"{made.outbox}\n\nGửi mỗi đơn vị tệp mang mã của đơn vị đó (<mã>_F01_{made.year}.xlsx); "
+                     "đơn vị điền, lưu và gửi lại tệp Excel.")
 
 
 def tong_hop(book: "xw.Book") -> str:
     """«Tổng hợp»: consolidate the inbox into the open workbook, as ``xlplan consolidate`` does to the file."""
-    ws, run = _consolidate_into_book(book, "xlp_tong_hop")
+    ws, run = consolidate_into_book(book, "xlp_tong_hop")
     result = run.consolidation
     summary = result.summary  # type: ignore[attr-defined]
     lines = [f"Đã tổng hợp {run.files} tệp báo cáo trong thư mục {ws.inbox} "
@@ -316,23 +181,18 @@ def kiem_tra(book: "xw.Book") -> str:
 
     A check, not a consolidation: no lock, no archive, no audit run (as ``xlplan check``).
     """
-    ws = excel_book.workspace_from_book(book)
-    status = StatusBar(book)
-    found = discover(ws.inbox)
-    report = check_files(found.files, ws.plan, ws.registry, progress=status.progress("Đang kiểm tra"))
-    findings = list(found.skipped) + report.findings
-    writes = excel_book.plan_writes(book, ws.plan, {"tbl_kiem_tra": excel_book.finding_rows(findings)})
-    _write(book, writes, status)
+    checked = check_inbox(book)
+    findings = checked.findings
     verdict = ("Không phát hiện vấn đề nào." if not findings else
                f"Phát hiện: {_counts(findings)}. Danh sách (đơn vị, tệp, ô, cách khắc phục) ở trang «Kiểm tra».")
-    if not found.files:
+    if not checked.files:
         verdict += " Thư mục chưa có tệp báo cáo nào: hãy chép các tệp đơn vị gửi về vào đó."
-    return say(book, f"Đã kiểm tra {len(found.files)} tệp trong thư mục {ws.inbox}.\n{verdict}")
+    return say(book, f"Đã kiểm tra {len(checked.files)} tệp trong thư mục {checked.inbox}.\n{verdict}")
 
 
 def theo_doi(book: "xw.Book") -> str:
     """«Theo dõi nộp báo cáo»: who sent what, late or missing, into the Theo dõi nộp sheet."""
-    ws, run = _consolidate_into_book(book, "xlp_theo_doi", only=("tbl_theo_doi", "tbl_ty_le_nop"))
+    ws, run = consolidate_into_book(book, "xlp_theo_doi", only=("tbl_theo_doi", "tbl_ty_le_nop"))
     tables = run.consolidation.tables  # type: ignore[attr-defined]
     lines = [f"{r['bieu']} kỳ {r['ky']}: đã nộp {r['da_nop']}/{r['du_kien']} "
              f"({format_percent(r['ty_le_day_du'], ws.plan.share_digits)}), đúng hạn {r['dung_han']} "
@@ -350,24 +210,10 @@ def theo_doi(book: "xw.Book") -> str:
 def xuat_pdf(book: "xw.Book") -> str:
     """«Xuất báo cáo PDF»: refresh the report from the inbox (as ``xlplan report --pdf``) and print it.
 
-    Desktop Excel prints the open book's Báo cáo sheet itself; elsewhere the
-    report service's LibreOffice printer prints the saved workbook with the
-    same results (:func:`xlplan.services.excel_book.print_report_copy`).
+    Desktop Excel prints the open book's Báo cáo sheet itself; elsewhere LibreOffice prints the
+    saved workbook with the same results (:func:`xlplan.services.ribbon.export_pdf`).
     """
-    ws, run = _consolidate_into_book(book, "xlp_xuat_pdf")
-    result = run.consolidation
-    status = StatusBar(book)
-    target = pdf_path(ws.output, ws.plan.year)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    status.show("xlplan: Đang xuất PDF…")
-    try:
-        if _is_desktop(book):
-            book.sheets[REPORT_SHEET].to_pdf(str(target))
-        else:
-            excel_book.print_report_copy(ws, result.tables, result.cells, target)  # type: ignore[attr-defined]
-    except XlplanError as exc:  # LibreOffice missing, …: the refreshed book stays, say so
-        raise XlplanError(f"Đã cập nhật trang «{REPORT_SHEET}» của sổ đang mở nhưng chưa xuất được PDF. {exc}",
-                          exc.findings) from None
+    ws, run, target = export_pdf(book, "xlp_xuat_pdf")
     return say(book, f"Đã cập nhật trang «{REPORT_SHEET}» và xuất báo cáo ra tệp:\n{target}\n\n"
                      f"Phát hiện khi tổng hợp: {_counts(run.findings)} — xem trang «Kiểm tra» trước khi trình ký.\n"
                      + _audit_line(ws, run))
@@ -379,10 +225,7 @@ def phan_hoi(book: "xw.Book") -> str:
     The feedback service reads the saved workbook's settings and registry
     (it never writes the workbook, so it runs while the book is open).
     """
-    excel_book.require_city_book(book)
-    root = excel_book.book_folder(book)
-    status = StatusBar(book)
-    done = write_feedback(root, progress=status.progress("Đang đọc báo cáo"))
+    done = feedback_for_book(book)
     if not done.files:
         lines = ["Không có lỗi hoặc cảnh báo nào cần gửi cho đơn vị."]
     else:
@@ -425,38 +268,6 @@ def gioi_thieu(book: "xw.Book") -> str:
         except Exception as exc:  # each check reports its own failure; the others still run
             lines.append(f"✗ {label}: {exc}")
     return say(book, "\n".join(lines))
-
-
-def installation_checks(book: "xw.Book") -> list[tuple[str, Callable[[], str]]]:
-    """(label, check) pairs for «Giới thiệu»: a check returns what it found or raises why not."""
-    def plan() -> str:
-        from .io.plans import load_plan
-        return load_plan().title
-
-    def registry() -> str:
-        from .io.registry import load_registry
-        return f"{len(load_registry())} đơn vị"
-
-    def reader() -> str:
-        import python_calamine  # noqa: F401  # the fast reader of unit files
-        return "có"
-
-    def functions() -> str:
-        from .udfs import UDFS
-        return f"{len(UDFS)} hàm: " + ", ".join(f.__name__ for f in UDFS)
-
-    def libreoffice() -> str:
-        from .io.libreoffice import find_soffice
-        found = find_soffice()
-        return found or "không có (không bắt buộc: Excel tự xuất PDF)"
-
-    def workbook() -> str:
-        if not excel_book.is_city_book(book):
-            return f"'{book.name}' không phải sổ tổng hợp (bấm «{LABELS['xlp_khoi_tao']}» để tạo)"
-        return f"sổ tổng hợp, thư mục làm việc {excel_book.book_folder(book)}"
-
-    return [("Kế hoạch có sẵn", plan), ("Danh mục đơn vị mẫu", registry), ("Bộ đọc tệp (python-calamine)", reader),
-            ("Hàm trong ô (xlplan.udfs)", functions), ("LibreOffice", libreoffice), ("Sổ đang mở", workbook)]
 
 
 BUTTONS: dict[str, Button] = {
