@@ -24,14 +24,12 @@ def _rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def _read(files, ws, engine, workers):
-    """The intake developer's parallel ``read_many`` when it exists, else the service's serial reader."""
-    try:
-        from xlplan.io.intake import read_many
-    except ImportError:
-        from xlplan.services.consolidate import read_files
+    """The intake's parallel ``read_many`` over the received inputs (shown names relative to the inbox)."""
+    from xlplan.io.intake import read_many
+    from xlplan.services.consolidate import receive
 
-        return read_files(files, ws.plan, ws.registry, engine, ws.inbox), "read_files (serial)"
-    return read_many(files, ws.plan, registry=ws.registry, engine=engine, workers=workers), "io.intake.read_many"
+    stubs = receive(files, ws.inbox)
+    return read_many(stubs, ws.plan, registry=ws.registry, engine=engine, workers=workers), "io.intake.read_many"
 
 
 def run(root: Path, engine: str | None = None, workers: int | None = None) -> dict:
@@ -48,7 +46,7 @@ def run(root: Path, engine: str | None = None, workers: int | None = None) -> di
         mark = now
 
     from xlplan.core import rollup
-    from xlplan.services.consolidate import discover, write_workbook
+    from xlplan.services.consolidate import discover, save_summary
     from xlplan.services.workspace import open_workspace
 
     lap("import")
@@ -77,7 +75,7 @@ def run(root: Path, engine: str | None = None, workers: int | None = None) -> di
     times["aggregate"] -= validate[0]
     rss["validate"] = rss["aggregate"]
     rows = sum(len(r) for r in result.tables.values())
-    backup = write_workbook(ws, result)
+    backup = save_summary(ws, result).backup
     lap("write")
     if backup is not None:
         backup.unlink()  # the benchmark's own runs would otherwise fill the disk with copies

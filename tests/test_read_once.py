@@ -28,6 +28,7 @@ from test_reader import UNITS, sample_values
 from xlplan.core.forms import form_spec
 from xlplan.core.legacy_text import encode
 from xlplan.core.plan import Plan
+from xlplan.core.submission import Submission
 from xlplan.io import intake
 from xlplan.io.form_reader import read_form
 from xlplan.io.form_writer import write_form
@@ -134,7 +135,10 @@ class Reads:
 
 
 def _read_one(path: Path, plan: Plan, sha256: str | None = None):
-    return intake.read_one(str(path), plan, None, DEFAULT_ENGINE, Limits(), sha256)
+    """What a worker reads of ``path`` (the hash given when the archive computed it), and its format."""
+    stub = Submission(file=path.name, source=str(path), sha256=sha256 or "")
+    sub = intake.read_one(stub, plan, None, DEFAULT_ENGINE, Limits())
+    return sub, sub.format
 
 
 @pytest.mark.parametrize("hashed", [False, True], ids=["hashed-here", "hash-given"])

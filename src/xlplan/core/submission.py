@@ -29,9 +29,17 @@ class CellValue:
 
 @dataclass
 class Submission:
-    """One form file read back: identity, values with provenance, and findings."""
+    """One input file: where it came from, what it is, what was read from it, and findings.
 
-    file: str
+    Everything about the input travels on it, from the moment the file is
+    found to the audit record: the path as found on disk (``source``, for file
+    operations) and as shown (``file``: relative to the inbox, NFC, the key in
+    findings and tables), its bytes' identity (``sha256``, ``size``), where its
+    bytes were kept (``archived``), the format its content showed (``format``)
+    and when it was received. A reader fills in the rest.
+    """
+
+    file: str  # how the file is shown and keyed (relative to the inbox, NFC-normalized)
     form: str | None = None  # "F01" | "F02" | "F03"
     version: str | None = None
     plan_id: str | None = None
@@ -44,6 +52,15 @@ class Submission:
     generator: str = ""
     received: dt.datetime | None = None  # the file's modification time, set by the edge that found it
     sha256: str = ""  # the file's identity (its bytes), set by the edge that read it
+    source: str = ""  # the path as found on disk (original spelling), for file operations
+    archived: str = ""  # the read-only copy whose bytes were parsed (empty: the source itself was)
+    size: int | None = None  # bytes, from the file system
+    format: str | None = None  # what the content showed: "xlsx", "xlsm", "xls", "ods"…; None: not known
+
+    @property
+    def read_path(self) -> str:
+        """The file whose bytes are parsed: the archived copy when there is one."""
+        return self.archived or self.source or self.file
 
     def value(self, field_id: str, default: Any = None) -> Any:
         cell = self.values.get(field_id)

@@ -149,6 +149,19 @@ class Resolution:
     def count(self, key: SubmissionKey) -> int:
         return len(self.copies.get(key, ()))
 
+    def placements(self) -> dict[str, tuple[SubmissionKey, int, bool]]:
+        """Shown file name → (its key, its number among the key's files, oldest first, whether it is used).
+
+        A file that is in no key (refused, unidentified) is not listed. File
+        names are unique within one inbox, so they identify the inputs.
+        """
+        placed: dict[str, tuple[SubmissionKey, int, bool]] = {}
+        for key, copies in self.copies.items():
+            winner = self.latest.get(key)
+            for number, sub in enumerate(copies, 1):
+                placed[sub.file] = (key, number, sub is winner)
+        return placed
+
 
 def resolve(keyed: Iterable[tuple[SubmissionKey, Submission]]) -> Resolution:
     """Pick the newest file per (unit, form, period); report keys with several files."""

@@ -18,7 +18,7 @@ caller gets a Submission either way.
 from __future__ import annotations
 
 import zipfile
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass, field as dc_field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -66,15 +66,18 @@ class _State:
 
 
 def read_form(path: str | Path, plan: Plan | str | Path | None = None, engine: str | None = None,
-              registry: Registry | None = None, sha256: str | None = None) -> Submission:
+              registry: Registry | None = None, *, into: Submission | None = None,
+              kind: str | None = None) -> Submission:
     """Read one unit's form file; every problem is a finding in the returned Submission.
 
     ``plan`` is a Plan, a plan name or path, or None for the bundled plan.
     ``engine`` is a key of :data:`xlplan.io.readers.ENGINES` (default calamine).
     With a ``registry`` the unit code must be one of its units, and the kind
     named in a ``below-minimum`` finding comes from it.
-    ``sha256``: the file's hash when the caller already knows it (it hashed
-    the bytes while archiving them), so the file is not read once more for it.
+    ``into``: what the caller knows of the input already (its shown name, source,
+    hash, received time…); the result is that record with what was read added,
+    and findings name the file as ``into.file``. ``kind``: the format the caller's
+    sniff found (:func:`xlplan.io.readers.sniff`), so the file is not sniffed twice.
     Raises only for a programming mistake (unknown engine name, bad plan file).
 
     The file is opened and read once (:func:`~xlplan.io.readers.reading`): the
@@ -85,18 +88,20 @@ def read_form(path: str | Path, plan: Plan | str | Path | None = None, engine: s
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
-    state = _State(Submission(file=str(path), engine=name), plan, registry)
+    sub = replace(into, engine=name, findings=[], values={}) if into is not None else \
+        Submission(file=str(path), source=str(path), engine=name)
+    state = _State(sub, plan, registry)
     with reading(path) as package:
-        _read_file(package, name, sha256, state)
+        _read_file(package, name, kind, state)
     state.sub.findings = [_finding(state.sub, p) for p in state.pending]
     return state.sub
 
 
-def _read_file(package: Package, name: str, sha256: str | None, state: _State) -> None:
+def _read_file(package: Package, name: str, kind: str | None, state: _State) -> None:
     """Everything :func:`read_form` reads, from the one read of the file (``package``)."""
     try:
-        state.sub.sha256 = sha256 or package.sha256()
-        reader = open_workbook(package, name)
+        state.sub.sha256 = state.sub.sha256 or package.sha256()
+        reader = open_workbook(package, name, kind=kind)
     except ReaderError as exc:  # each refusal names its own code (format-unsupported, file-encrypted …)
         state.add(exc.code, **exc.params())
     except MemoryError:

@@ -31,7 +31,7 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -62,75 +62,51 @@ FEW_FILES = 8  # below this, one worker process: starting more costs more than i
 MAX_CHUNK = 32
 
 
-def read_many(paths: Sequence[str | Path], plan: Plan | str | Path | None = None,
+def read_many(inputs: Sequence[str | Path | Submission], plan: Plan | str | Path | None = None,
               registry: Registry | None = None, engine: str | None = None, workers: int | None = None,
               progress: Progress | None = None, limits: Limits = Limits(),
-              hashes: Sequence[str | None] | None = None,
-              formats: list[str | None] | None = None) -> list[Submission]:
-    """One Submission per path, in order, as :func:`read_form` would give it; never raises for a file.
+              start_method: str | None = None) -> list[Submission]:
+    """One Submission per input, in order, as :func:`read_form` would give it; never raises for a file.
 
+    An input is a path, or a Submission that already says what is known of the
+    file (:class:`~xlplan.core.submission.Submission`: its ``source`` and shown
+    name, the ``archived`` copy to parse, its ``sha256``, ``size``, ``received``);
+    what a worker reads is added to it, so everything about one input arrives
+    on one record. Each file is sniffed once, in the worker, with ``limits``.
     Raises :class:`~xlplan.core.errors.XlplanError` when XML cannot be parsed
     safely (openpyxl without defusedxml), and ValueError for an unknown engine
-    name (a programming mistake). ``received`` is left to the caller; ``sha256``
-    is set for files that reached a worker: ``hashes[i]`` when given (the
-    caller hashed path ``i`` already; a worker then does not read it for that).
-    ``formats``, when given, is filled with each path's format as the cheap
-    checks sniffed it (``"xlsx"``, ``"xlsm"``, ``"xls"``; None when they did not
-    tell): the callers that record formats need not sniff the files again.
+    name (a programming mistake). ``start_method`` overrides the platform's
+    choice (``fork`` on Linux, ``spawn`` elsewhere): tests run Windows' way with it.
     """
     require_defused_xml()
     name = engine or DEFAULT_ENGINE
     if name not in ENGINES:
         raise ValueError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
     plan = plan if isinstance(plan, Plan) else load_plan(plan)
-    files = [str(p) for p in paths]
-    known = list(hashes) if hashes is not None else [None] * len(files)
-    if len(known) != len(files):
-        raise ValueError("hashes must give one entry per path")
-    results: list[Submission | None] = [None] * len(files)
-    kinds: list[str | None] = [None] * len(files)
-    if files:
-        count = 1 if len(files) < FEW_FILES else max(1, workers or os.cpu_count() or 1)
-        pool = _Pool(files, plan, registry, name, limits, min(count, len(files)), known)
+    stubs = [item if isinstance(item, Submission) else Submission(file=str(item), source=str(item))
+             for item in inputs]
+    results: list[Submission | None] = [None] * len(stubs)
+    if stubs:
+        count = 1 if len(stubs) < FEW_FILES else max(1, workers or os.cpu_count() or 1)
+        pool = _Pool(stubs, plan, registry, name, limits, min(count, len(stubs)), _context(start_method))
         with paused_gc():  # tens of thousands of small acyclic records kept: nothing for the collector
-            _collect(pool, results, kinds, progress)
-    if formats is not None:
-        formats[:] = kinds
+            _collect(pool, results, progress)
     return [sub for sub in results if sub is not None]
 
 
-def _collect(pool: "_Pool", results: list[Submission | None], kinds: list[str | None],
-             progress: Progress | None) -> None:
-    """Every file through ``pool``: its Submission and sniffed format in place, progress as they come."""
+def _collect(pool: "_Pool", results: list[Submission | None], progress: Progress | None) -> None:
+    """Every file through ``pool``: its Submission in place, progress as they come."""
     total = len(results)
-    for done, (i, sub, kind) in enumerate(pool.run(list(range(total))), 1):
+    for done, (i, sub) in enumerate(pool.run(list(range(total))), 1):
         sub.compact()  # every file's Submission is held until the caller is done with them all
-        results[i], kinds[i] = sub, kind
+        results[i] = sub
         if progress:
             progress(done, total)
 
 
-def precheck(path: str, engine: str, limits: Limits) -> Submission | None:
-    """The refusal Submission when the cheap checks already refuse ``path``; None to parse it.
-
-    OS errors (a missing file, a folder) are left to :func:`read_form`, which names them.
-    """
-    return _precheck(path, engine, limits)[0]
-
-
-def _precheck(path: str, engine: str, limits: Limits) -> tuple[Submission | None, str | None]:
-    """:func:`precheck`, and the format sniffed when the checks pass."""
-    try:
-        return None, sniff(path, limits, deep=False)
-    except ReaderError as exc:
-        return refusal(path, engine, exc.code, **exc.params()), None
-    except (OSError, ValueError):
-        return None, None
-
-
-def refusal(path: str, engine: str, code: str, **params: Any) -> Submission:
-    """A Submission that holds only the refusal ``code`` (as :func:`read_form` would give it)."""
-    return Submission(file=path, engine=engine, findings=[make(code, file=path, **params)])
+def refusal(stub: Submission, engine: str, code: str, **params: Any) -> Submission:
+    """``stub`` refused with ``code``: its only finding (as :func:`read_form` would give it)."""
+    return replace(stub, engine=engine, findings=[make(code, file=stub.file, **params)])
 
 
 def outcome(sub: Submission) -> str:
@@ -152,9 +128,9 @@ def corpus_outcomes(folder: str | Path, plan: Plan | str | Path | None = None, e
 
 # -- the worker pool -----------------------------------------------------------------------
 
-def _context() -> Any:
+def _context(start_method: str | None = None) -> Any:
     """``fork`` on Linux (instant, nothing to pickle); ``spawn`` elsewhere (macOS, Windows)."""
-    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    return multiprocessing.get_context(start_method or ("fork" if sys.platform.startswith("linux") else "spawn"))
 
 
 def _limit_memory(extra: int) -> None:
@@ -177,8 +153,8 @@ def _limit_memory(extra: int) -> None:
 
 
 def _work(conn: Connection, plan: Plan, registry: Registry | None, limits: Limits) -> None:
-    """Worker loop: receive a chunk of (index, path, engine, sha256), send back (index, Submission, format)
-    for each: the cheap checks' refusal, or what :func:`read_form` read."""
+    """Worker loop: receive a chunk of (index, stub Submission, engine), send back (index, Submission)
+    for each, as :func:`read_one` reads it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
     gc.enable()  # forked while the parent had paused it: the engines' parsers make cycles
     _limit_memory(limits.memory_bytes)
@@ -189,23 +165,30 @@ def _work(conn: Connection, plan: Plan, registry: Registry | None, limits: Limit
             return
         if chunk is None:
             return
-        for index, path, engine, sha256 in chunk:
-            sub, kind = read_one(path, plan, registry, engine, limits, sha256)
+        for index, stub, engine in chunk:
+            sub = read_one(stub, plan, registry, engine, limits)
             try:
-                conn.send((index, sub, kind))
+                conn.send((index, sub))
             except MemoryError:
-                conn.send((index, refusal(path, engine, "file-too-large", reason="tệp quá lớn"), kind))
+                conn.send((index, refusal(stub, engine, "file-too-large", reason="tệp quá lớn")))
 
 
-def read_one(path: str, plan: Plan, registry: Registry | None, engine: str, limits: Limits,
-             sha256: str | None = None) -> tuple[Submission, str | None]:
-    """What a worker does with one file: the cheap checks' refusal, or what :func:`read_form` read;
-    and the format sniffed. The file is opened and read once for both (:func:`~.readers.reading`)."""
-    with reading(path):
-        sub, kind = _precheck(path, engine, limits)
-        if sub is None:
-            sub = read_form(path, plan, engine, registry, sha256)
-    return sub, kind
+def read_one(stub: Submission | str | Path, plan: Plan, registry: Registry | None, engine: str,
+             limits: Limits = Limits()) -> Submission:
+    """What a worker does with one file: sniff it once with ``limits`` (a refusal is the answer),
+    else read it as a form. The file is opened and read once for both (:func:`~.readers.reading`)."""
+    if not isinstance(stub, Submission):
+        stub = Submission(file=str(stub), source=str(stub))
+    with reading(stub.read_path) as package:
+        try:
+            kind = sniff(package, limits)
+        except ReaderError as exc:
+            return refusal(stub, engine, exc.code, **exc.params())
+        except (OSError, ValueError):
+            kind = None  # a missing file, a folder: read_form names it
+        sub = read_form(stub.read_path, plan, engine, registry, into=stub, kind=kind)
+    sub.format = kind
+    return sub
 
 
 # calamine builds a sheet's whole rectangle in memory; openpyxl streams rows. A file that
@@ -225,12 +208,11 @@ class _Worker:
 class _Pool:
     """Worker processes with per-file deadlines; a dead or stuck worker is replaced."""
 
-    def __init__(self, files: list[str], plan: Plan, registry: Registry | None, engine: str,
-                 limits: Limits, count: int, hashes: list[str | None] | None = None):
-        self.hashes = hashes if hashes is not None else [None] * len(files)
-        self.files, self.plan, self.registry, self.engine, self.limits = files, plan, registry, engine, limits
+    def __init__(self, stubs: list[Submission], plan: Plan, registry: Registry | None, engine: str,
+                 limits: Limits, count: int, context: Any):
+        self.stubs, self.plan, self.registry, self.engine, self.limits = stubs, plan, registry, engine, limits
         self.count = count
-        self.context = _context()
+        self.context = context
 
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe(duplex=True)
@@ -255,7 +237,7 @@ class _Pool:
         worker.conn.close()
 
     def run(self, todo: list[int]) -> Any:
-        """Yield (index, Submission, format) for every index of ``todo``, in completion order."""
+        """Yield (index, Submission) for every index of ``todo``, in completion order."""
         size = max(1, min(MAX_CHUNK, len(todo) // (self.count * 8)))
         items = [(i, self.engine) for i in todo]
         queue = collections.deque(items[i:i + size] for i in range(0, len(items), size))
@@ -274,8 +256,8 @@ class _Pool:
                 now = time.monotonic()
                 for worker in [w for w in workers if w.chunk and now - w.since > self.limits.seconds]:
                     index, engine = worker.chunk.popleft()
-                    yield index, refusal(self.files[index], engine, "file-too-slow",
-                                         seconds=_seconds(self.limits.seconds)), None
+                    yield index, refusal(self.stubs[index], engine, "file-too-slow",
+                                         seconds=_seconds(self.limits.seconds))
                     self._replace(worker, workers, queue, kill=True)
         finally:
             for worker in workers:
@@ -283,7 +265,7 @@ class _Pool:
 
     def _receive(self, worker: _Worker, workers: list[_Worker], queue: collections.deque) -> Any:
         try:
-            index, sub, kind = worker.conn.recv()
+            index, sub = worker.conn.recv()
         except (EOFError, OSError):
             worker.process.join()
             index, engine = worker.chunk.popleft()
@@ -295,21 +277,21 @@ class _Pool:
                     if not idle.chunk:
                         self._feed(idle, queue)
             else:
-                yield index, self._death(index, engine, exitcode), None
+                yield index, self._death(index, engine, exitcode)
             return
         worker.chunk.popleft()
         worker.since = time.monotonic()
-        yield index, sub, kind
+        yield index, sub
         if not worker.chunk:
             self._feed(worker, queue)
 
     def _death(self, index: int, engine: str, exitcode: int | None) -> Submission:
         """The refusal for the file a worker died on: memory exhaustion, or a crash of its parser."""
-        path = self.files[index]
+        stub = self.stubs[index]
         if exitcode in _KILLED:
-            return refusal(path, engine, "file-too-large",
+            return refusal(stub, engine, "file-too-large",
                            reason=f"đọc tệp cần quá {self.limits.memory_bytes // (1024 * 1024)} MB bộ nhớ")
-        return refusal(path, engine, "file-unreadable", reason="chương trình đọc tệp dừng bất thường")
+        return refusal(stub, engine, "file-unreadable", reason="chương trình đọc tệp dừng bất thường")
 
     def _replace(self, worker: _Worker, workers: list[_Worker], queue: collections.deque, kill: bool) -> None:
         """Swap a dead or stuck worker for a fresh one; the rest of its chunk is read first."""
@@ -331,7 +313,7 @@ class _Pool:
         chunk = queue.popleft()
         worker.chunk.extend(chunk)
         worker.since = time.monotonic()
-        worker.conn.send([(i, self.files[i], engine, self.hashes[i]) for i, engine in chunk])
+        worker.conn.send([(i, self.stubs[i], engine) for i, engine in chunk])
 
 
 def _seconds(value: float) -> str:

@@ -1,10 +1,15 @@
 """Consolidation: every unit file in the inbox becomes the city summary workbook.
 
-The job runs in three steps so that an error can never leave a half-written
-workbook: (1) discover and read every file (read-only; unit files are never
-modified or evaluated), (2) compute the whole consolidation in memory with the
-pure core, (3) write the city workbook to a temporary file in the same folder,
-back up the previous one and move the new one into place.
+The path has five steps, named as the functions that take them:
+:func:`discover` (what the inbox holds) → :func:`read_files` (each file
+received — archived, hashed — and read, one :class:`Submission` per file that
+carries everything about its input) → resolve and roll up (the pure core's
+:func:`xlplan.core.rollup.consolidate`: which file counts for each unit, form
+and period, and the city's figures) → :func:`save_summary` (the city workbook
+opened when the folder was, written to a temporary file, the previous one
+backed up, the new one moved into place). Nothing is written before
+everything is computed, so an error never leaves a half-written workbook.
+Unit files are only ever read: never modified, never evaluated.
 
 :func:`consolidate_folder` adds what makes a run safe and traceable: it holds
 the working folder's lock (one consolidation at a time), copies every input
@@ -30,13 +35,16 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from ..core.errors import XlplanError
-from ..core.findings import Finding, make
+from ..core.findings import Finding, Report, make
 from ..core.plan import Plan
+from ..core.rollup import Consolidation, consolidate
 from ..core.submission import Submission
 from ..io.audit_store import AuditStore, InputRecord
-from ..io.workbook_files import is_locked_error, kill_point
-from .archive import Archived, archive_file, sha256_of
-from .workspace import ARCHIVE, Workspace, backup_file, lock_workspace, open_workspace, remove_leftovers
+from ..io.city_workbook import write_city_data
+from ..io.intake import read_many
+from ..io.workbook_files import is_locked_error, kill_point, workbook_bytes, write_bytes_atomic
+from .archive import archive_file, sha256_of
+from .workspace import ARCHIVE, Workspace, backup_bytes, lock_workspace, open_workspace, remove_leftovers
 
 Progress = Callable[[int, int], None]
 FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # the readers decide by content; these are what units send
@@ -86,73 +94,49 @@ def display_name(path: Path, base: Path | None) -> str:
     return unicodedata.normalize("NFC", shown)
 
 
-@dataclass
-class Input:
-    """One file read: where it was found, its archived copy (if archived) and what was read."""
-
-    source: Path
-    submission: Submission
-    archived: Archived | None = None
-    size: int | None = None
-    format: str | None = None  # as the reader's cheap checks sniffed it (None: not known)
-
-
 def read_files(paths: Sequence[Path], plan: Plan, registry=None, engine: str | None = None,
-               base: Path | None = None, progress: Progress | None = None) -> list[Submission]:
-    """Read every file into a Submission (never raises for a bad file; its findings say why)."""
-    return [item.submission for item in read_inputs(paths, plan, registry, engine, base, progress)]
+               base: Path | None = None, progress: Progress | None = None,
+               archive: Path | None = None) -> list[Submission]:
+    """Receive and read every file: one Submission per path, in order; never raises for a bad file.
 
-
-def read_inputs(paths: Sequence[Path], plan: Plan, registry=None, engine: str | None = None,
-                base: Path | None = None, progress: Progress | None = None,
-                archive: Path | None = None) -> list[Input]:
-    """Read every file; with ``archive``, first copy each into it and parse the copy.
-
-    Parsing the archived copy means the values read come from exactly the
-    bytes hashed, even if the inbox file is replaced meanwhile. A file that
-    cannot be copied (gone, held by another program) becomes a Submission with
-    a ``file-unreadable`` finding, like any unreadable file; without
-    ``archive``, a missing path raises as before (the caller named it).
+    Each path is first *received* (:func:`receive`): its shown name, size and
+    time, and with ``archive`` its bytes copied into the archive and hashed.
+    Then it is read in worker processes (:func:`xlplan.io.intake.read_many`),
+    which parse the archived copy — exactly the bytes hashed, even if the inbox
+    file is replaced meanwhile — while findings name the file as shown.
     """
-    items: list[Input] = []
-    to_read: list[tuple[int, Path]] = []
+    stubs = receive(paths, base, archive)
+    read = iter(read_many([s for s in stubs if not s.findings], plan, registry=registry, engine=engine,
+                          progress=progress))
+    return [s if s.findings else next(read) for s in stubs]
+
+
+def receive(paths: Sequence[Path], base: Path | None = None, archive: Path | None = None) -> list[Submission]:
+    """Each path as the record of an input not yet read: where it is, how it is shown, when it came.
+
+    With ``archive`` its bytes are copied there (:func:`~.archive.archive_file`,
+    hashed while read); a file that cannot be copied (gone, held by another
+    program) gets a ``file-unreadable`` finding and is not read. Without
+    ``archive`` (``xlplan check``: paths the caller named) an OS error raises.
+    """
+    stubs = []
     for path in paths:
-        display = display_name(path, base)
+        stub = Submission(file=display_name(path, base), source=str(path))
         try:
             stat = path.stat()
             archived = archive_file(path, archive) if archive is not None else None
         except OSError as exc:
             if archive is None:  # a path the caller named (``xlplan check``): theirs to fix
                 raise
-            sub = Submission(file=display, findings=[make("file-unreadable", file=display, reason=_os_reason(exc))])
-            items.append(Input(path, sub))
+            stub.findings = [make("file-unreadable", file=stub.file, reason=_os_reason(exc))]
+            stubs.append(stub)
             continue
-        sub = Submission(file=display)
-        sub.received = dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0)
-        items.append(Input(path, sub, archived, stat.st_size))
-        to_read.append((len(items) - 1, archived.path if archived else path))
-    hashes = [items[index].archived.sha256 if items[index].archived else None for index, _ in to_read]
-    formats: list[str | None] = []
-    read = _read_many([p for _, p in to_read], plan, registry, engine, progress, hashes, formats)
-    for (index, read_path), sub, kind in zip(to_read, read, formats or [None] * len(read)):
-        item = items[index]
-        item.format = kind
-        _relabel(sub, item.submission.file)
-        sub.received = item.submission.received
-        sub.sha256 = item.archived.sha256 if item.archived else (sub.sha256 or _sha256(read_path))
-        item.submission = sub
-    return items
-
-
-def _read_many(paths: list[Path], plan: Plan, registry, engine: str | None,
-               progress: Progress | None, hashes: list[str | None] | None = None,
-               formats: list[str | None] | None = None) -> list[Submission]:
-    """Parse the files, in order, one Submission each: in capped worker processes
-    (:func:`xlplan.io.intake.read_many`), so a hostile or broken file becomes a finding."""
-    from ..io.intake import read_many
-
-    return read_many(paths, plan, registry=registry, engine=engine, progress=progress, hashes=hashes,
-                     formats=formats)
+        stub.size = stat.st_size
+        stub.received = dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0)
+        if archived is not None:
+            stub.sha256, stub.archived = archived.sha256, str(archived.path)
+        stubs.append(stub)
+    return stubs
 
 
 def _os_reason(exc: OSError) -> str:
@@ -163,37 +147,26 @@ def _os_reason(exc: OSError) -> str:
     return f"lỗi hệ thống ({exc.strerror or exc})"
 
 
-def _relabel(sub: Submission, display: str) -> None:
-    """Show files relative to the inbox in findings and tables (shorter, and stable across machines)."""
-    from dataclasses import replace
-
-    original = sub.file
-    sub.file = display
-    sub.findings = [replace(f, file=display) if f.file in (original, None) else f for f in sub.findings]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @dataclass
 class ConsolidationResult:
     workbook: Path  # the workbook written (a versioned name when the usual one was held)
     backup: Path | None
-    consolidation: object  # xlplan.core.rollup.Consolidation
+    consolidation: Consolidation
     files: int
     skipped: int
     status: str = "written"  # "written" | "versioned" | "no-change" (see xlplan.io.audit_store)
     run_id: int | None = None  # the run's id in the audit store
     output_findings: list[Finding] = field(default_factory=list)  # about the write (``output-versioned``)
+    workspace: Workspace | None = None  # the folder as opened for this run (its plan, settings, folders)
 
     @property
     def findings(self) -> list[Finding]:
-        return list(self.consolidation.findings) + list(self.output_findings)  # type: ignore[attr-defined]
+        return list(self.consolidation.findings) + list(self.output_findings)
+
+    @property
+    def report(self) -> Report:
+        """The run's findings as a Report: it decides the exit code."""
+        return Report(self.findings)
 
     @property
     def changed(self) -> bool:
@@ -201,22 +174,19 @@ class ConsolidationResult:
 
 
 def compute(ws: Workspace, engine: str | None = None, progress: Progress | None = None,
-            track: Iterable[tuple[str, str]] = ()):
-    """Discover, read and consolidate — everything but the write. Returns (consolidation, discovery)."""
+            track: Iterable[tuple[str, str]] = ()) -> tuple[Consolidation, Discovery]:
+    """Discover, read and consolidate — everything but the write (``status``, ``feedback``)."""
     result, found, _ = _compute(ws, engine, progress, track, archive=False)
     return result, found
 
 
 def _compute(ws: Workspace, engine: str | None, progress: Progress | None, track: Iterable[tuple[str, str]],
-             archive: bool):
-    from ..core.rollup import consolidate
-
+             archive: bool) -> tuple[Consolidation, Discovery, list[Submission]]:
     found = discover(ws.inbox)
-    inputs = read_inputs(found.files, ws.plan, ws.registry, engine, ws.inbox, progress,
-                         archive=ws.archive if archive else None)
-    submissions = [item.submission for item in inputs]
+    submissions = read_files(found.files, ws.plan, ws.registry, engine, ws.inbox, progress,
+                             archive=ws.archive if archive else None)
     result = consolidate(submissions, ws.registry, ws.plan, extra_findings=found.skipped, track=tuple(track))
-    return result, found, inputs
+    return result, found, submissions
 
 
 def consolidate_folder(root: Path, engine: str | None = None, progress: Progress | None = None,
@@ -228,14 +198,15 @@ def consolidate_folder(root: Path, engine: str | None = None, progress: Progress
     return audited_run(Path(root), save_summary, engine, progress, track)
 
 
-def audited_run(root: Path, write: Callable[[Workspace, object], WriteOutcome], engine: str | None = None,
+def audited_run(root: Path, write: Callable[[Workspace, Consolidation], WriteOutcome], engine: str | None = None,
                 progress: Progress | None = None, track: Iterable[tuple[str, str]] = (),
                 command: str = "consolidate") -> ConsolidationResult:
     """Lock the folder, archive and read every input, consolidate, ``write`` the result, audit it all.
 
     ``write(ws, consolidation)`` does the writing (:func:`save_summary` for the
     city workbook file; the add-in may write into the open workbook instead)
-    and says what it did; it runs while the lock is held.
+    and says what it did; it runs while the lock is held. The city workbook is
+    opened once, with the folder, and that opened workbook is what is written.
     """
     with lock_workspace(root, command):
         ws = open_workspace(root)
@@ -244,10 +215,9 @@ def audited_run(root: Path, write: Callable[[Workspace, object], WriteOutcome], 
             run = store.begin_run(command, socket.gethostname(), os.getpid(), _version())
             kill_point()
             try:
-                result, found, inputs = _compute(ws, engine, progress, track, archive=True)
-                store.record_inputs(run, input_records(ws, inputs, found, result),
-                                    [(i.submission.sha256, i.submission.values.values())
-                                     for i in inputs if i.submission.sha256])
+                result, found, submissions = _compute(ws, engine, progress, track, archive=True)
+                store.record_inputs(run, input_records(ws, submissions, found, result),
+                                    [(s.sha256, s.values.values()) for s in submissions if s.sha256])
                 store.record_findings(run, result.findings)
                 kill_point()
                 outcome = write(ws, result)
@@ -259,7 +229,7 @@ def audited_run(root: Path, write: Callable[[Workspace, object], WriteOutcome], 
                 store.finish_run(run, "failed", f"{type(exc).__name__}: {exc}")
                 raise
     return ConsolidationResult(outcome.path, outcome.backup, result, len(found.files), len(found.skipped),
-                               outcome.status, run, outcome.findings)
+                               outcome.status, run, outcome.findings, ws)
 
 
 def _version() -> str:
@@ -273,28 +243,23 @@ def _version() -> str:
         return "unknown"
 
 
-def input_records(ws: Workspace, inputs: Sequence[Input], found: Discovery, result) -> list[InputRecord]:
+def input_records(ws: Workspace, submissions: Sequence[Submission], found: Discovery,
+                  result: Consolidation) -> list[InputRecord]:
     """Every input with the state it ended in: used, superseded, refused or skipped (see the audit store)."""
-    resolution = result.resolution
-    place: dict[int, tuple[tuple, int, bool]] = {}
-    if resolution is not None:
-        for key, copies in resolution.copies.items():
-            winner = resolution.latest.get(key)
-            for number, sub in enumerate(copies, 1):
-                place[id(sub)] = (key, number, sub is winner)
+    placed = result.resolution.placements() if result.resolution is not None else {}
     records = []
-    for item in inputs:
-        sub = item.submission
-        key, number, used = place.get(id(sub), (None, None, False))
+    for sub in submissions:
+        key, number, used = placed.get(sub.file, (None, None, False))
         state = "refused" if key is None else ("used" if used else "superseded")
+        suffix = Path(sub.source).suffix.lower().lstrip(".") or None
         records.append(InputRecord(
-            name=_relative(item.source, ws.inbox), name_nfc=sub.file, size=item.size, sha256=sub.sha256 or None,
-            format=_known_format(item) if item.size is not None else None,
+            name=_relative(Path(sub.source), ws.inbox), name_nfc=sub.file, size=sub.size,
+            sha256=sub.sha256 or None, format=(sub.format or suffix) if sub.size is not None else None,
             engine=sub.engine or None, unit=key[0] if key else sub.unit, form=sub.form,
             period=str(key[2]) if key else (None if sub.period is None else str(sub.period)),
             resubmission=number, state=state,
             received=sub.received.isoformat(sep=" ") if sub.received else None,
-            archived=_relative(item.archived.path, ws.root) if item.archived else None))
+            archived=_relative(Path(sub.archived), ws.root) if sub.archived else None))
     for path in found.skipped_files:
         try:
             size, sha = path.stat().st_size, sha256_of(path)
@@ -305,26 +270,6 @@ def input_records(ws: Workspace, inputs: Sequence[Input], found: Discovery, resu
                                    engine=None, unit=None, form=None, period=None, resubmission=None,
                                    state="skipped"))
     return records
-
-
-def _known_format(item: Input) -> str | None:
-    """The input's real format: the cheap checks' answer when the file was read as a form (then
-    the full sniff passed too and gives the same answer), else sniffed again (:func:`_format`)."""
-    from ..io.intake import READ, outcome
-
-    if item.format is not None and outcome(item.submission) == READ:
-        return item.format
-    return _format(item.archived.path if item.archived else item.source)
-
-
-def _format(path: Path) -> str | None:
-    """The file's real format as the readers sniff it (a renamed .xls shows as xls)."""
-    from ..io.readers.sniff import sniff
-
-    try:
-        return sniff(path)
-    except Exception:  # noqa: BLE001 - an unsniffable file keeps its extension as format
-        return path.suffix.lower().lstrip(".") or None
 
 
 def _relative(path: Path, base: Path) -> str:
@@ -342,34 +287,25 @@ class WriteOutcome:
     findings: list[Finding] = field(default_factory=list)
 
 
-def write_workbook(ws: Workspace, result) -> Path | None:
-    """Write the consolidation into the city workbook; returns the backup of the previous one."""
-    return save_summary(ws, result).backup
+def save_summary(ws: Workspace, result: Consolidation) -> WriteOutcome:
+    """Write the consolidation into the city workbook opened with ``ws``: temp file, backup, atomic replace.
 
-
-def save_summary(ws: Workspace, result) -> WriteOutcome:
-    """Write the consolidation into the city workbook: temp file, backup, atomic replace.
-
-    Same bytes as the existing workbook: nothing is written and no backup made.
-    Workbook held by another program on Windows (after brief retries): the new
-    workbook goes to ``SoTongHop (2).xlsx`` (or the next free number), the
-    held one stays as it was, and an ``output-versioned`` finding says so.
+    Same bytes as the workbook read when the folder was opened: nothing is
+    written and no backup made. Workbook held by another program on Windows
+    (after brief retries): the new workbook goes to ``SoTongHop (2).xlsx`` (or
+    the next free number), the held one stays as it was, and an
+    ``output-versioned`` finding says so. The backup is the bytes read at
+    opening, so the file is not opened again to copy it.
     """
-    from ..io.city_workbook import load_city_workbook, write_city_data
-    from ..io.workbook_files import workbook_bytes, write_bytes_atomic
-
-    try:
-        wb = load_city_workbook(ws.workbook, keep_tables=())  # every table is replaced below
-    except PermissionError:
-        raise _locked(ws.workbook) from None
+    wb = ws.book  # loaded without the table rows: every table is replaced below
     # Streamed: the table rows become sheet XML while saving, never a grid of cells (flat memory).
     write_city_data(wb, ws.plan, result.tables, result.cells, stream=True)
     data = workbook_bytes(wb)
     digest = hashlib.sha256(data).hexdigest()
     try:
-        if ws.workbook.exists() and sha256_of(ws.workbook) == digest:
+        if ws.book_bytes and hashlib.sha256(ws.book_bytes).hexdigest() == digest:
             return WriteOutcome(ws.workbook, digest, "no-change")
-        backup = backup_file(ws.workbook, ws.backups) if ws.workbook.exists() else None
+        backup = backup_bytes(ws.book_bytes, ws.workbook.name, ws.backups) if ws.book_bytes else None
         kill_point()
         try:
             write_bytes_atomic(data, ws.workbook)

@@ -19,7 +19,6 @@ from typing import Callable
 from ..io.libreoffice import LibreOfficeMissing
 from ..io.report_pdf import sheet_pdf
 from .consolidate import ConsolidationResult, consolidate_folder
-from .workspace import open_workspace
 
 Progress = Callable[[int, int], None]
 
@@ -40,8 +39,8 @@ class ReportResult:
 
     @property
     def exit_code(self) -> int:
-        """1 when the consolidation found errors (the CLI's convention), else 0."""
-        return 1 if any(f.severity.value == "error" for f in self.result.findings) else 0
+        """The consolidation's :class:`~xlplan.core.findings.Report` decides (1 on errors)."""
+        return self.result.report.exit_code
 
 
 def pdf_path(output: Path, year: int) -> Path:
@@ -57,10 +56,11 @@ def refresh_report(root: Path, pdf: bool = False, engine: str | None = None,
     LibreOffice is not installed; its message says the workbook was refreshed
     and how to install LibreOffice.
     """
-    ws = open_workspace(Path(root))
-    result = consolidate_folder(ws.root, engine=engine, progress=progress)
+    result = consolidate_folder(Path(root), engine=engine, progress=progress)
     if not pdf:
         return ReportResult(result.workbook, None, result)
+    ws = result.workspace  # the folder as the consolidation opened it: not opened again
+    assert ws is not None
     target = pdf_path(ws.output, ws.plan.year)
     try:
         printed = sheet_pdf(result.workbook, REPORT_SHEET, target)

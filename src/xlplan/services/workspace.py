@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import json
 import os
 import socket
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..core.errors import XlplanError
 from ..core.findings import Finding
@@ -30,6 +31,9 @@ from ..core.registry import Registry
 from ..io.plans import load_plan
 from ..io.registry import load_registry, read_registry_sheet
 from ..io.workbook_files import kill_point
+
+if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
 
 WORKBOOK_NAME = "SoTongHop.xlsx"
 INBOX, OUTBOX, OUTPUT = "NopBaoCao", "GuiDonVi", "KetQua"
@@ -42,7 +46,13 @@ UNREADABLE_LOCK_GRACE = 5.0  # seconds a lock file may stay empty while its hold
 
 @dataclass
 class Workspace:
-    """An opened working folder with its plan and registry."""
+    """An opened working folder with its plan and registry, and its city workbook as opened.
+
+    The city workbook is read once per run (:func:`open_workspace`): its bytes
+    (``book_bytes``, for the no-change check and the backup) and the workbook
+    loaded from them without the tables' rows (``book``, the settings' source
+    and what the consolidation writes into).
+    """
 
     root: Path
     workbook: Path
@@ -52,6 +62,8 @@ class Workspace:
     plan: Plan
     registry: Registry
     settings: dict[str, Any]
+    book: Workbook | None = field(default=None, repr=False)
+    book_bytes: bytes = field(default=b"", repr=False)
 
     @property
     def backups(self) -> Path:
@@ -110,7 +122,15 @@ def init_workspace(root: Path, plan_name: str | None = None, registry_name: str 
 
 
 def open_workspace(root: Path) -> Workspace:
-    """Open a working folder made by :func:`init_workspace`, reading its settings and registry."""
+    """Open a working folder made by :func:`init_workspace`, reading its settings and registry.
+
+    The city workbook is opened once: its bytes are read, the workbook is
+    loaded from them without the tables' rows (the settings, and what a
+    consolidation writes into), and the registry sheet is streamed from the
+    same bytes read-only with cached values (a unit count staff computed with a
+    formula reads as its number; at 52,000 units a full load of that sheet would
+    hold half a million cells only to read their values once).
+    """
     from ..io.city_workbook import load_city_workbook, read_config
 
     root = Path(root)
@@ -119,10 +139,12 @@ def open_workspace(root: Path) -> Workspace:
         raise XlplanError(f"Không thấy sổ tổng hợp '{workbook}'. Hãy tạo thư mục làm việc bằng "
                           f"'xlplan init {root}' (hoặc nút \"Khởi tạo thư mục làm việc\").")
     try:
-        wb = load_city_workbook(workbook, keep_tables=())  # settings and names; no table rows
+        data = workbook.read_bytes()
     except PermissionError:
         raise XlplanError(f"Không mở được '{workbook}': tệp đang bị khóa (đang mở trong Excel?).") from None
-    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
+    try:
+        wb = load_city_workbook(io.BytesIO(data), keep_tables=())  # settings and names; no table rows
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
         raise _damaged(root, workbook, exc) from None
     settings = read_config(wb)
     plan_ref = settings.get("cfg_ke_hoach") or "bac_ninh_2017"
@@ -130,8 +152,7 @@ def open_workspace(root: Path) -> Workspace:
     if not plan_path.is_absolute() and (root / plan_path).is_file():
         plan_ref = str(root / plan_path)
     plan = load_plan(plan_ref)
-    wb.close()
-    registry, findings = _read_registry(workbook, plan)
+    registry, findings = _read_registry(data, workbook, plan)
     errors = [f for f in findings if f.severity.value == "error"]
     if errors:
         raise XlplanError(f"Danh mục đơn vị trong '{workbook.name}' có {len(errors)} lỗi.", errors)
@@ -142,22 +163,15 @@ def open_workspace(root: Path) -> Workspace:
         return path if path.is_absolute() else root / path
 
     return Workspace(root, workbook, folder("cfg_thu_muc_nop", INBOX), folder("cfg_thu_muc_gui", OUTBOX),
-                     folder("cfg_thu_muc_ket_qua", OUTPUT), plan, registry, settings)
+                     folder("cfg_thu_muc_ket_qua", OUTPUT), plan, registry, settings, wb, data)
 
 
-def _read_registry(workbook: Path, plan: Plan) -> tuple[Registry, list[Finding]]:
-    """The Danh mục đơn vị sheet's values, streamed (openpyxl read-only, cached values).
-
-    At 52,000 units a full load of the sheet would hold half a million cell
-    objects only to read their values once. Cached values, not formulas: a
-    unit count staff computed with a formula in Excel reads as its number.
-    """
+def _read_registry(data: bytes, workbook: Path, plan: Plan) -> tuple[Registry, list[Finding]]:
+    """The Danh mục đơn vị sheet's values, streamed from the workbook's bytes (read-only, cached values)."""
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(workbook, read_only=True, data_only=True)
-    except PermissionError:
-        raise XlplanError(f"Không mở được '{workbook}': tệp đang bị khóa (đang mở trong Excel?).") from None
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
         raise _damaged(workbook.parent, workbook, exc) from None
     try:
@@ -183,6 +197,34 @@ def _damaged(root: Path, workbook: Path, exc: Exception) -> XlplanError:
     return XlplanError(f"Sổ tổng hợp '{workbook}' bị hỏng, không mở được ({type(exc).__name__}). {remedy}")
 
 
+def backup_bytes(data: bytes, name: str, folder: Path) -> Path:
+    """Keep ``data`` (a file named ``name`` as it was read) in ``folder`` under a time-stamped name.
+
+    Written through a temporary file and a rename, like :func:`backup_file`:
+    an interrupted run never leaves a truncated backup that looks like a good one.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    target = _stamped(folder, Path(name))
+    temp = folder / f".{target.name}.tmp"
+    try:
+        with open(temp, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        kill_point()  # backup written, not yet in place
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    return target
+
+
+def _stamped(folder: Path, path: Path) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    return folder / f"{path.stem}.{stamp}{path.suffix}"
+
+
 def backup_file(path: Path, folder: Path) -> Path:
     """Copy ``path`` into ``folder`` under a time-stamped name; the original is left in place.
 
@@ -192,8 +234,7 @@ def backup_file(path: Path, folder: Path) -> Path:
     import shutil
 
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    target = _stamped(folder, path)
     temp = folder / f".{target.name}.tmp"
     try:
         shutil.copy2(path, temp)

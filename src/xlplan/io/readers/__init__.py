@@ -51,8 +51,10 @@ def require_defused_xml() -> None:
                           "Cài lại xlplan (pip install defusedxml) rồi chạy lại.")
 
 
-def open_workbook(path: str | Path | Package, engine: str | None = None, limits: Limits | None = None) -> WorkbookReader:
-    """An open, read-only reader for ``path``.
+def open_workbook(path: str | Path | Package, engine: str | None = None, limits: Limits | None = None,
+                  kind: str | None = None) -> WorkbookReader:
+    """An open, read-only reader for ``path``; ``kind`` is the format the caller's sniff found
+    (then the file is not sniffed again), else it is sniffed here with ``limits``.
 
     Raises ValueError for an unknown engine name (a programming mistake), and a
     :class:`ReaderError` (:class:`NotAWorkbook`, :class:`UnsupportedFormat`,
@@ -63,6 +65,6 @@ def open_workbook(path: str | Path | Package, engine: str | None = None, limits:
         raise ValueError(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
     require_defused_xml()
     pkg = package(path)  # one read of the file for the sniff and the engine (see .file_package)
-    kind = sniff(pkg, limits)
+    kind = kind or sniff(pkg, limits)
     reader = FORMAT_READERS.get(kind, ENGINES[name])
     return reader(pkg)
