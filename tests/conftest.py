@@ -10,13 +10,20 @@ build, so it is built once per session by ``xlplan demo`` (``demo_run``). Tests
 that only read it take ``demo_workspace``; a test that changes a workspace takes
 ``demo_copy`` (or ``copy_demo`` from a module fixture) and works on its own copy.
 The shared folder is fingerprinted: a test that changes it errors at teardown.
+
+Tests that make reader workers die on purpose (a segfault, a memory cap, a native
+parser's abort) read inside ``with expected_worker_deaths():`` so the dying
+worker's fatal-error dump does not look like a crash of the suite.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,3 +144,44 @@ def foreign_corpus() -> Path:
     """The foreign corpus beside the checkout (``../shared/corpus/foreign``); fails under CI when
     missing, skips elsewhere (:func:`tests.support.corpus.require_corpus`)."""
     return require_corpus()
+
+
+# -- worker processes that die on purpose --------------------------------------------------------
+
+_QUIET_INTO: list[Path] = []  # while not empty, forked children write their stderr into the last one
+_FORK_HOOK: list[bool] = []  # registered once (os.register_at_fork cannot be undone)
+
+
+def _quiet_child() -> None:
+    """In a child forked while a death is expected: no faulthandler dump (pytest's is inherited
+    through fork), and stderr (Python tracebacks, a Rust allocator's message) into the log."""
+    if not _QUIET_INTO:
+        return
+    faulthandler.disable()
+    fd = os.open(_QUIET_INTO[-1], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)  # noqa: SIM115
+
+
+@pytest.fixture(scope="session")
+def expected_worker_deaths(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], AbstractContextManager[Path]]:
+    """A context manager for reads whose worker processes crash or abort on purpose.
+
+    Workers forked inside it start quiet (see :func:`_quiet_child`); their stderr goes to the
+    yielded log file, kept for whoever debugs a failing test. Only ``fork`` children are
+    affected (the intake's choice on Linux); the test process itself keeps its faulthandler.
+    """
+    log = tmp_path_factory.mktemp("worker-stderr") / "stderr.txt"
+
+    @contextmanager
+    def quiet() -> Iterator[Path]:
+        if not _FORK_HOOK and hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=_quiet_child)
+            _FORK_HOOK.append(True)
+        _QUIET_INTO.append(log)
+        try:
+            yield log
+        finally:
+            _QUIET_INTO.remove(log)
+    return quiet

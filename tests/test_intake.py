@@ -97,13 +97,14 @@ def _patched_reader(action: str, victim: str):
     ("segfault", "file-unreadable"),  # a crash in a native parser
 ])
 def test_a_failing_worker_costs_only_its_file(monkeypatch: pytest.MonkeyPatch, forms: list[Path], plan: Plan,
-                                               action: str, code: str) -> None:
+                                               action: str, code: str, expected_worker_deaths) -> None:
     good = [p for p in forms if p.suffix == ".xlsx" and p.exists() and p.name != "broken.xlsx"]
     paths = good + good[:9]  # 24 files, one worker: chunks of three, the victim in the middle of one
     victim = 10
     monkeypatch.setattr(intake, "read_form", _patched_reader(action, paths[victim].name))
     started = time.monotonic()
-    subs = read_many(paths, plan, workers=1, limits=Limits(seconds=1.0))
+    with expected_worker_deaths():
+        subs = read_many(paths, plan, workers=1, limits=Limits(seconds=1.0))
     assert time.monotonic() - started < 10
     outcomes = [outcome(s) for s in subs]
     assert outcomes[victim] == code and subs[victim].file == str(paths[victim])
@@ -113,7 +114,7 @@ def test_a_failing_worker_costs_only_its_file(monkeypatch: pytest.MonkeyPatch, f
 
 
 def test_memory_cap_turns_a_runaway_read_into_file_too_large(monkeypatch: pytest.MonkeyPatch, forms: list[Path],
-                                                              plan: Plan) -> None:
+                                                              plan: Plan, expected_worker_deaths) -> None:
     """A read that allocates without bound hits the worker's address-space cap, not the machine."""
     real = intake.read_form
 
@@ -125,5 +126,6 @@ def test_memory_cap_turns_a_runaway_read_into_file_too_large(monkeypatch: pytest
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(intake, "read_form", greedy)
-    subs = read_many(forms[:3], plan, limits=Limits(memory_bytes=128 * 1024 * 1024))
+    with expected_worker_deaths():
+        subs = read_many(forms[:3], plan, limits=Limits(memory_bytes=128 * 1024 * 1024))
     assert [outcome(s) for s in subs] == [READ, "file-too-large", READ]
