@@ -296,6 +296,25 @@ def test_tong_hop_writes_what_consolidate_writes_into_a_new_workbook(fresh, tmp_
     assert (fresh / OUTPUT / "SaoLuu").is_dir()  # the saved file was backed up, as the CLI does
 
 
+def test_tong_hop_keeps_what_the_board_typed_on_bao_cao(fresh, tmp_path):
+    wb = openpyxl.load_workbook(fresh / WORKBOOK_NAME)
+    typed = {"bc_so": "Số 123-BC/TU", "bc_noi_ngay": "Bắc Ninh, ngày 05 tháng 3 năm 2017"}
+    for name, text in typed.items():
+        (sheet, ref), = wb.defined_names[name].destinations
+        wb[sheet][ref.replace("$", "")].value = text
+    wb.save(fresh / WORKBOOK_NAME)
+    twin = copy_folder(fresh, tmp_path / "cli")
+    data, actions, _ = run(fresh / WORKBOOK_NAME, "xlp_tong_hop")
+    consolidate_folder(twin)
+    model = assert_written_like_the_file(data, actions, twin / WORKBOOK_NAME, list(TABLES), REPORT_CELLS)
+    written = openpyxl.load_workbook(twin / WORKBOOK_NAME)
+    for name, text in typed.items():
+        sheet, row, col, _, _ = file_region(written, name)
+        assert model.value(sheet, row, col) == written[sheet].cell(row, col).value == text, name
+    paragraph = file_region(written, "bc_doan_van")
+    assert model.value(*paragraph[:3]) and model.value(*paragraph[:3]) != Model(data).value(*paragraph[:3])
+
+
 def test_tong_hop_clears_what_a_smaller_inbox_no_longer_fills(demo, tmp_path):
     root = copy_folder(demo, tmp_path / "nho")
     for folder in (root / INBOX).iterdir():

@@ -30,11 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
+from openpyxl.utils.cell import get_column_letter
+
 from ..core.errors import XlplanError
 from ..core.findings import Finding
 from ..core.plan import Plan
 from ..core.registry import Registry, parse_registry
-from ..core.summary_tables import CONFIG_CELLS, TableSpec, summary_tables
+from ..core.summary_tables import CONFIG_CELLS, REPORT_CELLS, TableSpec, keeps_report_text, summary_tables
 from ..core.tracking import file_name
 from ..io.city_layout import DATA_SUFFIX, CityWorkbookError, number_format
 from ..io.city_workbook import tidy_setting
@@ -320,11 +322,7 @@ def quote_sheet(name: str) -> str:
 
 
 def _a1(row: int, col: int) -> str:
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"${letters}${row}"
+    return f"${get_column_letter(col)}${row}"
 
 
 def _require(book: "xw.Book", name: str) -> Place:
@@ -377,6 +375,10 @@ def plan_writes(book: "xw.Book", plan: Plan, tables: Mapping[str, Sequence[Mappi
     placed = []
     for name, value in (cells or {}).items():
         place = _require(book, name)
+        if name in REPORT_CELLS:  # what staff typed on Báo cáo stays (as in the file writer)
+            current = book.sheets[place.sheet].range((place.row, place.column)).value
+            if keeps_report_text(name, current, plan):
+                continue
         placed.append(CellWrite(name, place.sheet, place.row, place.column, cell_value(value)))
     return BookWrites(writes, placed)
 

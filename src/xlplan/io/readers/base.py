@@ -19,6 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import ClassVar, Iterable
 
+from openpyxl.utils.cell import column_index_from_string, get_column_letter
+
 from .file_package import Package, package
 
 MAX_ROW = 1_048_576
@@ -164,9 +166,7 @@ def split_cell(cell: str) -> tuple[int, int]:
     match = _CELL_RE.match(cell)
     if not match:
         raise ValueError(f"not a cell address: {cell!r}")
-    column = 0
-    for letter in match[1].upper():
-        column = column * 26 + ord(letter) - 64
+    column = column_index_from_string(match[1].upper())
     row = int(match[2])
     if column > MAX_COLUMN or row > MAX_ROW:
         raise ValueError(f"cell outside the sheet: {cell!r}")
@@ -175,8 +175,4 @@ def split_cell(cell: str) -> tuple[int, int]:
 
 def cell_address(row: int, column: int) -> str:
     """(12, 3) → ``"C12"``."""
-    letters = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row}"
+    return f"{get_column_letter(column)}{row}"
