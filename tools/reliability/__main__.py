@@ -35,10 +35,12 @@ DEFAULT_OUT = REPO_ROOT / "docs" / "reliability.md"
 
 @click.command("reliability")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_OUT,
-              show_default="docs/reliability.md của kho mã", metavar="TỆP", help="Tệp Markdown của bảng độ tin cậy.")
+              show_default="docs/reliability.md của kho mã", metavar="TỆP",
+              help="Tệp Markdown của bảng độ tin cậy.")
 @click.option("--corpus", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_CORPUS,
               show_default="../shared/corpus/foreign, cạnh thư mục gốc của kho mã", metavar="THƯ_MỤC",
-              help="Thư mục tệp bảng tính lạ để đọc thử; thư mục mặc định vắng mặt thì bỏ qua phần đọc thử.")
+              help="Thư mục tệp bảng tính lạ để đọc thử; thư mục mặc định vắng mặt thì bỏ qua "
+                   "phần đọc thử.")
 @click.option("--quick", is_flag=True,
               help=f"Chạy nhanh: {QUICK_FILES} tệp đầu của thư mục, {QUICK_EXAMPLES} biểu mẫu đột biến, "
                    f"ngắt việc tổng hợp ở một điểm trong mỗi {QUICK_KILL_STRIDE} điểm.")
