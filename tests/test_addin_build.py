@@ -43,7 +43,7 @@ def sources():
 
 @pytest.fixture(scope="module")
 def specs():
-    return udf_specs(udfs)
+    return udf_specs()
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_workbook_and_config_sheet(parts, sources):
 
 
 def test_build_twice_gives_the_same_bytes(sources, specs, built, tmp_path):
-    assert addin.build_addin_bytes(addin.load_sources(ADDIN_DIR), udf_specs(udfs)) == built
+    assert addin.build_addin_bytes(addin.load_sources(ADDIN_DIR), udf_specs()) == built
     out = addin.build_addin(tmp_path / "sub" / "xlplan.xlam", sources, specs)
     assert out.read_bytes() == built
     with zipfile.ZipFile(io.BytesIO(built)) as archive:
@@ -338,7 +338,7 @@ def test_committed_addin_is_current(built):
 def test_cli_build_writes_the_same_add_in(tmp_path, built):
     from click.testing import CliRunner
 
-    from xlplan.cli_addin import addin_group
+    from xlplan.cli.addin import addin_group
 
     out = tmp_path / "x.xlam"
     result = CliRunner().invoke(addin_group, ["build", "--out", str(out)])
@@ -469,7 +469,7 @@ def test_only_on_windows(places, tmp_path):
             call(places, platform="darwin")
     from click.testing import CliRunner
 
-    from xlplan.cli_addin import addin_group
+    from xlplan.cli.addin import addin_group
 
     for command in ("install", "uninstall", "status"):
         result = CliRunner().invoke(addin_group, [command])

@@ -9,7 +9,6 @@ import ast
 import sys
 from pathlib import Path
 
-import pytest
 
 import xlplan
 
@@ -126,18 +125,9 @@ def face_imports(found: list[tuple[str, Path]]) -> set[str]:
 # Face-to-face imports known and owed (each to be fixed, then removed from here):
 # `xlplan addin build` reads the UDF metadata (UDFS, ARG_DOCS, DESCRIPTIONS) from the UDF face itself;
 # the metadata has to move into data a service can read (it lives in udfs.py today).
-KNOWN_FACE_IMPORTS = {"xlplan.cli.addin imports xlplan.udfs"}
-
-
 def test_faces_never_import_each_other():
-    wrong = face_imports(modules()) - KNOWN_FACE_IMPORTS
+    wrong = face_imports(modules())
     assert not wrong, "a face imports another face (go through a service):\n" + "\n".join(sorted(wrong))
-
-
-@pytest.mark.xfail(strict=True, reason="xlplan.cli.addin imports xlplan.udfs for the UDF metadata; "
-                                       "remove this mark and KNOWN_FACE_IMPORTS once the metadata lives below the faces")
-def test_no_known_face_import_is_left():
-    assert not face_imports(modules()) & KNOWN_FACE_IMPORTS
 
 
 def import_graph(found: list[tuple[str, Path]]) -> dict[str, set[str]]:

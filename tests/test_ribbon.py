@@ -50,7 +50,7 @@ def buttons(root):
 
 @pytest.fixture(scope="module")
 def modules():
-    return addin.addin_modules(addin.load_sources(REPO / "addin"), udf_specs(udfs))
+    return addin.addin_modules(addin.load_sources(REPO / "addin"), udf_specs())
 
 
 def test_validates_against_microsofts_schema():

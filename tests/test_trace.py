@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from xlplan.cli_trace import trace_cmd
+from xlplan.cli.trace import trace_cmd
 from xlplan.core.forms import form_spec
 from xlplan.io.form_writer import write_form
 from xlplan.services.consolidate import consolidate_folder

@@ -493,3 +493,18 @@ def test_no_input_raises_into_excel(func, data):
     count = data.draw(st.integers(min_value=required, max_value=arity), label="argument count")
     args = [data.draw(arguments, label=f"argument {i}") for i in range(count)]
     check_writable(func(*args))
+
+
+def test_the_catalogue_is_the_functions_contract():
+    """Every catalogue entry is a function of the face with those arguments, in that order,
+    optional exactly where the function has a default; the help and description it carries are
+    the catalogue's (what the add-in registers and the docs show)."""
+    from xlplan.core.udf_catalogue import UDF_CATALOGUE
+
+    assert [f.__name__ for f in udfs.UDFS] == [entry.name for entry in UDF_CATALOGUE]
+    for entry in UDF_CATALOGUE:
+        params = list(inspect.signature(getattr(udfs, entry.name)).parameters.values())
+        assert [(p.name, p.default is not p.empty) for p in params] == \
+            [(arg.name, arg.optional) for arg in entry.args], entry.name
+        assert getattr(udfs, entry.name).__doc__.splitlines()[0] == entry.description
+        assert dict(udfs.ARG_DOCS[entry.name]) == {arg.name: arg.doc for arg in entry.args}

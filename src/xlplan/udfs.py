@@ -23,11 +23,12 @@ environment variables ``XLPLAN_PLAN`` / ``XLPLAN_REGISTRY`` name others. They ar
 loaded on first use, never at import, and cached per (value, file mtime) so an
 edited plan file is picked up on the next recalculation.
 
-On Linux ``xw.func``/``xw.arg`` are no-ops, so the metadata a VBA-wrapper
-generator and the docs need is kept here as data: :data:`UDFS` (fixed order),
-:data:`ARG_DOCS`, :data:`DESCRIPTIONS`, :data:`EXAMPLES` and :data:`ERROR_CASES`;
-arguments and defaults come from :func:`inspect.signature`. ``docs/udfs.md`` is
-generated from them (``python -m tools.docs``).
+Names, arguments, help and the documented examples are the contract, kept as
+data in :mod:`xlplan.core.udf_catalogue` (so the add-in build and the docs read
+them without importing this face; on Linux ``xw.func``/``xw.arg`` record
+nothing anyway); :func:`_udf` hands each function its part. :data:`UDFS`,
+:data:`ARG_DOCS` and :data:`DESCRIPTIONS` are views of the catalogue;
+``docs/udfs.md`` is generated from it (``python -m tools.docs``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, NamedTuple, TypeVar
+from typing import Any, Callable, Mapping, TypeVar
 
 import xlwings as xw
 
@@ -50,6 +51,7 @@ from .core import indicators
 from .core.errors import XlplanError
 from .core.plan import Plan
 from .core.registry import Registry
+from .core.udf_catalogue import CATEGORY, ERROR_CASES, EXAMPLES, MAX_DIGITS, UDF_CATALOGUE, Example, udf
 from .io.plans import load_plan
 from .io.registry import load_registry
 
@@ -57,7 +59,6 @@ log = logging.getLogger(__name__)
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-CATEGORY = "xlplan"  # the Function Wizard category the UDFs are listed under
 PLAN_ENV = "XLPLAN_PLAN"
 REGISTRY_ENV = "XLPLAN_REGISTRY"
 
@@ -66,7 +67,6 @@ NUMBER_DIGITS = 0  # 8.877
 DEFAULT_MODE = "cat"  # the plan truncates
 DEFAULT_COMPARISON = ">="
 DEFAULT_FIELD = "ten"
-MAX_DIGITS = 10
 
 NO_DATA = indicators.NO_DATA  # "Chưa có số liệu"
 
@@ -382,32 +382,28 @@ def _active_registry() -> Registry:
 
 # -- the UDFs ----------------------------------------------------------------------
 
-_DOCS_ATTR = "xlplan_arg_docs"
+def _udf(func: _F) -> _F:
+    """Give ``func`` its contract from :data:`~xlplan.core.udf_catalogue.UDF_CATALOGUE`.
 
-
-def _arg(name: str, doc: str) -> Callable[[_F], _F]:
-    """``xw.arg`` with what every xlplan argument needs, keeping ``doc`` readable on Linux.
-
-    ``ndim=2`` makes a column arrive as a column (xlwings would flatten it and the
-    result would come back as a row); ``err_to_str`` makes an error cell arrive as
-    "#N/A" (passed through) instead of an empty value (which would read as no data).
+    Each argument gets ``xw.arg`` with its Vietnamese help and what every xlplan
+    argument needs: ``ndim=2`` makes a column arrive as a column (xlwings would
+    flatten it and the result would come back as a row); ``err_to_str`` makes
+    an error cell arrive as "#N/A" (passed through) instead of an empty value
+    (which would read as no data). The docstring's first line becomes the
+    catalogue's description, which ``xw.func`` (applied next) shows in Excel's
+    Function Wizard; the developer notes written in the source follow it.
     """
-    def decorate(func: _F) -> _F:
-        func = xw.arg(name, ndim=2, err_to_str=True, doc=doc)(func)
-        func.__dict__.setdefault(_DOCS_ATTR, {})[name] = doc
-        return func
-    return decorate
+    entry = udf(func.__name__)
+    for arg in entry.args:
+        func = xw.arg(arg.name, ndim=2, err_to_str=True, doc=arg.doc)(func)
+    func.__doc__ = f"{entry.description}\n\n{inspect.cleandoc(func.__doc__ or '')}".rstrip() + "\n"
+    return func
 
 
 @xw.func(category=CATEGORY)
-@_arg("tu_so", "Tử số: số đạt (vd. số TCCSĐ trong sạch, vững mạnh); một ô hoặc một vùng ô.")
-@_arg("mau_so", "Mẫu số: tổng số (vd. số TCCSĐ được đánh giá); bằng 0 hoặc để trống là chưa có số liệu.")
-@_arg("so_le", f"Số chữ số thập phân của phần trăm, từ 0 đến {MAX_DIGITS}; mặc định 2 (82,27%).")
-@_arg("lam_tron", '"cat" = cắt bỏ phần lẻ như kế hoạch viết (mặc định); "tron" = làm tròn.')
+@_udf
 def XLP_TYLE(tu_so: Any, mau_so: Any, so_le: Any = SHARE_DIGITS, lam_tron: Any = DEFAULT_MODE) -> Any:
-    """Tỷ lệ tử số/mẫu số (định dạng ô kiểu %), cắt như kế hoạch: 65/79 → 82,27%.
-
-    The share as a fraction of 1 quantized at ``so_le`` decimals of the percentage,
+    """The share as a fraction of 1 quantized at ``so_le`` decimals of the percentage,
     so the cell shows exactly the plan's figure in a percent format. ``lam_tron``
     ignores case and diacritics (``"Tròn"``); counts need not be whole numbers.
     """
@@ -422,14 +418,9 @@ def _share_cell(num: Any, den: Any, digits: Any, mode: Any) -> float | None:
 
 
 @xw.func(category=CATEGORY)
-@_arg("tu_so", "Tử số: số đạt, số nguyên (vd. 65).")
-@_arg("mau_so", "Mẫu số: tổng số, số nguyên (vd. 79); bằng 0 hoặc để trống là chưa có số liệu.")
-@_arg("so_le", f"Số chữ số thập phân của phần trăm, từ 0 đến {MAX_DIGITS}; mặc định 2.")
-@_arg("lam_tron", '"cat" = cắt bỏ phần lẻ như kế hoạch viết (mặc định); "tron" = làm tròn.')
+@_udf
 def XLP_TYLE_TEXT(tu_so: Any, mau_so: Any, so_le: Any = SHARE_DIGITS, lam_tron: Any = DEFAULT_MODE) -> Any:
-    """Tỷ lệ viết như trong kế hoạch: "65/79 = 82,27%", "6.646/7.453 = 89,17%".
-
-    Counts only: the text writes the numerator and denominator as whole numbers,
+    """Counts only: the text writes the numerator and denominator as whole numbers,
     so a fraction there would be misquoted.
     """
     return _elementwise(_share_text_cell, tu_so, mau_so, so_le, lam_tron)
@@ -445,12 +436,9 @@ def _share_text_cell(num: Any, den: Any, digits: Any, mode: Any) -> str:
 
 
 @xw.func(category=CATEGORY)
-@_arg("thuc_hien", "Số thực hiện (vd. 218 đảng viên đã kết nạp).")
-@_arg("ke_hoach", "Số theo kế hoạch (vd. 180); bằng 0 hoặc để trống là chưa có số liệu.")
+@_udf
 def XLP_HOANTHANH(thuc_hien: Any, ke_hoach: Any) -> Any:
-    """Tỷ lệ hoàn thành kế hoạch, cắt đến phần trăm nguyên: 218/180 → 121%.
-
-    The plan writes completion in whole percent, truncated ("= 121% kế hoạch").
+    """The plan writes completion in whole percent, truncated ("= 121% kế hoạch").
     """
     return _elementwise(_completion_cell, thuc_hien, ke_hoach)
 
@@ -463,12 +451,9 @@ def _completion_cell(actual: Any, planned: Any) -> float | None:
 
 
 @xw.func(category=CATEGORY)
-@_arg("loai_hinh", 'Loại hình đơn vị: mã (vd. xa_phuong) hoặc tên (vd. "Đảng bộ xã, phường").')
-@_arg("co_nguon", "TRUE nếu đơn vị có nguồn phát triển đảng (mặc định); FALSE thì chi bộ cơ sở có chỉ tiêu 0.")
+@_udf
 def XLP_CHITIEU_KETNAP(loai_hinh: Any, co_nguon: Any = True) -> Any:
-    """Chỉ tiêu kết nạp đảng viên tối thiểu của loại hình đơn vị theo kế hoạch đang dùng.
-
-    Read from the active plan file, so another year's minimums need no new workbook.
+    """Read from the active plan file, so another year's minimums need no new workbook.
     """
     return _elementwise(_minimum_cell, loai_hinh, co_nguon)
 
@@ -485,13 +470,9 @@ def _minimum_cell(kind: Any, has_source: Any) -> int | None:
 
 
 @xw.func(category=CATEGORY)
-@_arg("gia_tri", "Giá trị thực hiện: một số hoặc một tỷ lệ (vd. kết quả của XLP_TYLE).")
-@_arg("chi_tieu", "Chỉ tiêu cần đạt (vd. 8 hoặc 85%).")
-@_arg("so_sanh", 'Phép so sánh: ">=" (mặc định), ">" (vd. "trên 85%"), "<=", "<" hoặc "=".')
+@_udf
 def XLP_DAT(gia_tri: Any, chi_tieu: Any, so_sanh: Any = DEFAULT_COMPARISON) -> Any:
-    """Kết luận Đạt / Chưa đạt: so sánh giá trị thực hiện với chỉ tiêu (mặc định >=).
-
-    Compared exactly (a cell's 0.85 is 85/100), so a share at the target is not
+    """Compared exactly (a cell's 0.85 is 85/100), so a share at the target is not
     "Chưa đạt" because of binary floating point. ``so_sanh`` also takes ``≥``,
     ``≤``, ``=>``, ``=<``, ``==`` (spaces ignored); the plan's "trên 85%" is ``">"``.
     """
@@ -506,12 +487,9 @@ def _verdict_cell(value: Any, target: Any, op: Any) -> str:
 
 
 @xw.func(category=CATEGORY)
-@_arg("so", "Số cần viết (vd. 8877).")
-@_arg("so_le", f"Số chữ số thập phân, từ 0 đến {MAX_DIGITS}; mặc định 0. Phần lẻ thừa bị cắt bỏ.")
+@_udf
 def XLP_SO(so: Any, so_le: Any = NUMBER_DIGITS) -> Any:
-    """Viết số theo kiểu Việt Nam (văn bản): 8877 → "8.877", 1234,5 → "1.234,5".
-
-    For report text built with formulas; a number cell should keep a number format.
+    """For report text built with formulas; a number cell should keep a number format.
     """
     return _elementwise(_number_text_cell, so, so_le)
 
@@ -524,13 +502,9 @@ def _number_text_cell(value: Any, digits: Any) -> str:
 
 
 @xw.func(category=CATEGORY)
-@_arg("ma", "Mã đơn vị trong danh mục đơn vị.")
-@_arg("truong", "Trường cần lấy: ten (mặc định), loai_hinh, loai_hinh_ten, co_nguon, so_dang_vien, "
-                "so_chi_bo, lien_he.")
+@_udf
 def XLP_DONVI(ma: Any, truong: Any = DEFAULT_FIELD) -> Any:
-    """Thông tin một đơn vị trong danh mục: tên, loại hình, số đảng viên, số chi bộ…
-
-    Lets a summary sheet show names and kinds by code, so a renamed unit is
+    """Lets a summary sheet show names and kinds by code, so a renamed unit is
     renamed once, in the registry. Field names ignore case, diacritics and spaces.
     """
     return _elementwise(_unit_cell, ma, truong)
@@ -559,77 +533,18 @@ def _unit_cell(code: Any, field: Any) -> Any:
     return value
 
 
-# -- metadata for the VBA-wrapper generator and the docs --------------------------
+# -- metadata for the VBA-wrapper generator and the docs (from the catalogue) -----------
 
-UDFS: tuple[Callable[..., Any], ...] = (
-    XLP_TYLE, XLP_TYLE_TEXT, XLP_HOANTHANH, XLP_CHITIEU_KETNAP, XLP_DAT, XLP_SO, XLP_DONVI,
-)
+UDFS: tuple[Callable[..., Any], ...] = tuple(globals()[entry.name] for entry in UDF_CATALOGUE)
+"""The functions, in the catalogue's order."""
 
 ARG_DOCS: Mapping[str, Mapping[str, str]] = MappingProxyType({
-    func.__name__: MappingProxyType({
-        name: getattr(func, _DOCS_ATTR, {}).get(name, "") for name in inspect.signature(func).parameters
-    })
-    for func in UDFS
+    entry.name: MappingProxyType({arg.name: arg.doc for arg in entry.args}) for entry in UDF_CATALOGUE
 })
 """Per function, per argument (in signature order): the Vietnamese help passed to ``xw.arg(doc=...)``."""
 
-DESCRIPTIONS: Mapping[str, str] = MappingProxyType({
-    func.__name__: (func.__doc__ or "").strip().splitlines()[0] if func.__doc__ else "" for func in UDFS
-})
+DESCRIPTIONS: Mapping[str, str] = MappingProxyType({entry.name: entry.description for entry in UDF_CATALOGUE})
 """Per function: the Vietnamese description for the Function Wizard (the docstring's first line)."""
 
-
-class Example(NamedTuple):
-    """A formula as staff type it, kept as data so the docs show what the function returns *today*.
-
-    ``args`` are what Excel hands the function: numbers, text, booleans, lists of rows
-    for a range; an argument that is itself an :class:`Example` is a nested formula.
-    """
-
-    name: str
-    args: tuple[Any, ...]
-
-
-def _examples(name: str, *calls: tuple[Any, ...]) -> tuple[Example, ...]:
-    return tuple(Example(name, args) for args in calls)
-
-
-_VU_NINH_KIND_AND_SOURCE = _examples("XLP_DONVI", ("P_VUNINH", "loai_hinh"), ("P_VUNINH", "co_nguon"))
-
-EXAMPLES: tuple[Example, ...] = (
-    *_examples("XLP_TYLE", (65, 79), (2, 3, 2, "tron"), (57, 100), (29, 100), (65, 79, 4), (5, 0),
-               ([[65], [57]], [[79], [100]]), ("#N/A", 79), (-1, 5), ("8.877", 10000), (65, 79, 11),
-               (65, 79, 2, "lam"), ([[1, 2]], [[1], [2]]), (1e308, 1e-308)),
-    *_examples("XLP_TYLE_TEXT", (65, 79), (6646, 7453), (901, 7453), (5, 0), (6.5, 10)),
-    *_examples("XLP_HOANTHANH", (218, 180), (179, 180), (218, 0), (-5, 180)),
-    *_examples("XLP_CHITIEU_KETNAP", ("xa_phuong",), ("doanh_nghiep",), ("chi_bo_co_so",),
-               ("chi_bo_co_so", False), ("Đảng bộ xã, phường",), _VU_NINH_KIND_AND_SOURCE, ("xa_phuong_moi",),
-               ("xa_phuong", "chưa rõ"), (True,)),
-    *_examples("XLP_DAT", (Example("XLP_TYLE", (6646, 7453)), 0.85, ">"), (0.85, 0.85),
-               (7, Example("XLP_CHITIEU_KETNAP", ("xa_phuong",))), (1, 2, "!=")),
-    *_examples("XLP_SO", (8877,), (-1234.5, 1), (82.2784, 2)),
-    *_examples("XLP_DONVI", ("P_VUNINH",), ("P_VUNINH", "loai_hinh"), ("P_VUNINH", "Loại hình tên"),
-               ("P_VUNINH", "so_dang_vien"), ("P_VUNINH", "co_nguon"), ("X_KHONG_CO",), ("P_VUNINH", "tuoi")),
-)
-"""Formulas for docs/udfs.md, in UDFS order; the results shown there are computed, never typed."""
-
-ERROR_CASES: Mapping[str, str] = MappingProxyType({
-    "ERR_NOT_NUMBER": "text, TRUE/FALSE, a date, NaN or infinity where a number is expected",
-    "ERR_NEGATIVE": "a negative count in XLP_TYLE, XLP_TYLE_TEXT, XLP_HOANTHANH",
-    "ERR_NOT_WHOLE": "a count that is not a whole number in XLP_TYLE_TEXT",
-    "ERR_TOO_LARGE": "the result does not fit in an Excel number",
-    "ERR_DIGITS": "a bad so_le",
-    "ERR_MODE": "a bad lam_tron",
-    "ERR_COMPARISON": "a bad so_sanh",
-    "ERR_FLAG": "a bad co_nguon",
-    "ERR_NOT_TEXT": "TRUE/FALSE or a fraction where a code or a label is expected",
-    "ERR_SHAPE": "ranges of different shapes",
-    "ERR_RANGE": "an empty, ragged or nested list (cannot come from a sheet)",
-    "err_unknown_kind": "no such kind in the active plan",
-    "err_unknown_unit": "no such code in the active registry",
-    "err_unknown_field": "a bad truong",
-    "err_plan": "the active plan file is missing or invalid",
-    "err_registry": "the active unit registry is missing or invalid",
-    "ERR_UNEXPECTED": "a bug: logged with its traceback (logger xlplan.udfs)",
-})
-"""Every error value (constant or builder in this module) and when it appears (English, for the docs)."""
+__all__ = ["ARG_DOCS", "CATEGORY", "DESCRIPTIONS", "ERROR_CASES", "EXAMPLES", "UDFS", "Example",
+           *(entry.name for entry in UDF_CATALOGUE)]

@@ -1,8 +1,7 @@
 """``xlplan addin``: build the Excel add-in, install it, remove it, check it.
 
-A face like :mod:`xlplan.cli`: it reads the UDF metadata from :mod:`xlplan.udfs` (which the
-service layer may not import), calls :mod:`xlplan.services.addin` and prints Vietnamese
-results. Exit codes as the main CLI: 0 fine, 1 something the add-in needs is missing,
+Part of the CLI face: it calls :mod:`xlplan.services.addin` (the UDF metadata comes from
+the core's :mod:`xlplan.core.udf_catalogue`) and prints Vietnamese results. Exit codes as the main CLI: 0 fine, 1 something the add-in needs is missing,
 2 could not run (including "not Windows").
 """
 
@@ -48,7 +47,6 @@ def addin_build(out: Path | None, sources_dir: Path | None) -> None:
       xlplan addin build
       xlplan addin build --out dist/xlplan.xlam
     """
-    from .. import udfs
     from ..services.addin import ADDIN_FILE, build_addin, load_sources, repo_addin_dir, require_addin_dir
     from ..services.addin_vba import udf_specs
 
@@ -59,9 +57,10 @@ def addin_build(out: Path | None, sources_dir: Path | None) -> None:
         # a --sources folder, or else the current folder.
         in_tree = sources_dir is not None or folder == repo_addin_dir()
         out = folder / ADDIN_FILE if in_tree else Path.cwd() / ADDIN_FILE
-    target = build_addin(out, sources, udf_specs(udfs))
+    specs = udf_specs()
+    target = build_addin(out, sources, specs)
     click.echo(f"Đã dựng phần bổ trợ: {target} (xlwings {sources.xlwings_version}, "
-               f"{len(udfs.UDFS)} hàm XLP_).")
+               f"{len(specs)} hàm XLP_).")
 
 
 @addin_group.command("install")

@@ -16,18 +16,18 @@ Four kinds of source, each with a reason:
 VBA source is stored in code page 1252, which has no room for Vietnamese: Vietnamese text is
 written as ``ChrW()`` sequences built here (:func:`vba_string`).
 
-The UDF metadata arrives as data (:class:`UdfSpec`, made by :func:`udf_specs` from the module
-object a face passes in), so this service layer never imports the ``xlplan.udfs`` face.
+The UDF metadata is data (:class:`UdfSpec`, made by :func:`udf_specs` from the core's
+:mod:`xlplan.core.udf_catalogue`), so this service layer never imports the ``xlplan.udfs`` face.
 """
 
 from __future__ import annotations
 
-import inspect
 import re
 import unicodedata
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Literal, Sequence
+
+from ..core.udf_catalogue import CATEGORY, MODULE, UDF_CATALOGUE
 
 ModuleKind = Literal["standard", "document", "class"]
 
@@ -93,23 +93,15 @@ class UdfSpec:
     module: str  # the Python module xlwings imports to call it ("xlplan.udfs")
 
 
-def udf_specs(module: ModuleType) -> list[UdfSpec]:
-    """The specs of a UDF module that keeps xlplan's metadata (``UDFS``, ``ARG_DOCS``,
-    ``DESCRIPTIONS``, ``CATEGORY``; see ``docs/udfs.md``) — in ``UDFS`` order.
+def udf_specs() -> list[UdfSpec]:
+    """The specs of xlplan's UDFs, from the contract in :mod:`xlplan.core.udf_catalogue`, in its order.
 
-    The module is passed in (by a face) rather than imported here, so services never import
-    a face. On Linux ``xw.func`` attaches nothing, which is why the metadata is read from
-    these constants and the signatures, not from xlwings's ``__xlfunc__``.
+    Read from the core's data, not from the :mod:`xlplan.udfs` face (services
+    never import a face; on Linux ``xw.func`` attaches nothing to inspect).
+    A test checks the catalogue against the functions' signatures.
     """
-    specs = []
-    for func in module.UDFS:
-        name = func.__name__
-        docs = module.ARG_DOCS[name]
-        args = tuple(
-            UdfArg(arg, param.default is not inspect.Parameter.empty, docs.get(arg, ""))
-            for arg, param in inspect.signature(func).parameters.items())
-        specs.append(UdfSpec(name, args, module.DESCRIPTIONS[name], module.CATEGORY, module.__name__))
-    return specs
+    return [UdfSpec(entry.name, tuple(UdfArg(arg.name, arg.optional, arg.doc) for arg in entry.args),
+                    entry.description, CATEGORY, MODULE) for entry in UDF_CATALOGUE]
 
 
 def check_udfs(udfs: Sequence[UdfSpec]) -> None:

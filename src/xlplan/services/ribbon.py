@@ -16,7 +16,6 @@ the same steps as the CLI's are taken with the same services:
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import time
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Callable
 from ..core.errors import XlplanError
 from ..core.findings import Finding
 from ..core.forms import FormSpec, form_spec
+from ..core.udf_catalogue import MODULE, UDF_CATALOGUE
 from . import excel_book
 from .archive import sha256_of
 from .check import check_files
@@ -53,7 +53,7 @@ LABELS = {
     "xlp_gioi_thieu": "Giới thiệu & kiểm tra cài đặt",
 }
 
-UDF_MODULE = "xlplan.udfs"  # the worksheet functions' face, located (never imported) by the about check
+UDF_MODULE = MODULE  # the worksheet functions' face, located (never imported) by the about check
 
 
 class StatusBar:
@@ -254,25 +254,18 @@ def feedback_for_book(book: "xw.Book") -> FeedbackResult:
 
 
 def udf_names() -> list[str]:
-    """The worksheet functions the UDF face declares in its ``UDFS`` tuple, read from its source.
+    """The worksheet functions of this xlplan (the core's catalogue), once their face is found installed.
 
     The about box says whether the cell functions are installed and which ones.
-    Importing :mod:`xlplan.udfs` to ask would make a service import a face, so
-    the module is *located* with :func:`importlib.util.find_spec` (which runs
-    none of its code) and its ``UDFS = (...)`` assignment is read from the
-    source text. This proves the module ships with this xlplan and names its
-    functions; whether it imports cleanly is what Excel shows in the cells.
+    The names are the contract in :mod:`xlplan.core.udf_catalogue`; the face
+    :mod:`xlplan.udfs` is *located* with :func:`importlib.util.find_spec`
+    (which runs none of its code: a service never imports a face). Whether it
+    imports cleanly is what Excel shows in the cells.
     """
     spec = importlib.util.find_spec(UDF_MODULE)
     if spec is None or not spec.origin or not Path(spec.origin).is_file():
         raise XlplanError(f"Không tìm thấy mô-đun {UDF_MODULE} trong bản xlplan đã cài.")
-    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
-    for node in tree.body:
-        target = node.target if isinstance(node, ast.AnnAssign) else (
-            node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
-        if isinstance(target, ast.Name) and target.id == "UDFS" and isinstance(node.value, ast.Tuple):
-            return [element.id for element in node.value.elts if isinstance(element, ast.Name)]
-    raise XlplanError(f"Mô-đun {UDF_MODULE} không khai báo danh sách hàm UDFS.")
+    return [entry.name for entry in UDF_CATALOGUE]
 
 
 def installation_checks(book: "xw.Book") -> list[tuple[str, Callable[[], str]]]:
