@@ -5,11 +5,11 @@ damaged, a few could be hostile (a zip bomb, a sheet claiming a million rows).
 :func:`read_many` gives one :class:`~xlplan.core.submission.Submission` per
 path, in order, and never raises for a bad file:
 
-1. cheap checks before anything is inflated: size, the first bytes
-   (:func:`~xlplan.io.readers.sniff`), the zip directory (member count,
-   declared sizes, compression ratio) — a refusal here costs microseconds.
-   They run in the worker, just before the parse, so that they run in
-   parallel instead of one file after another ahead of the pool;
+1. the sniff (:func:`~xlplan.io.readers.sniff`), once per file, with the
+   caller's limits: size, the first bytes, the zip directory (member count,
+   declared sizes, compression ratio) before anything is inflated, then the
+   head of each XML part (no DTD) — a refusal here costs microseconds. It runs
+   in the worker, just before the parse, so that files are checked in parallel;
 2. the parsing itself (:func:`~xlplan.io.form_reader.read_form`) in worker
    processes whose address space is capped (``RLIMIT_AS``) and whose every file
    has a deadline. A worker that dies (out of memory, a crash in a native
@@ -17,9 +17,11 @@ path, in order, and never raises for a bad file:
    ``file-too-large`` / ``file-too-slow`` / ``file-unreadable`` and the rest of
    its chunk goes to another worker.
 
-Workers receive chunks of paths and send back one Submission per file (a
-picklable dataclass), so the per-file overhead is one small message: the same
-machinery reads three files or fifty thousand.
+Workers receive chunks of Submissions that say what is known of each input
+(shown name, source, archived copy, hash) and send each back with what was
+read added, so the per-file overhead is one small message and everything
+about an input stays on one record: the same machinery reads three files or
+fifty thousand.
 """
 
 from __future__ import annotations
@@ -166,7 +168,10 @@ def _work(conn: Connection, plan: Plan, registry: Registry | None, limits: Limit
         if chunk is None:
             return
         for index, stub, engine in chunk:
-            sub = read_one(stub, plan, registry, engine, limits)
+            try:
+                sub = read_one(stub, plan, registry, engine, limits)
+            except MemoryError:  # past the cap outside the readers' own guard: the file's refusal, no traceback
+                sub = refusal(stub, engine, "file-too-large", reason="tệp quá lớn")
             try:
                 conn.send((index, sub))
             except MemoryError:
