@@ -2,8 +2,9 @@
 # The README's test command: `bash tests/run.sh` (extra arguments go to pytest).
 # Installs the real spreadsheet engine (headless LibreOffice and its Python-UNO
 # bridge, used by the tests that recalculate and re-save forms) when missing,
-# installs the package with its test extras into the current Python, and runs
-# the whole test suite. Exits non-zero on any failure. CI runs it via .ci/run.
+# installs the package with its test extras into the current Python, runs the
+# linter (ruff) and the type checker (mypy), then the whole test suite. Exits
+# non-zero on any failure. CI runs it via .ci/run.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,5 +38,10 @@ python --version
 soffice --version || /usr/lib/libreoffice/program/soffice --version
 
 python -m pip install --disable-pip-version-check -e '.[test]'
+
+echo "ruff check ."
+python -m ruff check .
+echo "mypy (src/xlplan)"
+python -m mypy
 
 python -m pytest -q "$@"
