@@ -14,7 +14,6 @@ import pytest
 import xmlschema
 from defusedxml import ElementTree as SafeET
 
-from xlplan import udfs
 from xlplan.services import addin
 from xlplan.services.addin_vba import RIBBON_MODULE, procedures, strip_header, udf_specs
 

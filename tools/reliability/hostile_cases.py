@@ -26,7 +26,6 @@ import msoffcrypto
 import openpyxl
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
-from xlplan.io.intake import outcome
 from xlplan.io.readers import Limits
 
 READ = "read"

@@ -21,7 +21,6 @@ import math
 from pathlib import Path
 from typing import IO, Collection, Mapping, Sequence
 
-import openpyxl
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname

@@ -35,7 +35,7 @@ from ..core.registry import Registry
 from ..core.submission import CellValue, Submission
 from ..core.values import coerce
 from .plans import load_plan
-from .readers import (DEFAULT_ENGINE, ENGINES, Package, ReaderError, UnsupportedFormat, WorkbookReader,
+from .readers import (DEFAULT_ENGINE, ENGINES, Package, ReaderError, WorkbookReader,
                       open_workbook, reading)
 from .readers.fonts import declares_legacy_font, read_runs
 from .readers.macros import has_vba_project

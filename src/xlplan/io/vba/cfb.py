@@ -250,7 +250,7 @@ def write_compound_file(streams: Mapping[str, bytes]) -> bytes:
 
     body = bytearray(struct.pack(f"<{len(fat)}I", *fat))
     overflow = fat_sectors[_HEADER_DIFAT:]
-    for index, sector in enumerate(difat_sectors):
+    for index in range(len(difat_sectors)):
         ids = overflow[index * 127:(index + 1) * 127]
         ids += [_FREESECT] * (127 - len(ids))
         following = difat_sectors[index + 1] if index + 1 < len(difat_sectors) else _ENDOFCHAIN
