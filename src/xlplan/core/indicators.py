@@ -14,11 +14,12 @@ import math
 from decimal import Decimal
 from fractions import Fraction
 from numbers import Rational
-from typing import Literal
+from typing import Callable, Literal
 
 Mode = Literal["cat", "tron"]
 MODES: tuple[str, ...] = ("cat", "tron")
-COMPARISONS = {
+# Exact comparisons of two plan figures, by the operator a form rule names.
+COMPARISONS: dict[str, Callable[[Fraction, Fraction], bool]] = {
     ">=": lambda a, b: a >= b,
     ">": lambda a, b: a > b,
     "<=": lambda a, b: a <= b,

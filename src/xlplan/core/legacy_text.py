@@ -324,8 +324,9 @@ def detect(text: str) -> tuple[str, Encoding] | None:
     if to_bytes(text) is None or not _has_marker(text):
         return None  # Unicode beyond one byte, or only ordinary Vietnamese letters: Unicode text
     letters = [c for c in text if c.isascii() and c.isalpha()]
-    tcvn = "tcvn3-upper" if len(letters) >= 2 and all(c.isupper() for c in letters) else "tcvn3"
-    found = [(after, enc) for enc in (tcvn, "vni")
+    tcvn: Encoding = "tcvn3-upper" if len(letters) >= 2 and all(c.isupper() for c in letters) else "tcvn3"
+    candidates: tuple[Encoding, ...] = (tcvn, "vni")
+    found = [(after, enc) for enc in candidates
              if (after := decode(text, enc)) != text and _plausible(after)]
     return found[0] if len(found) == 1 else None
 

@@ -104,7 +104,7 @@ def periods_of(year: int, kind: PeriodKind) -> list[Period]:
 
 def iter_all(year: int) -> Iterator[Period]:
     for kind in ("month", "quarter", "year"):
-        yield from periods_of(year, kind)  # type: ignore[arg-type]
+        yield from periods_of(year, kind)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -15,7 +15,9 @@ import tomllib
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from fractions import Fraction
+from types import EllipsisType
+from typing import Any, Mapping, TypeVar, overload
 
 from .errors import XlplanError
 from .findings import Finding, make
@@ -26,6 +28,7 @@ COMPARISONS = (">=", ">", "<=", "<", "=")
 FORM_IDS = ("F01", "F02", "F03")
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_T = TypeVar("_T")
 
 
 class PlanError(XlplanError, ValueError):
@@ -184,8 +187,7 @@ class Plan:
         return rule.due[period.kind].due(period, self.year)
 
     @property
-    def good_share_target_fraction(self):
-        from fractions import Fraction
+    def good_share_target_fraction(self) -> Fraction:
         return Fraction(self.good_share_target) / 100
 
     @property
@@ -210,6 +212,15 @@ class _Validator:
     def problem(self, key: str, problem: str) -> None:
         self.findings.append(make("plan-invalid", key=key, problem=problem, field=key))
 
+    # ``...`` as the default means "required": a missing key is recorded as a problem.
+    @overload
+    def get(self, key: str, kind: type[_T], default: _T | None | EllipsisType = ..., tree: Any = None,
+            prefix: str = "") -> _T | None: ...
+
+    @overload
+    def get(self, key: str, kind: tuple[type, ...], default: object = ..., tree: Any = None,
+            prefix: str = "") -> object: ...
+
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., tree: Any = None,
             prefix: str = "") -> Any:
         node: Any = self.data if tree is None else tree
@@ -228,20 +239,21 @@ class _Validator:
             return None if default is ... else default
         return node
 
-    def text(self, key: str, default: Any = ..., **kw: Any) -> str | None:
+    def text(self, key: str, default: str | EllipsisType = ..., **kw: Any) -> str | None:
         value = self.get(key, str, default, **kw)
         if isinstance(value, str) and not value.strip() and default is ...:
             self.problem(f"{kw.get('prefix', '')}{key}", "không được để trống")
         return value
 
-    def natural(self, key: str, default: Any = ..., **kw: Any) -> int | None:
+    def natural(self, key: str, default: int | EllipsisType = ..., **kw: Any) -> int | None:
         value = self.get(key, int, default, **kw)
         if isinstance(value, int) and value < 0:
             self.problem(f"{kw.get('prefix', '')}{key}", "phải là số nguyên không âm")
             return None
         return value
 
-    def choice(self, key: str, choices: tuple[str, ...], default: Any = ..., **kw: Any) -> str | None:
+    def choice(self, key: str, choices: tuple[str, ...], default: str | EllipsisType = ...,
+               **kw: Any) -> str | None:
         value = self.get(key, str, default, **kw)
         if value is not None and value not in choices:
             self.problem(f"{kw.get('prefix', '')}{key}", f"phải là một trong {', '.join(choices)}, không phải {value!r}")
@@ -283,33 +295,55 @@ def plan_from_dict(data: Mapping[str, Any], source: str = "") -> Plan:
         except InvalidOperation:
             v.problem("members_target.good_or_better_share", "phải là phần trăm từ 0 đến 100")
             share_dec = None
-    plan_kwargs = dict(
-        id=v.text("plan.id"), year=year, title=v.text("plan.title"),
-        document_number=v.text("plan.document_number", ""),
-        superior=v.text("plan.superior"), issuer=v.text("plan.issuer"),
-        board=v.text("plan.board"), committee=v.text("plan.committee"), place=v.text("plan.place"),
-        previous_year=v.natural("previous_year.year"),
-        previous_admission_plan=v.natural("previous_year.admission_plan"),
-        rounding_mode=v.choice("rounding.mode", ROUNDING_MODES, "cat"),
-        share_digits=v.natural("rounding.share_digits", 2),
-        completion_digits=v.natural("rounding.completion_digits", 0),
-        city_admission_target=v.natural("admissions.city_target"),
-        admission_comparison=v.choice("admissions.comparison", COMPARISONS, ">="),
-        good_share_target=share_dec,
-        good_share_comparison=v.choice("members_target.comparison", COMPARISONS, ">"),
-        max_weak=v.natural("organizations_target.max_weak", 0),
-        keep_title=v.text("organizations_target.keep_title", ""),
-        kinds=kinds, org_ratings=org, member_ratings=member, forms=forms, source=source,
-    )
-    for key in ("share_digits", "completion_digits"):
-        value = plan_kwargs[key]
+    # Read every key first, so that one PlanError names every mistake at once.
+    # (Same order as the keys' findings have always been listed in.)
+    plan_id, title = v.text("plan.id"), v.text("plan.title")
+    document_number = v.text("plan.document_number", "")
+    superior, issuer = v.text("plan.superior"), v.text("plan.issuer")
+    board, committee, place = v.text("plan.board"), v.text("plan.committee"), v.text("plan.place")
+    previous_year = v.natural("previous_year.year")
+    previous_admission_plan = v.natural("previous_year.admission_plan")
+    rounding_mode = v.choice("rounding.mode", ROUNDING_MODES, "cat")
+    digits = {key: v.natural(f"rounding.{key}", default)
+              for key, default in (("share_digits", 2), ("completion_digits", 0))}
+    city_admission_target = v.natural("admissions.city_target")
+    admission_comparison = v.choice("admissions.comparison", COMPARISONS, ">=")
+    good_share_comparison = v.choice("members_target.comparison", COMPARISONS, ">")
+    max_weak = v.natural("organizations_target.max_weak", 0)
+    keep_title = v.text("organizations_target.keep_title", "")
+    for key, value in digits.items():
         if isinstance(value, int) and value > 6:
             v.problem(f"rounding.{key}", "không được lớn hơn 6")
-    if year is not None and plan_kwargs["previous_year"] is not None and plan_kwargs["previous_year"] >= year:
+    if year is not None and previous_year is not None and previous_year >= year:
         v.problem("previous_year.year", "phải nhỏ hơn plan.year")
     if v.findings:
         raise PlanError(v.findings)
-    return Plan(**plan_kwargs)  # type: ignore[arg-type]
+    # No finding, so every value below is present: the validator records a problem for each None.
+    return Plan(
+        id=_vouched(plan_id), year=_vouched(year), title=_vouched(title),
+        document_number=_vouched(document_number),
+        superior=_vouched(superior), issuer=_vouched(issuer),
+        board=_vouched(board), committee=_vouched(committee), place=_vouched(place),
+        previous_year=_vouched(previous_year),
+        previous_admission_plan=_vouched(previous_admission_plan),
+        rounding_mode=_vouched(rounding_mode),
+        share_digits=_vouched(digits["share_digits"]),
+        completion_digits=_vouched(digits["completion_digits"]),
+        city_admission_target=_vouched(city_admission_target),
+        admission_comparison=_vouched(admission_comparison),
+        good_share_target=_vouched(share_dec),
+        good_share_comparison=_vouched(good_share_comparison),
+        max_weak=_vouched(max_weak), keep_title=_vouched(keep_title),
+        kinds=kinds, org_ratings=_vouched(org), member_ratings=_vouched(member), forms=forms,
+        source=source,
+    )
+
+
+def _vouched(value: _T | None) -> _T:
+    """A value the validator has passed: it records a finding for every value it leaves None."""
+    if value is None:
+        raise PlanError([make("plan-invalid", key="(kế hoạch)", problem="thiếu một giá trị bắt buộc")])
+    return value
 
 
 def _kinds(v: _Validator) -> tuple[UnitKind, ...]:
@@ -333,7 +367,7 @@ def _kinds(v: _Validator) -> tuple[UnitKind, ...]:
         label = v.text("label", tree=item, prefix=prefix)
         minimum = v.natural("min_admissions", tree=item, prefix=prefix)
         only = v.get("only_with_source", bool, False, tree=item, prefix=prefix)
-        if None not in (code, label, minimum):
+        if code is not None and label is not None and minimum is not None:
             kinds.append(UnitKind(code, label, minimum, bool(only)))
     return tuple(kinds)
 

@@ -293,7 +293,7 @@ def _monthly_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
     rows = []
     for kind in ("month", "quarter"):
         cumulative = 0
-        for period in periods_of(plan.year, kind):  # type: ignore[arg-type]
+        for period in periods_of(plan.year, kind):
             subs = [s for u in units if (s := book.get(u.code, "F02", period)) is not None]
             if not subs:
                 continue
