@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import replace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from .findings import Finding, make
 from .periods import Period
@@ -66,7 +66,16 @@ def _at(finding_code: str, sub: Submission, field_id: str, unit: str | None, /, 
 
 # -- identity ----------------------------------------------------------------------
 
-def suggest_unit(name: object, units: Sequence[Unit] | Any) -> Unit | None:
+@runtime_checkable
+class UnitsByName(Protocol):
+    """Units that can be looked up by name (a :class:`~xlplan.core.registry.Registry`)."""
+
+    def find_by_name(self, name: str) -> Unit | None: ...
+
+    def suggest_by_name(self, name: str) -> Sequence[Unit]: ...
+
+
+def suggest_unit(name: object, units: Iterable[Unit]) -> Unit | None:
     """The registry unit a file's ``don_vi_ten`` probably means, for a hint only.
 
     The normalized name first; failing that, the one unit whose name matches
@@ -74,21 +83,18 @@ def suggest_unit(name: object, units: Sequence[Unit] | Any) -> Unit | None:
     """
     if not isinstance(name, str) or not name.strip():
         return None
-    finder = getattr(units, "find_by_name", None)
-    if callable(finder):
-        found = finder(name)
+    if isinstance(units, UnitsByName):  # a registry: its name indexes (a plain list: the scan below)
+        found = units.find_by_name(name)
         if found is not None:
             return found
-    suggester = getattr(units, "suggest_by_name", None)
-    if callable(suggester):
-        candidates = suggester(name)
+        candidates = units.suggest_by_name(name)
         if len(candidates) == 1:
             return candidates[0]
     wanted = fold(name)
     return next((u for u in units if fold(u.name) == wanted), None)
 
 
-def identity_findings(submissions: Iterable[Submission], units: Sequence[Unit] | Any, plan: Plan) -> list[Finding]:
+def identity_findings(submissions: Iterable[Submission], units: Iterable[Unit], plan: Plan) -> list[Finding]:
     """``unit-unknown``, ``unit-name-mismatch`` and ``unit-kind-mismatch`` for every file."""
     index = unit_index(units)
     out: list[Finding] = []
@@ -118,7 +124,7 @@ def identity_findings(submissions: Iterable[Submission], units: Sequence[Unit] |
     return out
 
 
-def _unknown(sub: Submission, units: Sequence[Unit] | Any) -> Finding:
+def _unknown(sub: Submission, units: Iterable[Unit]) -> Finding:
     guess = suggest_unit(sub.value("don_vi_ten"), units)
     params: dict[str, Any] = {"value": sub.unit, "name": sub.value("don_vi_ten") or ""}
     params.update(unknown_unit_hint(guess))
@@ -252,7 +258,7 @@ def minimum_findings(latest: Mapping[SubmissionKey, Submission], units: Iterable
     return out
 
 
-def cross_file_findings(submissions: Sequence[Submission], units: Sequence[Unit] | Any, plan: Plan,
+def cross_file_findings(submissions: Sequence[Submission], units: Iterable[Unit], plan: Plan,
                         latest: Mapping[SubmissionKey, Submission]) -> list[Finding]:
     """Every cross-file finding: identity of every file, series and minimums of the files used."""
     return (identity_findings(submissions, units, plan) + series_findings(latest)

@@ -357,24 +357,26 @@ def _make(finding_code: str, /, **kwargs: Any) -> Finding:
 def _tabulate(rows: Sequence[Sequence[Any] | Mapping[str, Any]], row_numbers: Sequence[int] | None
               ) -> tuple[list[Any], list[Sequence[Any]], list[int], int]:
     """Header, data rows, their numbers and the header's number, for list or dict rows."""
-    rows = list(rows)
-    if rows and all(isinstance(r, Mapping) for r in rows):
+    rows = list(rows)  # callers may pass any iterable of rows
+    dict_rows = [r for r in rows if isinstance(r, Mapping)]
+    if dict_rows and len(dict_rows) == len(rows):
         keys: list[Any] = []
-        for r in rows:
-            for key in r:
+        for d in dict_rows:
+            for key in d:
                 if key not in keys:
                     keys.append(key)
         numbers = list(row_numbers) if row_numbers is not None else list(range(2, len(rows) + 2))
-        return keys, [[r.get(k) for k in keys] for r in rows], numbers, numbers[0] - 1
-    if any(isinstance(r, Mapping) for r in rows):
+        return keys, [[d.get(k) for k in keys] for d in dict_rows], numbers, numbers[0] - 1
+    if dict_rows:
         raise TypeError("registry rows must be all lists or all dicts")
-    numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(rows) + 1))
-    found = find_header_row(rows)
+    list_rows = [r for r in rows if not isinstance(r, Mapping)]  # all of them: lists (or tuples)
+    numbers = list(row_numbers) if row_numbers is not None else list(range(1, len(list_rows) + 1))
+    found = find_header_row(list_rows)
     if found is None:  # report missing columns against the first non-blank row
-        found = next((i for i, r in enumerate(rows) if any(_text(v) for v in r)), None)
+        found = next((i for i, r in enumerate(list_rows) if any(_text(v) for v in r)), None)
     if found is None:
         return [], [], [], numbers[0] if numbers else 1
-    return list(rows[found]), rows[found + 1:], numbers[found + 1:], numbers[found]
+    return list(list_rows[found]), list_rows[found + 1:], numbers[found + 1:], numbers[found]
 
 
 def _parse_row(ctx: _Context, cells: dict[str, tuple[Any, int]], row: int) -> tuple[Unit | None, str]:

@@ -69,7 +69,7 @@ def parse_period(sub: Submission) -> Period | None:
 
 def usable(sub: Submission, plan: Plan) -> bool:
     """Whether the file says reliably which form and period it is (see module docstring)."""
-    if sub.form not in plan.forms or not sub.unit:
+    if sub.form is None or sub.form not in plan.forms or not sub.unit:
         return False
     if any(f.code in IDENTITY_CODES for f in sub.findings):
         return False
@@ -271,7 +271,7 @@ def statuses(units: Sequence[Unit], plan: Plan, resolution: Resolution, pairs: S
 
 def tracking_rows(items: Sequence[Status]) -> list[dict[str, object]]:
     """Rows of ``tbl_theo_doi``."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for s in items:
         sub = s.submission
         day, source = s.used

@@ -241,10 +241,10 @@ def _number_text(text: str) -> Fraction | None:
             whole = int(re.sub(r"[.,]", "", match["int"]))
             return _signed(match, whole + Fraction(int(match["frac"]), 10 ** len(match["frac"])))
     if match := _DECIMAL.match(text):
-        whole, frac = match["int"], match["frac"]
-        decimal = _signed(match, int(whole) + Fraction(int(frac), 10 ** len(frac)))
-        if len(frac) == 3 and len(whole) <= 3 and not whole.startswith("0"):
-            raise _Ambiguous(int(_signed(match, Fraction(int(whole + frac)))), decimal)
+        int_digits, frac = match["int"], match["frac"]
+        decimal = _signed(match, int(int_digits) + Fraction(int(frac), 10 ** len(frac)))
+        if len(frac) == 3 and len(int_digits) <= 3 and not int_digits.startswith("0"):
+            raise _Ambiguous(int(_signed(match, Fraction(int(int_digits + frac)))), decimal)
         return decimal
     return None
 
@@ -259,7 +259,7 @@ def _percent_text(text: str) -> Fraction | None:
     if not match:
         return None
     frac = match.groupdict().get("frac") or ""
-    number = _signed(match, int(match["int"]) + (Fraction(int(frac), 10 ** len(frac)) if frac else 0))
+    number = _signed(match, int(match["int"]) + (Fraction(int(frac), 10 ** len(frac)) if frac else Fraction(0)))
     return number / 100 if percent else number
 
 
