@@ -23,6 +23,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, NamedTuple
 
 from ..io.workbook_files import kill_point
 
@@ -71,52 +72,57 @@ def archive_file(source: Path, archive: Path) -> Archived:
     digest = hashlib.sha256()
     size = 0
     held: list[bytes] = []  # the bytes read, while no bigger than _IN_MEMORY
-    out = None
-    temp_name: str | None = None
+    temp: _Temporary | None = None  # opened once the bytes are too many to hold, or to be placed
     try:
         with open(source, "rb") as stream:
             for block in iter(lambda: stream.read(_BLOCK), b""):
                 digest.update(block)
                 size += len(block)
-                if out is None and size <= _IN_MEMORY:
+                if temp is None and size <= _IN_MEMORY:
                     held.append(block)
                     continue
-                if out is None:  # too big to hold: stream the rest to the temporary file
-                    out, temp_name = _temporary(staging)
-                    out.writelines(held)
+                if temp is None:  # too big to hold: stream the rest to the temporary file
+                    temp = _temporary(staging)
+                    temp.out.writelines(held)
                     held = []
-                out.write(block)
+                temp.out.write(block)
         kill_point()  # read (and perhaps copied), not yet in place
         sha = digest.hexdigest()
         target = archive_path(archive, sha, source.suffix)
         if target.exists():  # same name = same bytes: never rewritten
-            if out is not None:
-                out.close()
-                os.unlink(temp_name)  # type: ignore[arg-type]
+            if temp is not None:
+                temp.out.close()
+                os.unlink(temp.name)
             return Archived(source, sha, size, target)
-        if out is None:
-            out, temp_name = _temporary(staging)
-            out.writelines(held)
-        out.flush()
-        os.fsync(out.fileno())
-        out.close()
+        if temp is None:
+            temp = _temporary(staging)
+            temp.out.writelines(held)
+        temp.out.flush()
+        os.fsync(temp.out.fileno())
+        temp.out.close()
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(temp_name, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)  # type: ignore[arg-type]
-        os.replace(temp_name, target)  # type: ignore[arg-type]
+        os.chmod(temp.name, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(temp.name, target)
     except BaseException:
-        if out is not None:
-            out.close()
-        if temp_name is not None:
+        if temp is not None:
+            temp.out.close()
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp_name)
+                os.unlink(temp.name)
         raise
     return Archived(source, sha, size, target)
 
 
-def _temporary(staging: Path):
+class _Temporary(NamedTuple):
+    """The staging copy being written: its open stream and its path."""
+
+    out: BinaryIO
+    name: str
+
+
+def _temporary(staging: Path) -> _Temporary:
     """A new ``.incoming.*.tmp`` file in ``staging``, open for writing, and its name."""
     handle, name = tempfile.mkstemp(prefix=".incoming.", suffix=".tmp", dir=staging)
-    return os.fdopen(handle, "wb"), name
+    return _Temporary(os.fdopen(handle, "wb"), name)
 
 
 def sha256_of(path: Path) -> str:

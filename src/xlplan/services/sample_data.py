@@ -119,8 +119,8 @@ def _quotas(total: int, weights: list[Fraction], lower: list[int], upper: list[i
     if base >= total:
         lam = start
     else:  # linear between ``start`` and the next breakpoint (or beyond the last one)
-        slope = sum((weights[i] for i in range(n) if weights[i] > 0 and lower[i] <= start * weights[i]
-                     and (upper[i] is None or start * weights[i] < upper[i])), Fraction(0))
+        slope = sum((wt for wt, lo, hi in zip(weights, lower, upper) if wt > 0 and lo <= start * wt
+                     and (hi is None or start * wt < hi)), Fraction(0))
         lam = start + (total - base) / slope
     return [_clamp(lam * weights[i], lower[i], upper[i]) for i in range(n)]
 
@@ -146,16 +146,19 @@ def apportion(total: int, weights: Sequence[int | Fraction], lower: Sequence[int
             or any(h is not None and h < lo for lo, h in zip(low, high)) or sum(low) > total
             or (None not in high and sum(h or 0 for h in high) < total)):
         raise ValueError(f"không thể chia {total} theo trọng số {list(weights)} trong giới hạn {low} – {high}")
-    grows = [high[i] is None or high[i] > low[i] for i in range(n)]  # type: ignore[operator]
+    room = [None if h is None else h - lo for lo, h in zip(low, high)]  # how far each can grow; None: no cap
+    grows = [r is None or r > 0 for r in room]
     weighted = [i for i in range(n) if w[i] > 0 and grows[i]]
     spare = total - sum(low)
-    cap = None if any(high[i] is None for i in weighted) else sum(high[i] - low[i] for i in weighted)  # type: ignore
+    capped = [r for i in weighted if (r := room[i]) is not None]
+    cap = sum(capped) if len(capped) == len(weighted) else None  # None: a weighted item has no cap
     if spare > 0 and (not weighted or (cap is not None and cap < spare)):
-        # The weighted items cannot take it all: fill them, spread the rest evenly.
-        base = [high[i] if i in weighted else low[i] for i in range(n)]
+        # The weighted items cannot take it all: fill them (all capped, as cap is not None),
+        # spread the rest evenly.
+        base = [lo + r if i in weighted and r is not None else lo for i, (lo, r) in enumerate(zip(low, room))]
         rest = apportion(total - sum(base), [0 if i in weighted or not grows[i] else 1 for i in range(n)],
-                         [0] * n, [None if high[i] is None else high[i] - base[i] for i in range(n)])  # type: ignore
-        return [b + r for b, r in zip(base, rest)]  # type: ignore[operator]
+                         [0] * n, [None if h is None else h - b for h, b in zip(high, base)])
+        return [b + r for b, r in zip(base, rest)]
     quotas = _quotas(total, w, low, high)
     shares = [q.numerator // q.denominator for q in quotas]
     leftover = total - sum(shares)
@@ -288,13 +291,13 @@ def _member_fields(plan: Plan) -> tuple[str, str, str, str | None]:
     """Field ids of the excellent, good (excl. excellent), completed and failed member counts."""
     scale = plan.member_ratings
     good_set, excellent_set = scale.members("good_or_better"), scale.members("excellent")
-    cats = [c for c in scale.categories if c.assessed and c.field]
-    excellent = [c.field for c in cats if c.code in excellent_set]
-    good = [c.field for c in cats if c.code in good_set and c.code not in excellent_set]
-    others = [c.field for c in cats if c.code not in good_set]
+    cats = [(c.code, field) for c in scale.categories if c.assessed and (field := c.field)]
+    excellent = [field for code, field in cats if code in excellent_set]
+    good = [field for code, field in cats if code in good_set and code not in excellent_set]
+    others = [field for code, field in cats if code not in good_set]
     if len(excellent) != 1 or len(good) != 1 or not 1 <= len(others) <= 2:
         raise ValueError("dữ liệu mẫu cần đúng một mức xuất sắc, một mức tốt và một hoặc hai mức còn lại")
-    return excellent[0], good[0], others[0], others[1] if len(others) == 2 else None  # type: ignore[return-value]
+    return excellent[0], good[0], others[0], others[1] if len(others) == 2 else None
 
 
 def year_end_values(units: Sequence[Unit], plan: Plan, totals: CityTotals, seed: int,

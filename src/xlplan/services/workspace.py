@@ -147,8 +147,8 @@ def open_workspace(root: Path) -> Workspace:
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
         raise _damaged(root, workbook, exc) from None
     settings = read_config(wb)
-    plan_ref = settings.get("cfg_ke_hoach") or "bac_ninh_2017"
-    plan_path = Path(str(plan_ref))
+    plan_ref = str(settings.get("cfg_ke_hoach") or "bac_ninh_2017")  # as load_plan would read it
+    plan_path = Path(plan_ref)
     if not plan_path.is_absolute() and (root / plan_path).is_file():
         plan_ref = str(root / plan_path)
     plan = load_plan(plan_ref)
