@@ -148,7 +148,10 @@ class AuditStore:
             cursor = self._db.execute(
                 "INSERT INTO runs (started, command, host, pid, version, status) VALUES (?, ?, ?, ?, ?, 'running')",
                 (_now(), command, host, pid, version))
-        return int(cursor.lastrowid)
+        run_id = cursor.lastrowid
+        if run_id is None:  # sqlite3 sets it after an INSERT of one row; None would mean no row was written
+            raise sqlite3.DatabaseError("the run was not recorded")
+        return run_id
 
     def record_inputs(self, run_id: int, inputs: Sequence[InputRecord],
                       values: Iterable[tuple[str, Iterable[CellValue]]]) -> None:

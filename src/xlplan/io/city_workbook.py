@@ -311,8 +311,8 @@ def _counts(wb: Workbook, plan: Plan) -> None:
         col += 2
 
 
-def _label(ws: Worksheet, row: int, col: int, text: str) -> Cell:
-    cell = ws.cell(row, col, text)
+def _label(ws: Worksheet, row: int, col: int, value: str | dt.date) -> Cell:
+    cell = ws.cell(row, col, value)
     cell.font = ps.BODY
     return cell
 
@@ -464,7 +464,7 @@ def _config(wb: Workbook, ws: Worksheet, plan: Plan, values: Mapping[str, object
         for kind in ("month", "quarter", "year"):
             if kind not in rule.periods:
                 continue
-            for period in periods_of(plan.year, kind):  # type: ignore[arg-type]
+            for period in periods_of(plan.year, kind):
                 row += 1
                 _label(ws, row, 1, f"{form_id} – {short}").border = ps.GRID
                 _label(ws, row, 2, period.label).border = ps.GRID

@@ -245,7 +245,7 @@ def _check_identity(spec: FormSpec, state: _State) -> None:
     typed_unit = code_cell.value if code_cell else None
     if sub.unit is None:
         sub.unit = typed_unit
-    elif typed_unit is not None and typed_unit.casefold() != sub.unit.casefold():
+    elif code_cell is not None and typed_unit is not None and typed_unit.casefold() != sub.unit.casefold():
         state.add("unit-mismatch", code_cell.sheet, code_cell.cell, "don_vi_ma", value=typed_unit,
                   expected=sub.unit)
     if state.registry is not None and sub.unit is not None and state.registry.get(sub.unit) is None:
@@ -259,7 +259,7 @@ def _check_identity(spec: FormSpec, state: _State) -> None:
     typed_period = period_cell.value if period_cell else None
     if sub.period is None:
         sub.period = typed_period
-    elif typed_period is not None and typed_period != sub.period:
+    elif period_cell is not None and typed_period is not None and typed_period != sub.period:
         state.add("period-mismatch", period_cell.sheet, period_cell.cell, "ky_bao_cao", value=typed_period,
                   expected=sub.period)
     if sub.period is not None:
@@ -310,8 +310,8 @@ def _inputs(terms: tuple[tuple[int, str], ...], spec: FormSpec) -> list[str]:
     for _, key in terms:
         if spec.has_field(key):
             found = [key]
-        elif isinstance(derived.get(key), Total):
-            found = _inputs(derived[key].terms, spec)
+        elif isinstance(total := derived.get(key), Total):
+            found = _inputs(total.terms, spec)
         else:
             found = []
         out.extend(f for f in found if f not in out)

@@ -327,7 +327,8 @@ class _Validations:
         if item.type == "date":
             return _dv("date", "between", str(self.first_day), str(self.last_day),
                        "Chỉ nhập ngày hợp lệ dạng dd/mm/yyyy, ví dụ 15/02/2017.")
-        list_name = list_names.get(_list_key(item))
+        list_key = _list_key(item)
+        list_name = list_names.get(list_key) if list_key is not None else None
         if list_name is not None:
             return _dv("list", None, list_name, None, "Chỉ chọn một mục trong danh sách thả xuống.")
         if item.note or item.id in _BLANK_PROMPTS:

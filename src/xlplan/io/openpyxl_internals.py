@@ -126,8 +126,8 @@ class _PackageWriter(ExcelWriter):
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
         writer = WorksheetWriter(ws)
-        writer.write_rows = lambda: _write_rows(writer, rows)  # type: ignore[method-assign]
-        writer.write_dimensions = lambda: writer.xf.send(  # type: ignore[method-assign]
+        writer.write_rows = lambda: _write_rows(writer, rows)
+        writer.write_dimensions = lambda: writer.xf.send(
             SheetDimension(rows.dimension()).to_tree())
         writer.write()
         ws._rels = writer._rels
@@ -160,6 +160,9 @@ def load_filtered(source: Any, choose: ChooseFilters) -> Workbook:
 
 
 class _FilteringReader(ExcelReader):
+    # Set by ExcelReader.__init__; swapped for the filtering view while the worksheets are read.
+    archive: zipfile.ZipFile | _FilteredArchive
+
     def __init__(self, source: Any, choose: ChooseFilters) -> None:
         super().__init__(source, read_only=False, keep_vba=False, data_only=False, keep_links=True, rich_text=False)
         self._choose = choose
@@ -181,7 +184,7 @@ class _FilteringReader(ExcelReader):
 class _FilteredArchive:
     """The package's zip archive, with the chosen members read through their filter."""
 
-    def __init__(self, inner: zipfile.ZipFile, filters: Mapping[str, PartFilter]):
+    def __init__(self, inner: zipfile.ZipFile | _FilteredArchive, filters: Mapping[str, PartFilter]):
         self._inner = inner
         self._filters = filters
 

@@ -57,8 +57,12 @@ def excel_value(value: object) -> object:
         return value.replace(tzinfo=None)
     if isinstance(value, dt.date):
         return value
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    return text[:MAX_TEXT]
+    return clean_text(str(value))
+
+
+def clean_text(text: str) -> str:
+    """Text as a cell holds it: without the characters XML forbids, cut to what Excel keeps."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)[:MAX_TEXT]
 
 
 def fill_cell(cell: Cell, value: object) -> None:
@@ -221,22 +225,22 @@ class _FastRows:
 
     def _body(self, value: object, date_ok: bool) -> str | None:
         """The cell's XML after its ``r`` and ``s`` attributes; "" for no value; None: not ours to write."""
-        kind = type(value)
+        # type(value) is X, not isinstance: bool and other subclasses are left to openpyxl.
         if value is None:
             return ""
-        if kind is int or (kind is float and math.isfinite(value)):
+        if type(value) is int or (type(value) is float and math.isfinite(value)):
             return f' t="n"><v>{"%.16g" % value}</v></c>'
-        if kind is Fraction or kind is Decimal:
+        if type(value) is Fraction or type(value) is Decimal:
             number = float(value)
             return f' t="n"><v>{"%.16g" % number}</v></c>' if math.isfinite(number) else None
-        if kind is dt.date or kind is dt.datetime:
+        if type(value) is dt.date or type(value) is dt.datetime:
             if not date_ok:
                 return None  # openpyxl would give the cell a date format (and a style) of its own
-            if kind is dt.datetime and value.tzinfo is not None:
+            if type(value) is dt.datetime and value.tzinfo is not None:
                 value = value.replace(tzinfo=None)
             return f' t="n"><v>{"%.16g" % to_excel(value, self._ws.parent.epoch)}</v></c>'
-        if kind is str:
-            text = excel_value(value)
+        if type(value) is str:
+            text = clean_text(value)
             if not text or text.strip() != text:
                 return None  # empty text, or xml:space="preserve": openpyxl's way
             return f' t="inlineStr"><is><t>{_escape(text)}</t></is></c>'

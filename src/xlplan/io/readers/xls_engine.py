@@ -19,6 +19,7 @@ from typing import Iterable
 
 import xlrd
 from xlrd.biffh import XLRDError
+from xlrd.formula import Operand
 
 from .base import Encrypted, NotAWorkbook, WorkbookReader, cell_address, normalize, split_cell
 from .file_package import Package
@@ -95,7 +96,7 @@ class XlsReader(WorkbookReader):
         self._book.release_resources()
 
 
-def _one_cell(result: object, sheets: list[str]) -> tuple[str, str] | None:
+def _one_cell(result: Operand | None, sheets: list[str]) -> tuple[str, str] | None:
     """The (sheet, ``"C12"``) of a name whose evaluated formula is exactly one cell, else None."""
     if result is None or getattr(result, "kind", None) != _REFERENCE:
         return None
