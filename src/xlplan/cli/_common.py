@@ -17,11 +17,14 @@ import json
 import logging
 import sys
 import time
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import click
 
 from ..core.errors import XlplanError
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar  # the type click.progressbar() returns
 
 log = logging.getLogger("xlplan")
 
@@ -109,32 +112,35 @@ def echo_json(data: Any) -> None:
 
 def table(rows: Iterable[Iterable[Any]], headers: list[str]) -> str:
     """Rows as left-aligned columns under ``headers``: readable in a console and in a pasted e-mail."""
-    rows = [[("" if c is None else str(c)) for c in r] for r in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    texts = [[("" if c is None else str(c)) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in texts]) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
     out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in texts]
     return "\n".join(out)
 
 
 def with_progress(job: Callable[[Callable[[int, int], None] | None], Any], label: str) -> Any:
     """Run ``job(progress)`` with a console progress bar once the work passes a second."""
-    state: dict[str, Any] = {"bar": None, "start": time.monotonic(), "done": 0}
+    bar: ProgressBar[int] | None = None
+    start = time.monotonic()
+    shown = 0
 
     def progress(done: int, total: int) -> None:
-        if state["bar"] is None:
-            if time.monotonic() - state["start"] < 1.0 or not sys.stderr.isatty():
+        nonlocal bar, shown
+        if bar is None:
+            if time.monotonic() - start < 1.0 or not sys.stderr.isatty():
                 return
-            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
-            state["bar"].__enter__()
-        state["bar"].update(done - state["done"])
-        state["done"] = done
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - shown)
+        shown = done
 
     try:
         return job(progress)
     finally:
-        if state["bar"] is not None:
-            state["bar"].__exit__(None, None, None)
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 def report_of(findings):

@@ -56,11 +56,10 @@ def trace_cmd(unit: str, field_id: str | None, period: str | None, form_id: str 
             title += f" — {item.field} ({item.label})" if item.label else f" — {item.field}"
         click.echo(title)
         if item.field:
-            used = item.used
-            if used and used[1] is not None:
-                version, cell = used
-                click.echo(f"  Giá trị đang dùng: {shown(cell)} — tệp '{version.file}', "
-                           f"trang '{cell.sheet}', ô {cell.cell}")
+            used_version, used_cell = item.used or (None, None)
+            if used_version is not None and used_cell is not None:
+                click.echo(f"  Giá trị đang dùng: {shown(used_cell)} — tệp '{used_version.file}', "
+                           f"trang '{used_cell.sheet}', ô {used_cell.cell}")
             click.echo(f"  Các lần nộp ({len(item.versions)}):")
             for i, (version, cell) in enumerate(zip(item.versions, item.cells), 1):
                 where = f"ô {cell.cell} = {shown(cell)}" if cell is not None else "không có ô này"
