@@ -25,7 +25,7 @@ import tomllib
 from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence, TypedDict, cast
 
 from ..core.errors import XlplanError
 from ..io.workbook_files import write_bytes_atomic
@@ -493,7 +493,16 @@ print(json.dumps(out))
 """
 
 
-def probe_interpreter(python: Path, runner: Runner = subprocess.run) -> dict:
+class Probe(TypedDict, total=False):
+    """What ``_PROBE`` prints: xlwings's version (or why it did not import) and xlplan's modules."""
+
+    xlwings: str
+    xlwings_error: str
+    modules: list[str]  # the modules that imported
+    errors: dict[str, str]  # module → why it did not import
+
+
+def probe_interpreter(python: Path, runner: Runner = subprocess.run) -> Probe:
     """Ask that Python (not this one) what it can import: it is the one Excel will start.
 
     ``pythonw.exe`` is probed through its ``python.exe`` twin, which writes to a pipe reliably.
@@ -507,7 +516,10 @@ def probe_interpreter(python: Path, runner: Runner = subprocess.run) -> dict:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return {"xlwings_error": f"không chạy được {exe}: {exc}", "errors": {}, "modules": []}
     try:
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        found = json.loads(done.stdout.strip().splitlines()[-1])
+        if not isinstance(found, dict):
+            raise ValueError("not the probe's object")
+        return cast(Probe, found)  # the last line _PROBE prints is its one json.dumps(out) of this shape
     except (ValueError, IndexError):
         detail = (done.stderr or done.stdout or "").strip().splitlines()[-1:] or ["không có kết quả"]
         return {"xlwings_error": detail[0], "errors": {}, "modules": []}

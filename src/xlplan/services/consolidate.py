@@ -37,6 +37,7 @@ from typing import Callable, Iterable, Sequence
 from ..core.errors import XlplanError
 from ..core.findings import Finding, Report, make
 from ..core.plan import Plan
+from ..core.registry import Registry
 from ..core.rollup import Consolidation, consolidate
 from ..core.submission import Submission
 from ..io.audit_store import AuditStore, InputRecord
@@ -94,7 +95,7 @@ def display_name(path: Path, base: Path | None) -> str:
     return unicodedata.normalize("NFC", shown)
 
 
-def read_files(paths: Sequence[Path], plan: Plan, registry=None, engine: str | None = None,
+def read_files(paths: Sequence[Path], plan: Plan, registry: Registry | None = None, engine: str | None = None,
                base: Path | None = None, progress: Progress | None = None,
                archive: Path | None = None) -> list[Submission]:
     """Receive and read every file: one Submission per path, in order; never raises for a bad file.
@@ -261,6 +262,8 @@ def input_records(ws: Workspace, submissions: Sequence[Submission], found: Disco
             received=sub.received.isoformat(sep=" ") if sub.received else None,
             archived=_relative(Path(sub.archived), ws.root) if sub.archived else None))
     for path in found.skipped_files:
+        size: int | None
+        sha: str | None
         try:
             size, sha = path.stat().st_size, sha256_of(path)
         except OSError:
@@ -281,7 +284,7 @@ class WriteOutcome:
     """What writing the summary did: the file, its hash, the backup and the status."""
 
     path: Path
-    sha256: str
+    sha256: str | None  # None when the written book cannot be read back (held without read access)
     status: str  # "written" | "versioned" | "no-change"
     backup: Path | None = None
     findings: list[Finding] = field(default_factory=list)

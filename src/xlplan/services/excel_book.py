@@ -436,9 +436,10 @@ def _extend_formats(sheet: "xw.Sheet", write: TableWrite) -> None:
     start = 0
     for end in range(1, len(write.formats) + 1):
         if end == len(write.formats) or write.formats[end] != write.formats[start]:
-            if write.formats[start]:
+            number_format = write.formats[start]
+            if number_format:
                 sheet.range((write.first_row + 1, write.first_col + start),
-                            (write.last_row, write.first_col + end - 1)).number_format = write.formats[start]
+                            (write.last_row, write.first_col + end - 1)).number_format = number_format
             start = end
 
 

@@ -35,7 +35,7 @@ from ..core.findings import Finding, Report, Severity
 from ..core.forms import form_spec
 from ..core.plan import Plan
 from ..core.registry import Registry, Unit
-from ..core.tracking import SubmissionKey, file_name, period_text
+from ..core.tracking import Resolution, SubmissionKey, file_name, period_text
 from ..io.feedback_writer import (FeedbackCopyError, Letter, letter_rows, place_text, write_highlighted_copy,
                                   write_letter)
 from .consolidate import compute
@@ -122,7 +122,8 @@ class FeedbackResult:
         return self.sent.exit_code
 
 
-def group_findings(findings: Sequence[Finding], registry: Registry, resolution) -> tuple[list[Batch], list[Finding]]:
+def group_findings(findings: Sequence[Finding], registry: Registry, resolution: Resolution | None
+                   ) -> tuple[list[Batch], list[Finding]]:
     """Split errors and warnings into per-unit batches (see the module rules); also return those not sent.
 
     ``resolution`` is the consolidation's :class:`xlplan.core.tracking.Resolution`

@@ -35,7 +35,7 @@ class ReportResult:
 
     @property
     def paragraph(self) -> str:
-        return self.result.consolidation.paragraph  # type: ignore[attr-defined]
+        return self.result.consolidation.paragraph
 
     @property
     def exit_code(self) -> int:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Callable
 from ..core.errors import XlplanError
 from ..core.findings import Finding
 from ..core.forms import FormSpec, form_spec
+from ..core.rollup import Consolidation
 from ..core.udf_catalogue import MODULE, UDF_CATALOGUE
 from . import excel_book
 from .archive import sha256_of
@@ -132,7 +133,7 @@ def consolidate_into_book(book: "xw.Book", control_id: str, only: tuple[str, ...
     ws = excel_book.workspace_from_book(book)
     status = StatusBar(book)
 
-    def write(saved: Workspace, consolidation) -> WriteOutcome:
+    def write(saved: Workspace, consolidation: Consolidation) -> WriteOutcome:
         excel_book.require_same_setup(ws, saved)
         tables = {t: consolidation.tables[t] for t in only} if only else consolidation.tables
         writes = excel_book.plan_writes(book, ws.plan, tables, None if only else consolidation.cells)
@@ -142,7 +143,7 @@ def consolidate_into_book(book: "xw.Book", control_id: str, only: tuple[str, ...
             digest = sha256_of(ws.workbook) if ws.workbook.is_file() else None
         except OSError:  # held without read access: the run still happened
             digest = None
-        return WriteOutcome(ws.workbook, digest, OPEN_BOOK_STATUS, backup)  # type: ignore[arg-type]
+        return WriteOutcome(ws.workbook, digest, OPEN_BOOK_STATUS, backup)
 
     result = audited_run(ws.root, write, progress=status.progress("Đang đọc báo cáo"),
                          command=f"excel:{control_id}")
@@ -235,7 +236,7 @@ def export_pdf(book: "xw.Book", control_id: str) -> tuple[Workspace, Consolidati
         if is_desktop(book):
             book.sheets[REPORT_SHEET].to_pdf(str(target))
         else:
-            excel_book.print_report_copy(ws, result.tables, result.cells, target)  # type: ignore[attr-defined]
+            excel_book.print_report_copy(ws, result.tables, result.cells, target)
     except XlplanError as exc:  # LibreOffice missing, …: the refreshed book stays, say so
         raise XlplanError(f"Đã cập nhật trang «{REPORT_SHEET}» của sổ đang mở nhưng chưa xuất được PDF. {exc}",
                           exc.findings) from None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +27,17 @@ def submission_status(root: Path, form_id: str | None = None, period: str | None
 
     rows = [dict(r) for r in result.tables["tbl_theo_doi"] if keep(r)]
     for row in rows:
-        row["han_nop"] = format_date(row["han_nop"]) if row.get("han_nop") else ""
+        due = row.get("han_nop")  # a date, or None when the form has no deadline for the period
+        row["han_nop"] = format_date(due) if isinstance(due, dt.date) else ""
     rates = [dict(r) for r in result.tables["tbl_ty_le_nop"] if keep(r)]
     for rate in rates:
-        rate["ty_le_day_du_text"] = format_percent(rate["ty_le_day_du"], ws.plan.share_digits)
-        rate["ty_le_dung_han_text"] = format_percent(rate["ty_le_dung_han"], ws.plan.share_digits)
+        rate["ty_le_day_du_text"] = format_percent(_share(rate["ty_le_day_du"]), ws.plan.share_digits)
+        rate["ty_le_dung_han_text"] = format_percent(_share(rate["ty_le_dung_han"]), ws.plan.share_digits)
     return rows, rates
+
+
+def _share(value: object) -> Fraction | None:
+    """A rate of ``tbl_ty_le_nop``: an exact share, or None when there is nothing to count yet."""
+    if value is None or isinstance(value, Fraction):
+        return value
+    raise TypeError(f"tbl_ty_le_nop holds a share as a Fraction or None, not {value!r}")

@@ -16,12 +16,14 @@ file time, name), the ``superseded`` ones before the one ``used``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
+from dataclasses import field as dc_field  # (Trace has an attribute named ``field``)
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import XlplanError
 from ..core.forms import form_spec
+from ..core.plan import Plan
 from ..io.audit_store import AuditStore, StoredValue
 from .workspace import open_workspace
 
@@ -62,8 +64,8 @@ class Trace:
     field: str | None
     label: str | None
     versions: list[Version]
-    cells: list[StoredValue | None] = field(default_factory=list)  # per version, the traced field
-    changes: list[list[Change]] = field(default_factory=list)  # per version after the first: vs the previous
+    cells: list[StoredValue | None] = dc_field(default_factory=list)  # per version, the traced field
+    changes: list[list[Change]] = dc_field(default_factory=list)  # per version after the first: vs the previous
 
     @property
     def used(self) -> tuple[Version, StoredValue | None] | None:
@@ -118,7 +120,7 @@ def trace(root: Path, unit: str, field_id: str | None = None, period: str | None
     return traces
 
 
-def _trace_key(store: AuditStore, plan, run_id: int, unit: str, form: str, period: str,
+def _trace_key(store: AuditStore, plan: Plan, run_id: int, unit: str, form: str, period: str,
                field_id: str | None) -> Trace:
     current = {r["sha256"]: r for r in store.inputs(run_id)
                if r["unit"] == unit and r["form"] == form and r["period"] == period and r["sha256"]}
@@ -180,7 +182,7 @@ def _cell_order(value: StoredValue | None) -> tuple:
     return (value.sheet or "", row, letters.rjust(3), value.field)
 
 
-def _labels(plan, form: str) -> dict[str, str]:
+def _labels(plan: Plan, form: str) -> dict[str, str]:
     try:
         return {f.id: f.label for f in form_spec(form, plan).fields}
     except (KeyError, ValueError):
