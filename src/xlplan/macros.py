@@ -46,6 +46,7 @@ import sys
 import tempfile
 import traceback
 from collections import Counter
+from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
@@ -162,7 +163,7 @@ def tong_hop(book: "xw.Book") -> str:
     """«Tổng hợp»: consolidate the inbox into the open workbook, as ``xlplan consolidate`` does to the file."""
     ws, run = consolidate_into_book(book, "xlp_tong_hop")
     result = run.consolidation
-    summary = result.summary  # type: ignore[attr-defined]
+    summary = result.summary
     lines = [f"Đã tổng hợp {run.files} tệp báo cáo trong thư mục {ws.inbox} "
              f"(bỏ qua {run.skipped} tệp không phải báo cáo).",
              f"Phát hiện: {_counts(run.findings)} — xem trang «Kiểm tra».",
@@ -193,10 +194,10 @@ def kiem_tra(book: "xw.Book") -> str:
 def theo_doi(book: "xw.Book") -> str:
     """«Theo dõi nộp báo cáo»: who sent what, late or missing, into the Theo dõi nộp sheet."""
     ws, run = consolidate_into_book(book, "xlp_theo_doi", only=("tbl_theo_doi", "tbl_ty_le_nop"))
-    tables = run.consolidation.tables  # type: ignore[attr-defined]
+    tables = run.consolidation.tables
     lines = [f"{r['bieu']} kỳ {r['ky']}: đã nộp {r['da_nop']}/{r['du_kien']} "
-             f"({format_percent(r['ty_le_day_du'], ws.plan.share_digits)}), đúng hạn {r['dung_han']} "
-             f"({format_percent(r['ty_le_dung_han'], ws.plan.share_digits)})"
+             f"({format_percent(_share(r['ty_le_day_du']), ws.plan.share_digits)}), đúng hạn {r['dung_han']} "
+             f"({format_percent(_share(r['ty_le_dung_han']), ws.plan.share_digits)})"
              for r in tables["tbl_ty_le_nop"]]
     if len(lines) > 15:
         lines = lines[:15] + [f"… và {len(lines) - 15} kỳ khác."]
@@ -205,6 +206,13 @@ def theo_doi(book: "xw.Book") -> str:
                  "«Theo dõi nộp»).")
     lines.append(_audit_line(ws, run))
     return say(book, "\n".join(lines))
+
+
+def _share(value: object) -> Fraction | None:
+    """A rate of ``tbl_ty_le_nop``: an exact share, or None when there is nothing to count yet."""
+    if value is None or isinstance(value, Fraction):
+        return value
+    raise TypeError(f"tbl_ty_le_nop holds a share as a Fraction or None, not {value!r}")
 
 
 def xuat_pdf(book: "xw.Book") -> str:
