@@ -235,6 +235,12 @@ def _number(value: Any) -> Fraction | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, Decimal)):
         raise _CellError(ERR_NOT_NUMBER)
+    if not isinstance(value, (int, float, Fraction, Decimal)):
+        # Another library's number (numpy's int64, float32…), as indicators.exact reads it:
+        # a Rational as Fraction(value), any other Real refused.
+        if not isinstance(value, numbers.Rational):
+            raise _CellError(ERR_NOT_NUMBER)
+        value = Fraction(value)
     try:
         return indicators.exact(value)
     except (ValueError, TypeError, ArithmeticError):
