@@ -254,7 +254,7 @@ def _f01(plan: Plan) -> FormSpec:
               _terms("dk_nguon"), "part-exceeds-whole", "Hợp lệ", "Không hợp lệ"),
         Ratio("kq_ty_le_tot", f"Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên năm {prev}",
               _terms("kq_dv_xuat_sac", "kq_dv_tot"), _terms("kq_dv_duoc_danh_gia"),
-              plan.share_digits, plan.rounding_mode),  # type: ignore[arg-type]
+              plan.share_digits, plan.rounding_mode),
     )
     return FormSpec("F01", FORM_VERSION,
                     f"ĐĂNG KÝ XÂY DỰNG TỔ CHỨC CƠ SỞ ĐẢNG TRONG SẠCH, VỮNG MẠNH VÀ PHÁT TRIỂN ĐẢNG VIÊN NĂM {year}",
@@ -342,9 +342,9 @@ def _f03(plan: Plan) -> FormSpec:
         Check("kt_chi_bo", "Tổng chi bộ theo xếp loại bằng tổng số chi bộ",
               _terms(*(f.id for f in cell_fields)), "=", _terms("chi_bo_tong_so"), "sum-mismatch", "Khớp", "Không khớp"),
         Ratio("ct_ty_le_tot", "Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên", _terms(*good),
-              _terms("dv_duoc_danh_gia"), digits, mode),  # type: ignore[arg-type]
+              _terms("dv_duoc_danh_gia"), digits, mode),
         Ratio("ct_ty_le_xuat_sac", "Tỷ lệ đảng viên hoàn thành xuất sắc nhiệm vụ", _terms(*excellent),
-              _terms("dv_duoc_danh_gia"), digits, mode),  # type: ignore[arg-type]
+              _terms("dv_duoc_danh_gia"), digits, mode),
     )
     return FormSpec("F03", FORM_VERSION,
                     "BÁO CÁO KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG TỔ CHỨC CƠ SỞ ĐẢNG VÀ ĐẢNG VIÊN",

@@ -66,13 +66,13 @@ def _n(value: int) -> str:
 
 
 def _ratio(num: int, den: int, plan: Plan) -> str:
-    return indicators.ratio_text(num, den, plan.share_digits, plan.rounding_mode)  # type: ignore[arg-type]
+    return indicators.ratio_text(num, den, plan.share_digits, plan.rounding_mode)
 
 
 def _share(num: int | None, den: int | None, plan: Plan) -> Fraction | None:
     if num is None or not den:
         return None
-    return indicators.share(num, den, plan.share_digits, plan.rounding_mode)  # type: ignore[arg-type]
+    return indicators.share(num, den, plan.share_digits, plan.rounding_mode)
 
 
 def _percent(value: Fraction | None, digits: int) -> str:
@@ -81,7 +81,7 @@ def _percent(value: Fraction | None, digits: int) -> str:
 
 def _completion(actual: int, planned: int, plan: Plan) -> str:
     mode = plan.rounding_mode
-    return indicators.completion_text(actual, planned, plan.completion_digits, mode)  # type: ignore[arg-type]
+    return indicators.completion_text(actual, planned, plan.completion_digits, mode)
 
 
 def _lower_first(text: str) -> str:
@@ -159,7 +159,7 @@ def current_year_paragraph(progress: Progress, plan: Plan, figures: Figures | No
                 f"báo cáo), đã kết nạp {_n(p.admitted)} đảng viên mới")
         if p.admission_target:
             done = indicators.completion(p.admitted, p.admission_target, plan.completion_digits,
-                                         plan.rounding_mode)  # type: ignore[arg-type]
+                                         plan.rounding_mode)
             text += (f" = {_percent(done, plan.completion_digits)} chỉ tiêu "
                      f"{_n(p.admission_target)} đảng viên của {plan.committee}")
         if p.admitted_below_minimum:

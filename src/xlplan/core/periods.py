@@ -15,8 +15,9 @@ from typing import Iterator, Literal
 from .errors import XlplanError
 
 PeriodKind = Literal["year", "quarter", "month"]
+PERIOD_KINDS: tuple[PeriodKind, ...] = ("year", "quarter", "month")
 
-_PATTERNS = (
+_PATTERNS: tuple[tuple[re.Pattern[str], PeriodKind], ...] = (
     (re.compile(r"^(\d{4})$"), "year"),
     (re.compile(r"^(\d{4})-[Qq]([1-4])$"), "quarter"),
     (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), "month"),
@@ -53,7 +54,7 @@ class Period:
                 if not 1900 <= year <= 2999:
                     break
                 index = int(match.group(2)) if kind != "year" else 1
-                return cls(year, kind, index)  # type: ignore[arg-type]
+                return cls(year, kind, index)
         raise PeriodError(f"kỳ báo cáo không hợp lệ: {text!r} (cần 2017, 2017-Q1 hoặc 2017-01)")
 
     def __str__(self) -> str:

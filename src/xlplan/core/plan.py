@@ -21,14 +21,16 @@ from typing import Any, Mapping, TypeVar, overload
 
 from .errors import XlplanError
 from .findings import Finding, make
-from .periods import Period, PeriodError, add_months
+from .indicators import Mode
+from .periods import PERIOD_KINDS, Period, PeriodError, PeriodKind, add_months
 
-ROUNDING_MODES = ("cat", "tron")
+ROUNDING_MODES: tuple[Mode, ...] = ("cat", "tron")
 COMPARISONS = (">=", ">", "<=", "<", "=")
 FORM_IDS = ("F01", "F02", "F03")
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _T = TypeVar("_T")
+_S = TypeVar("_S", bound=str)
 
 
 class PlanError(XlplanError, ValueError):
@@ -119,7 +121,7 @@ def _month_len(day: dt.date) -> int:
 class FormRule:
     form: str
     versions: tuple[str, ...]
-    periods: tuple[str, ...]
+    periods: tuple[PeriodKind, ...]
     due: Mapping[str, DueRule]
 
     def accepts(self, period: Period) -> bool:
@@ -145,7 +147,7 @@ class Plan:
     place: str
     previous_year: int
     previous_admission_plan: int
-    rounding_mode: str
+    rounding_mode: Mode
     share_digits: int
     completion_digits: int
     city_admission_target: int
@@ -252,13 +254,17 @@ class _Validator:
             return None
         return value
 
-    def choice(self, key: str, choices: tuple[str, ...], default: str | EllipsisType = ...,
-               **kw: Any) -> str | None:
+    def choice(self, key: str, choices: tuple[_S, ...], default: _S | EllipsisType = ...,
+               **kw: Any) -> _S | None:
+        """The one of ``choices`` the key holds (typed as the choices are, e.g. a Literal)."""
         value = self.get(key, str, default, **kw)
-        if value is not None and value not in choices:
-            self.problem(f"{kw.get('prefix', '')}{key}", f"phải là một trong {', '.join(choices)}, không phải {value!r}")
+        if value is None:
             return None
-        return value
+        for choice in choices:
+            if value == choice:
+                return choice
+        self.problem(f"{kw.get('prefix', '')}{key}", f"phải là một trong {', '.join(choices)}, không phải {value!r}")
+        return None
 
 
 _TYPE_VI = {"str": "chuỗi", "int": "số nguyên", "bool": "true/false", "list": "danh sách",
@@ -422,7 +428,7 @@ def _forms(v: _Validator) -> dict[str, FormRule]:
         periods = v.get("periods", list, tree=item, prefix=prefix)
         if periods is not None:
             for p in periods:
-                if p not in ("year", "quarter", "month"):
+                if p not in PERIOD_KINDS:
                     v.problem(prefix + "periods", f"kỳ '{p}' không hợp lệ (year, quarter, month)")
         due_table = v.get("due", dict, tree=item, prefix=prefix)
         due: dict[str, DueRule] = {}
@@ -445,7 +451,8 @@ def _forms(v: _Validator) -> dict[str, FormRule]:
                 elif months is not None and day is not None:
                     due[kind] = DueRule(months_after_end=months, day=day)
         if versions and periods:
-            rules[form_id] = FormRule(form_id, tuple(str(x) for x in versions), tuple(periods), due)
+            kinds = tuple(kind for p in periods for kind in PERIOD_KINDS if p == kind)  # others: findings above
+            rules[form_id] = FormRule(form_id, tuple(str(x) for x in versions), kinds, due)
         elif versions is not None and not versions:
             v.problem(prefix + "versions", "phải có ít nhất một phiên bản")
     return rules

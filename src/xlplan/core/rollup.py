@@ -224,13 +224,13 @@ def _figures(units: Sequence[Unit], year: int, book: _Book, plan: Plan, admissio
 def _share(num: int | None, den: int | None, plan: Plan) -> Fraction | None:
     if num is None or not den:
         return None
-    return indicators.share(num, den, plan.share_digits, plan.rounding_mode)  # type: ignore[arg-type]
+    return indicators.share(num, den, plan.share_digits, plan.rounding_mode)
 
 
 def _completion(actual: int | None, planned: int | None, plan: Plan) -> Fraction | None:
     if actual is None or not planned:
         return None
-    return indicators.completion(actual, planned, plan.completion_digits, plan.rounding_mode)  # type: ignore[arg-type]
+    return indicators.completion(actual, planned, plan.completion_digits, plan.rounding_mode)
 
 
 def _meets(value: int | None, minimum: int, plan: Plan) -> str:

@@ -287,7 +287,7 @@ def tracking_rows(items: Sequence[Status]) -> list[dict[str, object]]:
 
 
 def _share(part: int, whole: int, plan: Plan) -> Fraction | None:
-    return indicators.share(part, whole, plan.share_digits, plan.rounding_mode)  # type: ignore[arg-type]
+    return indicators.share(part, whole, plan.share_digits, plan.rounding_mode)
 
 
 def rate_rows(items: Sequence[Status], pairs: Sequence[Pair], plan: Plan) -> list[dict[str, object]]:

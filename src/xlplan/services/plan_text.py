@@ -38,7 +38,7 @@ def plan_as_dict(plan: Plan) -> dict[str, Any]:
         "forms": {
             fid: {"versions": list(rule.versions), "periods": list(rule.periods),
                   "deadlines": {str(p): plan.due_date(fid, p).isoformat()
-                                for kind in rule.periods for p in periods_of(plan.year, kind)}}  # type: ignore[arg-type]
+                                for kind in rule.periods for p in periods_of(plan.year, kind)}}
             for fid, rule in plan.forms.items()
         },
         "source": plan.source,
@@ -78,7 +78,7 @@ def plan_summary(plan: Plan) -> str:
     lines += ["", "BIỂU MẪU VÀ HẠN NỘP"]
     for fid, rule in plan.forms.items():
         kinds = ", ".join(_PERIOD_KINDS[k] for k in rule.periods)
-        first = [Period(plan.year, k, 1) for k in rule.periods]  # type: ignore[arg-type]
+        first = [Period(plan.year, k, 1) for k in rule.periods]
         due = "; ".join(f"{p.label}: {format_date(plan.due_date(fid, p))}" for p in first)
         lines.append(f"- {fid} (phiên bản {', '.join(rule.versions)}), theo {kinds}. Ví dụ hạn nộp — {due}")
     lines += ["", f"Làm tròn tỷ lệ: {_ROUNDING[plan.rounding_mode]}, {plan.share_digits} chữ số thập phân; "
