@@ -18,6 +18,7 @@ import io
 import json
 import os
 import socket
+import sys
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -334,10 +335,12 @@ def _stale(holder: dict[str, Any]) -> bool:
 
 def pid_alive(pid: int) -> bool:
     """Whether a process with this id runs on this computer."""
-    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT on Windows
+    # os.kill(pid, 0) would send CTRL_C_EVENT on Windows. (sys.platform, the same test as
+    # os.name == "nt", is the one mypy knows: ctypes.windll exists only there.)
+    if sys.platform == "win32":
         import ctypes
 
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        kernel32 = ctypes.windll.kernel32
         handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
         if not handle:
             return False
