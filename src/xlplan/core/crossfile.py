@@ -28,7 +28,6 @@ checks (see :mod:`xlplan.core.tracking`); identity is checked on every file.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import replace
 from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from .findings import Finding, make
