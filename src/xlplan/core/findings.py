@@ -64,7 +64,7 @@ def _define(code: str, severity: Severity, title: str, message: str, fix: str) -
     CATALOGUE[code] = FindingType(code, severity, title, message, fix)
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741 - one letter each keeps the catalogue below readable
 
 # -- plan files -------------------------------------------------------------
 _define("plan-invalid", E, "Tệp kế hoạch không hợp lệ",

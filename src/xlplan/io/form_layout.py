@@ -233,4 +233,4 @@ def _rule_words(rule: DueRule, plan_year: int) -> str:
 def _example_period(spec: FormSpec, plan: Plan) -> str:
     rule = plan.forms.get(spec.id)
     kind = rule.periods[0] if rule else "year"
-    return str(Period(plan.year, kind, 1))  # type: ignore[arg-type]
+    return str(Period(plan.year, kind, 1))
