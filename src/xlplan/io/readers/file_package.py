@@ -1,9 +1,9 @@
 """One unit file's bytes, read once, shared by every check and reader that needs them.
 
-Reading one form used to open the file eleven times (the cheap checks, the
-hash, the deep checks, calamine, the defined names, the font check, the macro
-check), parse its zip directory three times and inflate ``[Content_Types].xml``
-three times. A :class:`Package` holds what was read: the file's bytes (one
+Reading one form takes the sniff, the hash, calamine (or openpyxl, or xlrd),
+the defined names, the font check and the macro check; each would otherwise
+open the file, parse its zip directory and inflate ``[Content_Types].xml`` on
+its own. A :class:`Package` holds what was read: the file's bytes (one
 ``open``, one ``read``), the zip directory over those bytes (parsed once) and
 each member our code reads whole (once, CRC-checked). A member whose head the
 DTD check inflates is inflated on from where the head stopped when the caller
