@@ -51,6 +51,8 @@ class Submission:
     engine: str = ""
     generator: str = ""
     received: dt.datetime | None = None  # the file's modification time, set by the edge that found it
+    first_seen: dt.datetime | None = None  # when xlplan first saw these bytes (a run's start); None: not known
+    first_run: int | None = None  # the audit run that first saw these bytes: orders receipts; None: this one
     sha256: str = ""  # the file's identity (its bytes), set by the edge that read it
     source: str = ""  # the path as found on disk (original spelling), for file operations
     archived: str = ""  # the read-only copy whose bytes were parsed (empty: the source itself was)

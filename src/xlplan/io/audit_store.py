@@ -228,6 +228,30 @@ class AuditStore:
         return sorted(rows, key=lambda r: (r["form"] or "", r["period"] or "", r["first_run"],
                                            r["received"] or "", r["resubmission"] or 0))
 
+    def first_seen(self, hashes: Iterable[str]) -> dict[str, tuple[int, dt.datetime]]:
+        """For each of these file contents: the first run that recorded it, and when that run started.
+
+        A unit's file is *received* when xlplan first sees its bytes, whatever
+        date is typed on it or however often it is copied again. Run ids order
+        receipts strictly (two runs may start within one second); contents no
+        run has recorded yet are left out (the caller's run is seeing them now).
+        """
+        wanted = sorted({h for h in hashes if h})
+        found: dict[str, tuple[int, dt.datetime]] = {}
+        for start in range(0, len(wanted), 500):  # SQLite caps the parameters of one statement
+            chunk = wanted[start:start + 500]
+            rows = self._db.execute(
+                "SELECT inputs.sha256, MIN(inputs.run_id) FROM inputs "
+                f"WHERE inputs.sha256 IN ({', '.join('?' * len(chunk))}) GROUP BY inputs.sha256", chunk).fetchall()
+            started = dict(self._db.execute("SELECT id, started FROM runs").fetchall()) if rows else {}
+            found.update((sha, (run, dt.datetime.fromisoformat(started[run]))) for sha, run in rows)
+        return found
+
+    def run_started(self, run_id: int) -> dt.datetime:
+        """When run ``run_id`` started (as recorded)."""
+        (started,), = self._db.execute("SELECT started FROM runs WHERE id = ?", (run_id,)).fetchall()
+        return dt.datetime.fromisoformat(started)
+
     def values(self, sha256: str) -> dict[str, StoredValue]:
         """The values read from the file with these bytes, by field id."""
         rows = self._db.execute("SELECT sha256, field, sheet, cell, kind, value, raw FROM cell_values "

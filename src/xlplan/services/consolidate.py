@@ -176,18 +176,43 @@ class ConsolidationResult:
 
 def compute(ws: Workspace, engine: str | None = None, progress: Progress | None = None,
             track: Iterable[tuple[str, str]] = ()) -> tuple[Consolidation, Discovery]:
-    """Discover, read and consolidate — everything but the write (``status``, ``feedback``)."""
-    result, found, _ = _compute(ws, engine, progress, track, archive=False)
+    """Discover, read and consolidate — everything but the write (``status``, ``feedback``).
+
+    Nothing is written: receipts already recorded come from the audit store
+    when the folder has one; files no run has recorded yet count as received now.
+    """
+    if ws.audit.is_file():
+        with AuditStore(ws.audit) as store:
+            result, found, _ = _compute(ws, engine, progress, track, archive=False, store=store)
+    else:
+        result, found, _ = _compute(ws, engine, progress, track, archive=False)
     return result, found
 
 
 def _compute(ws: Workspace, engine: str | None, progress: Progress | None, track: Iterable[tuple[str, str]],
-             archive: bool) -> tuple[Consolidation, Discovery, list[Submission]]:
+             archive: bool, store: AuditStore | None = None,
+             run: int | None = None) -> tuple[Consolidation, Discovery, list[Submission]]:
     found = discover(ws.inbox)
     submissions = read_files(found.files, ws.plan, ws.registry, engine, ws.inbox, progress,
                              archive=ws.archive if archive else None)
+    if store is not None:
+        stamp_receipts(submissions, store, run)
     result = consolidate(submissions, ws.registry, ws.plan, extra_findings=found.skipped, track=tuple(track))
     return result, found, submissions
+
+
+def stamp_receipts(submissions: Sequence[Submission], store: AuditStore, run: int | None) -> None:
+    """Each input's receipt: the run that first saw its bytes (``first_run``) and when (``first_seen``).
+
+    Bytes no earlier run recorded are received by ``run`` (the current one), or
+    — outside a run (``status``, ``feedback``) — left unrecorded: newest of all.
+    """
+    known = store.first_seen(s.sha256 for s in submissions)
+    now = store.run_started(run) if run is not None else None
+    for sub in submissions:
+        if not sub.sha256:
+            continue
+        sub.first_run, sub.first_seen = known.get(sub.sha256, (run, now))
 
 
 def consolidate_folder(root: Path, engine: str | None = None, progress: Progress | None = None,
@@ -216,7 +241,8 @@ def audited_run(root: Path, write: Callable[[Workspace, Consolidation], WriteOut
             run = store.begin_run(command, socket.gethostname(), os.getpid(), _version())
             kill_point()
             try:
-                result, found, submissions = _compute(ws, engine, progress, track, archive=True)
+                result, found, submissions = _compute(ws, engine, progress, track, archive=True, store=store,
+                                                      run=run)
                 store.record_inputs(run, input_records(ws, submissions, found, result),
                                     [(s.sha256, s.values.values()) for s in submissions if s.sha256])
                 store.record_findings(run, result.findings)
