@@ -330,7 +330,9 @@ def test_clean_dataset_fills_every_unit_table_from_the_files(clean: Folder) -> N
         (PREVIOUS, sum(v["dv_tong_so"] for v in clean.values[("F03", PREVIOUS)].values())),
         (YEAR, None)]  # no 2017 year-end data yet
     tracking = read_table(wb, clean.plan, "tbl_theo_doi")
-    assert len(tracking) == len(clean.units) * 6
+    # issue 11 rule 1: the previous year's F03 and annual F02 are baseline inputs, never tracked
+    assert {(r["bieu"], r["ky"]) for r in tracking} == {(f, p) for f, p in clean.values if p != PREVIOUS}
+    assert len(tracking) == len(clean.units) * 4
     assert {(r["trang_thai"], r["dung_han"], r["so_lan_nop"]) for r in tracking} == {("Đã nộp", "Đúng hạn", 1)}
 
 

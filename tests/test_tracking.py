@@ -65,15 +65,18 @@ def test_files_without_a_trusted_identity_or_unit_are_not_used():
 
 
 def test_tracked_pairs_are_f01_submitted_and_requested_in_order():
+    # issue 11 rule 1: the previous year's F03 is a baseline input, never a chased pair
     keys = [("A", "F02", Period(2017, "quarter", 1)), ("A", "F02", Period(2017, "month", 3)),
             ("A", "F03", Period(2016, "year"))]
     pairs = tracked_pairs(PLAN, keys, [("F02", "2017-04")])
     assert [(f, str(p)) for f, p in pairs] == [("F01", "2017"), ("F02", "2017-03"), ("F02", "2017-Q1"),
-                                              ("F02", "2017-04"), ("F03", "2016")]
+                                              ("F02", "2017-04")]
     with pytest.raises(ValueError):
         tracked_pairs(PLAN, [], [("F09", "2017")])
     with pytest.raises(ValueError):
         tracked_pairs(PLAN, [], [("F01", "2017-01")])
+    with pytest.raises(ValueError):  # a pair the plan's schedule does not chase
+        tracked_pairs(PLAN, [], [("F01", "2016")])
 
 
 def test_on_time_late_and_missing():

@@ -228,6 +228,11 @@ _define("late-submission", W, "Nộp muộn",
 _define("missing-submission", W, "Chưa nộp",
      "Chưa nhận được biểu {form} kỳ {period} (hạn nộp {due}).",
      "Đôn đốc đơn vị nộp biểu {form} kỳ {period}.")
+_define("out-of-schedule", W, "Biểu mẫu, kỳ báo cáo ngoài đợt này",
+     "Tệp là biểu {form} kỳ {period}, không thuộc các biểu mẫu và kỳ báo cáo của kế hoạch năm {year} "
+     "(cần: {expected}); tệp không được dùng để tổng hợp.",
+     "Nếu gửi nhầm tệp cũ, đơn vị gửi lại đúng biểu mẫu năm {year} do Ban Tổ chức Thành ủy gửi; "
+     "nếu không cần, chuyển tệp ra khỏi thư mục nhận báo cáo.")
 
 # -- intake: refusals of hostile or foreign files (xlplan.io.intake, xlplan.io.readers) ---------
 _define("file-encrypted", E, "Tệp có mật khẩu mở",
@@ -262,7 +267,36 @@ _define("file-has-macros", I, "Tệp có chứa macro",
         "chỉ số liệu trong các ô của biểu mẫu được đọc.",
         "Không cần làm gì; lần sau nên lưu biểu mẫu dưới dạng Excel Workbook (.xlsx), không kèm macro.")
 
+# -- the file name as a second witness (xlplan.core.witness, xlplan.core.crossfile) ------
+_define("identity-mismatch", E, "Tên tệp và nội dung khác đơn vị",
+        "Tên tệp là của {name_unit_name} ({name_unit}) nhưng nội dung là biểu mẫu của "
+        "{content_unit_name} ({content_unit}); tệp không được dùng để tổng hợp cho đơn vị nào.",
+        "Mỗi đơn vị nhập số liệu vào đúng biểu mẫu của mình (do Ban Tổ chức Thành ủy gửi, mã {name_unit} "
+        "hoặc {content_unit}) rồi gửi lại; không nhập vào biểu mẫu của đơn vị khác.")
+_define("form-name-mismatch", E, "Tên tệp và nội dung khác biểu mẫu",
+        "Tên tệp ghi biểu {name_form} nhưng nội dung là biểu {form} kỳ {period}; "
+        "tệp không được dùng để tổng hợp.",
+        "Kiểm tra lại: nếu cần gửi biểu {name_form}, dùng đúng biểu mẫu {name_form}; "
+        "nếu đúng là biểu {form}, đặt lại tên tệp cho đúng rồi gửi lại.")
+_define("period-name-mismatch", E, "Tên tệp và nội dung khác kỳ báo cáo",
+        "Tên tệp ghi kỳ {name_period} nhưng nội dung là biểu {form} kỳ {period}; "
+        "tệp không được dùng để tổng hợp.",
+        "Kiểm tra lại: dùng đúng biểu mẫu của kỳ {name_period}, hoặc đặt lại tên tệp theo kỳ {period} rồi gửi lại.")
+_define("members-implausible", W, "Tổng số đảng viên khác xa danh mục",
+        "Tổng số đảng viên trong tệp ({value}) khác số của danh mục ({expected}) quá {tolerance}%.",
+        "Kiểm tra lại ô {cell} và biểu mẫu đã đúng của đơn vị mình chưa; nếu danh mục đã cũ thì cập nhật danh mục.")
+_define("file-converted", I, "Tệp đã được chuyển định dạng để đọc",
+        "Tệp định dạng {format} đã được LibreOffice chuyển sang .xlsx để đọc; tệp gốc giữ nguyên, "
+        "không macro nào được chạy.",
+        "Không cần làm gì; lần sau nên lưu biểu mẫu dưới dạng Excel Workbook (.xlsx).")
+_define("needs-libreoffice", E, "Cần LibreOffice để đọc tệp",
+        "Tệp định dạng {format} chỉ đọc được sau khi chuyển đổi bằng LibreOffice, nhưng máy này chưa cài LibreOffice.",
+        "Ban Tổ chức: cài LibreOffice (libreoffice.org) rồi chạy lại; hoặc đơn vị mở tệp, "
+        "lưu lại dưới dạng Excel Workbook (.xlsx) rồi gửi lại.")
+
 CODES = CATALOGUE  # public alias: the catalogue of finding codes
+# Said after the severity of a finding of a file a later submission replaced.
+SUPERSEDED_NOTE = " (tệp đã được thay)"
 
 
 @dataclass(frozen=True)
@@ -279,6 +313,14 @@ class Finding:
     cell: str | None = None
     field: str | None = None
     params: dict[str, Any] = dc_field(default_factory=dict, compare=False, hash=False)
+    # A finding of a file a later submission replaced: still listed (trace, the findings table),
+    # never counted in the error and warning totals nor sent back to the unit.
+    superseded: bool = False
+
+    @property
+    def severity_label(self) -> str:
+        """The severity as the findings table shows it: ``Lỗi``, or ``Lỗi (tệp đã được thay)`` for a replaced file."""
+        return self.severity.label + (SUPERSEDED_NOTE if self.superseded else "")
 
     @property
     def location(self) -> str:
@@ -361,11 +403,13 @@ class Report:
         return sorted(self.findings, key=Finding.sort_key)
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity is severity)
+        """Findings of a severity, those of replaced files aside (they are listed, not counted)."""
+        return sum(1 for f in self.findings if f.severity is severity and not f.superseded)
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity is Severity.ERROR]
+        """The errors that decide the exit code: a replaced file's errors no longer matter."""
+        return [f for f in self.findings if f.severity is Severity.ERROR and not f.superseded]
 
     @property
     def valid(self) -> bool:

@@ -8,49 +8,75 @@ tracks submission per registry unit and tracked ``(form, period)`` pair
 
 Rules, as the Organization Board applies them:
 
+* Schedule: the pairs tracked are the plan's (:mod:`xlplan.core.schedule`): the
+  plan year's forms × their periods, plus the previous year's year-end forms as
+  baseline inputs, never chased. A usable file outside it gets
+  ``out-of-schedule`` and makes no pair. An as-of date decides which pairs are
+  due; a pair not yet due is ``Chưa đến hạn``, never missing. Without a date,
+  every tracked pair is due, and the pairs are the plan year's F01, the pairs
+  someone sent and the caller's (as before the as-of date).
 * Identity: a file is usable when its form is one of the plan's, its period
   parses and the form accepts it, and its unit is set; files the readers found
   to be no form, unreadable, of another plan or of a bad period are not used
   (their own findings say why). Unit codes match the registry case-insensitively.
-* Resubmission: the newest file wins, by the form's own date (``ngay_lap``),
-  then by the file time (``received``), then by file name order (the later
-  name wins). Every file is counted; a count above one is ``duplicate-submission``.
-* Timeliness: a submission is judged by the winning file, on the form's own date
-  when it has one, else on the file time; on or before the plan's due date is on
-  time. Outputs never depend on today's date, so a pair that is tracked and not
-  submitted is ``missing-submission`` whatever the date.
-* Rates: completeness = submitted / registry units, on time = on-time / registry
-  units; no registry units gives ``None`` (no data), not 0%.
+* Receipt: a file is received when xlplan first sees its bytes (``first_run``,
+  the audit run that first saw them; unknown = newest). The later received file
+  wins, whatever date is typed on it; between files first seen in the same run
+  (or with no run known, as in ``xlplan check``) the form's own date
+  (``ngay_lap``), then the file time (``received``), then the file name order
+  (the later name wins). Every file is counted; a count above one is
+  ``duplicate-submission``; the findings of the files replaced are kept and
+  marked ``superseded`` (listed, never counted nor sent back).
+* Timeliness: judged on the first usable file received for the pair, on its
+  form date when it has one, else its file time; on or before the plan's due
+  date is on time. A unit that sent on time and corrected later stays on time;
+  the number of submissions and the date the last correction was received are
+  shown.
+* Unreadable files (password, damaged, empty, not a form, unsupported) belong
+  to the unit their file name names (:func:`xlplan.core.witness.name_witness`):
+  its status for the pair the name gives is ``Đã nhận, không đọc được``, not
+  ``Chưa nộp``, and the refusal findings carry that unit.
+* Rates: completeness = submitted / units the pair is due for, on time =
+  on-time / the same; nothing due gives ``None`` (no data), not 0%.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import PureWindowsPath
-from typing import Iterable, Mapping, Sequence
+from typing import Container, Iterable, Mapping, Sequence
 
 from . import indicators
-from .findings import Finding, make
+from .findings import CATALOGUE, Finding, make
 from .periods import Period, PeriodError
 from .plan import Plan
 from .registry import Unit
+from .schedule import KIND_RANK, Pair, out_of_schedule, pair_order, period_text, schedule
 from .submission import Submission
+from .witness import name_witness
+
+__all__ = ["KIND_RANK", "Pair", "pair_order", "period_text"]  # re-exported: callers import them from here
 
 # Reader findings after which a file's identity (form, plan, period) cannot be trusted.
 IDENTITY_CODES = frozenset({
     "file-unreadable", "format-unsupported", "not-a-form", "form-unknown", "plan-mismatch",
     "period-invalid", "period-not-accepted",
 })
+# Refusals of a file that could not be used as a form: still someone's submission (status UNREADABLE).
+UNREADABLE_CODES = IDENTITY_CODES | frozenset({
+    "file-encrypted", "file-too-large", "file-too-slow", "needs-libreoffice",
+})
+# Findings about a pair, not about one file's content: never superseded with a replaced file.
+PAIR_CODES = frozenset({"duplicate-submission", "late-submission", "missing-submission"})
 
 SubmissionKey = tuple[str, str, Period]  # (registry unit code, form id, period)
-Pair = tuple[str, Period]  # (form id, period)
 
 SUBMITTED, NOT_SUBMITTED = "Đã nộp", "Chưa nộp"
+NOT_DUE, UNREADABLE = "Chưa đến hạn", "Đã nhận, không đọc được"
 ON_TIME, LATE, NO_DATE = "Đúng hạn", "Muộn", "Không rõ ngày"
 SOURCE_FORM_DATE, SOURCE_FILE_TIME = "Ngày lập trên biểu", "Thời gian tệp"
-KIND_RANK = {"month": 0, "quarter": 1, "year": 2}  # at equal period ends: month, quarter, year
 
 
 # -- identity --------------------------------------------------------------------
@@ -88,15 +114,33 @@ def identify(sub: Submission, plan: Plan, index: Mapping[str, Unit]) -> Submissi
     return (unit.code, sub.form, period)
 
 
-def pair_order(pair: Pair) -> tuple:
-    """Forms in id order, then periods chronologically; a month before the quarter it closes."""
-    form, period = pair
-    return (form, period.end, KIND_RANK[period.kind], period.start)
+def in_schedule(submissions: Iterable[Submission], plan: Plan, index: Mapping[str, Unit],
+                held: Container[tuple[str, str]] = frozenset()
+                ) -> tuple[list[tuple[SubmissionKey, Submission]], list[Finding]]:
+    """The keyed files of the round's schedule, and ``out-of-schedule`` for usable files outside it.
 
-
-def period_text(period: Period) -> str:
-    """A period as said mid-sentence in a message: ``tháng 01 năm 2017``, ``quý I năm 2017``."""
-    return period.label[:1].lower() + period.label[1:]
+    A file outside the schedule is reported for its unit (the registry's code
+    when it is one) and keyed for nobody: it creates no pair. Files ``held``
+    back (``(file, sha256)``: their name contradicts their content) are neither.
+    """
+    plan_schedule = schedule(plan)
+    keyed: list[tuple[SubmissionKey, Submission]] = []
+    stray: list[Finding] = []
+    for sub in submissions:
+        if not usable(sub, plan) or (sub.file, sub.sha256) in held:
+            continue
+        period = parse_period(sub)
+        if period is None or sub.form is None:
+            continue
+        if plan_schedule.slot(sub.form, period) is None:
+            unit = index.get(str(sub.unit).strip().casefold())
+            stray.append(out_of_schedule(sub, unit.code if unit else str(sub.unit).strip(), sub.form, period,
+                                         plan_schedule))
+            continue
+        key = identify(sub, plan, index)
+        if key is not None:
+            keyed.append((key, sub))
+    return keyed, stray
 
 
 def file_name(path: str | None) -> str:
@@ -131,16 +175,29 @@ def date_used(sub: Submission) -> tuple[dt.date | None, str]:
     return None, ""
 
 
-def newest_first_key(sub: Submission) -> tuple:
-    """Sort key: larger = newer (form date, then file time, then file name)."""
-    return (form_date(sub) or dt.date.min, _naive(sub.received) or dt.datetime.min, sub.file or "")
+def receipt_date(sub: Submission) -> dt.date | None:
+    """The day xlplan first saw the file's bytes; else its file time; else the form's date."""
+    seen = _naive(sub.first_seen) or _naive(sub.received)
+    return seen.date() if seen is not None else form_date(sub)
+
+
+def receipt_key(sub: Submission) -> tuple:
+    """Sort key: larger = received later (run first seen, then form date, file time, file name).
+
+    A file no run has recorded yet (``first_run`` None) is the newest of all.
+    """
+    run = (1, 0) if sub.first_run is None else (0, sub.first_run)
+    return (run, form_date(sub) or dt.date.min, _naive(sub.received) or dt.datetime.min, sub.file or "")
+
+
+newest_first_key = receipt_key  # the name before receipts were ordered by run
 
 
 # -- resolution ------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Resolution:
-    """The file used per key, every file per key (oldest first) and the duplicate findings."""
+    """The file used per key, every file per key (in receipt order, first first) and the duplicate findings."""
 
     latest: dict[SubmissionKey, Submission]
     copies: dict[SubmissionKey, tuple[Submission, ...]]
@@ -148,6 +205,16 @@ class Resolution:
 
     def count(self, key: SubmissionKey) -> int:
         return len(self.copies.get(key, ()))
+
+    def first(self, key: SubmissionKey) -> Submission | None:
+        """The first file received for the key: timeliness is judged on it."""
+        found = self.copies.get(key, ())
+        return found[0] if found else None
+
+    def superseded(self) -> frozenset[str]:
+        """Shown names of the files a later one replaced (listed, their findings not counted)."""
+        return frozenset(sub.file for key, copies in self.copies.items() for sub in copies
+                         if sub is not self.latest.get(key))
 
     def placements(self) -> dict[str, tuple[SubmissionKey, int, bool]]:
         """Shown file name → (its key, its number among the key's files, oldest first, whether it is used).
@@ -164,7 +231,7 @@ class Resolution:
 
 
 def resolve(keyed: Iterable[tuple[SubmissionKey, Submission]]) -> Resolution:
-    """Pick the newest file per (unit, form, period); report keys with several files."""
+    """Pick the last received file per (unit, form, period); report keys with several files."""
     groups: dict[SubmissionKey, list[Submission]] = {}
     seen: set[tuple[SubmissionKey, str, str]] = set()
     for key, sub in keyed:
@@ -177,7 +244,7 @@ def resolve(keyed: Iterable[tuple[SubmissionKey, Submission]]) -> Resolution:
     copies: dict[SubmissionKey, tuple[Submission, ...]] = {}
     findings: list[Finding] = []
     for key in sorted(groups, key=lambda k: (k[0], pair_order((k[1], k[2])))):
-        ordered = tuple(sorted(groups[key], key=newest_first_key))
+        ordered = tuple(sorted(groups[key], key=receipt_key))
         copies[key] = ordered
         latest[key] = winner = ordered[-1]
         if len(ordered) > 1:
@@ -192,22 +259,88 @@ def resolve(keyed: Iterable[tuple[SubmissionKey, Submission]]) -> Resolution:
     return Resolution(latest, copies, tuple(findings))
 
 
-def tracked_pairs(plan: Plan, keys: Iterable[SubmissionKey], track: Iterable[tuple[str, str]] = ()) -> list[Pair]:
-    """F01 of the plan year, every (form, period) submitted, and the caller's ``track`` pairs.
+def supersede(findings: Iterable[Finding], replaced: frozenset[str]) -> list[Finding]:
+    """The findings, those about the content of a replaced file marked ``superseded``."""
+    return [replace(f, superseded=True) if f.file in replaced and f.code not in PAIR_CODES and not f.superseded
+            else f for f in findings]
 
-    A ``track`` pair naming a form the plan lacks or a period the form does not
-    accept raises ValueError: it is a caller's mistake, not a unit's.
+
+def tracked_pairs(plan: Plan, keys: Iterable[SubmissionKey], track: Iterable[tuple[str, str]] = (),
+                  as_of: dt.date | None = None, extra: Iterable[Pair] = ()) -> list[Pair]:
+    """The chased pairs of the round: the schedule's, and those sent, for ``keys``, ``extra`` and ``track``.
+
+    With an as-of date: every chased pair of the schedule that is due or whose
+    period has begun. Without one: the plan year's F01 and the chased pairs
+    someone sent. Always, the caller's ``track`` pairs; a ``track`` pair naming
+    a form the plan lacks, a period the form does not accept or a pair outside
+    the schedule raises ValueError: it is a caller's mistake, not a unit's.
+    Baseline and out-of-schedule pairs are never tracked.
     """
-    pairs: set[Pair] = {("F01", Period(plan.year, "year"))}
-    pairs.update((form, period) for _, form, period in keys)
+    plan_schedule = schedule(plan)
+    chased = {(s.form, s.period): s for s in plan_schedule.chased()}
+    pairs: set[Pair] = {p for p, s in chased.items() if s.is_open(as_of)} if as_of is not None else set()
+    registration = ("F01", Period(plan.year, "year"))
+    if registration in chased:
+        pairs.add(registration)
+    pairs.update(p for p in ((form, period) for _, form, period in keys) if p in chased)
+    pairs.update(p for p in extra if p in chased)
     for form, text in track:
         if form not in plan.forms:
             raise ValueError(f"kế hoạch không có biểu mẫu '{form}'")
         period = Period.parse(text)
         if not plan.forms[form].accepts(period):
             raise ValueError(f"biểu {form} không có kỳ báo cáo '{period}'")
+        if (form, period) not in chased:
+            raise ValueError(f"biểu {form} kỳ '{period}' không thuộc các kỳ báo cáo của kế hoạch năm {plan.year} "
+                             f"({plan_schedule.expected_text()})")
         pairs.add((form, period))
     return sorted(pairs, key=pair_order)
+
+
+# -- files that cannot be read ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A file that could not be read as a form, and the unit (and pair) its name gives."""
+
+    unit: Unit
+    submission: Submission
+    pair: Pair | None  # None: the name gives no pair of the schedule
+
+    @property
+    def reason(self) -> str:
+        """What went wrong, as the refusal finding's title says it (first refusal)."""
+        for f in self.submission.findings:
+            if f.code in UNREADABLE_CODES:
+                return CATALOGUE[f.code].title
+        return ""
+
+
+def unreadable(submissions: Iterable[Submission], units: Sequence[Unit], plan: Plan) -> list[Unreadable]:
+    """The refused files whose name names a registry unit (the pair too, when it names a chased one)."""
+    chased = {(s.form, s.period) for s in schedule(plan).chased()}
+    by_form: dict[str, list[Pair]] = {}
+    for chased_pair in chased:
+        by_form.setdefault(chased_pair[0], []).append(chased_pair)
+    index = unit_index(units)
+    out = []
+    for sub in submissions:
+        if not any(f.code in UNREADABLE_CODES for f in sub.findings) or usable(sub, plan):
+            continue
+        said = name_witness(sub.file, units, plan)
+        unit = index.get(str(sub.unit or "").strip().casefold()) or said.unit  # the content's unit first
+        if unit is None:
+            continue
+        form, period = sub.form or said.form, parse_period(sub) or said.period
+        pair: Pair | None = None
+        if form is not None:
+            if period is not None and (form, period) in chased:
+                pair = (form, period)
+            elif period is None and len(by_form.get(form, [])) == 1:
+                pair = by_form[form][0]  # F01, F03: the form alone says the pair
+        out.append(Unreadable(unit, sub, pair))
+    return out
+
 
 
 # -- status per unit and pair -------------------------------------------------------
@@ -220,16 +353,25 @@ class Status:
     form: str
     period: Period
     due: dt.date | None
-    submission: Submission | None = None
+    submission: Submission | None = None  # the file used: the last received
     count: int = 0
+    first: Submission | None = None  # the first usable file received: timeliness is judged on it
+    due_now: bool = True  # False: the pair is not due yet at the as-of date
+    unreadable: tuple[Submission, ...] = ()  # files of the unit for the pair that could not be read
 
     @property
     def submitted(self) -> bool:
         return self.submission is not None
 
     @property
+    def judged(self) -> Submission | None:
+        """The file timeliness is judged on: the first received (the one used when only one)."""
+        return self.first or self.submission
+
+    @property
     def used(self) -> tuple[dt.date | None, str]:
-        return date_used(self.submission) if self.submission is not None else (None, "")
+        judged = self.judged
+        return date_used(judged) if judged is not None else (None, "")
 
     @property
     def on_time(self) -> bool | None:
@@ -240,15 +382,29 @@ class Status:
         return self.due is None or day <= self.due
 
     @property
+    def last_correction(self) -> dt.date | None:
+        """When the file used was received, if it replaced an earlier one."""
+        return receipt_date(self.submission) if self.submission is not None and self.count > 1 else None
+
+    @property
     def state(self) -> str:
-        return SUBMITTED if self.submitted else NOT_SUBMITTED
+        if self.submitted:
+            return SUBMITTED
+        if self.unreadable:
+            return UNREADABLE
+        return NOT_SUBMITTED if self.due_now else NOT_DUE
 
     @property
     def timeliness(self) -> str:
-        """``Đúng hạn`` / ``Muộn`` / ``Chưa nộp`` (``Không rõ ngày`` for an undated file)."""
+        """``Đúng hạn`` / ``Muộn`` (``Không rõ ngày`` undated), else the state when nothing usable came."""
         if not self.submitted:
-            return NOT_SUBMITTED
+            return self.state
         return {True: ON_TIME, False: LATE, None: NO_DATE}[self.on_time]
+
+    @property
+    def chased(self) -> bool:
+        """Whether the unit is to be reminded: due, and nothing at all received."""
+        return self.due_now and not self.submitted and not self.unreadable
 
 
 def _due(plan: Plan, form: str, period: Period) -> dt.date | None:
@@ -258,32 +414,62 @@ def _due(plan: Plan, form: str, period: Period) -> dt.date | None:
         return None
 
 
-def statuses(units: Sequence[Unit], plan: Plan, resolution: Resolution, pairs: Sequence[Pair]) -> list[Status]:
+def statuses(units: Sequence[Unit], plan: Plan, resolution: Resolution, pairs: Sequence[Pair],
+             as_of: dt.date | None = None, refused: Sequence[Unreadable] = ()) -> list[Status]:
     """Every registry unit × tracked pair, in registry order then pair order."""
+    plan_schedule = schedule(plan)
+    files: dict[tuple[str, Pair], list[Submission]] = {}
+    for item in refused:
+        if item.pair is not None:
+            files.setdefault((item.unit.code, item.pair), []).append(item.submission)
     out = []
-    for unit in units:
-        for form, period in pairs:
+    for form, period in pairs:
+        slot = plan_schedule.slot(form, period)
+        due_now = slot.is_due(as_of) if slot is not None else True
+        due = _due(plan, form, period)
+        for unit in units:
             key = (unit.code, form, period)
-            out.append(Status(unit, form, period, _due(plan, form, period), resolution.latest.get(key),
-                              resolution.count(key)))
-    return out
+            out.append(Status(unit, form, period, due, resolution.latest.get(key), resolution.count(key),
+                              resolution.first(key), due_now, tuple(files.get((unit.code, (form, period)), ()))))
+    order = {u.code: i for i, u in enumerate(units)}
+    return sorted(out, key=lambda s: order[s.unit.code])  # stable: pair order within a unit
 
 
-def tracking_rows(items: Sequence[Status]) -> list[dict[str, object]]:
-    """Rows of ``tbl_theo_doi``."""
+def tracking_rows(items: Sequence[Status], refused: Sequence[Unreadable] = ()) -> list[dict[str, object]]:
+    """Rows of ``tbl_theo_doi``: one per status, and one per unreadable file whose name gives no pair."""
     rows: list[dict[str, object]] = []
-    for s in items:
-        sub = s.submission
+    loose: dict[str, list[Unreadable]] = {}
+    for item in refused:
+        if item.pair is None:
+            loose.setdefault(item.unit.code, []).append(item)
+    for i, s in enumerate(items):
+        sub, judged = s.submission, s.judged
         day, source = s.used
+        note = "; ".join(Unreadable(s.unit, f, None).reason + ": " + file_name(f.file) for f in s.unreadable)
         rows.append({
             "ma": s.unit.code, "ten": s.unit.name, "bieu": s.form, "ky": str(s.period),
             "trang_thai": s.state,
-            "ngay_tren_bieu": form_date(sub) if sub else None,
-            "thoi_gian_tep": _naive(sub.received) if sub else None,
+            "ngay_tren_bieu": form_date(judged) if judged else None,
+            "thoi_gian_tep": _naive(judged.received) if judged else None,
             "ngay_dung": source, "han_nop": s.due, "dung_han": s.timeliness,
-            "so_lan_nop": s.count, "tep": file_name(sub.file) if sub else "",
+            "so_lan_nop": s.count,
+            "tep": file_name(sub.file) if sub else (file_name(s.unreadable[-1].file) if s.unreadable else ""),
+            "ngay_sua_cuoi": s.last_correction, "ghi_chu": note,
         })
+        last_of_unit = i + 1 == len(items) or items[i + 1].unit.code != s.unit.code
+        if last_of_unit:
+            rows += [_loose_row(item) for item in loose.pop(s.unit.code, [])]
+    for extra in loose.values():  # units with no tracked pair at all
+        rows += [_loose_row(item) for item in extra]
     return rows
+
+
+def _loose_row(item: Unreadable) -> dict[str, object]:
+    """The row of an unreadable file whose name says its unit but no pair of the schedule."""
+    return {"ma": item.unit.code, "ten": item.unit.name, "bieu": "", "ky": "", "trang_thai": UNREADABLE,
+            "ngay_tren_bieu": None, "thoi_gian_tep": _naive(item.submission.received), "ngay_dung": "",
+            "han_nop": None, "dung_han": UNREADABLE, "so_lan_nop": 0, "tep": file_name(item.submission.file),
+            "ngay_sua_cuoi": None, "ghi_chu": item.reason}
 
 
 def _share(part: int, whole: int, plan: Plan) -> Fraction | None:
@@ -291,32 +477,43 @@ def _share(part: int, whole: int, plan: Plan) -> Fraction | None:
 
 
 def rate_rows(items: Sequence[Status], pairs: Sequence[Pair], plan: Plan) -> list[dict[str, object]]:
-    """Rows of ``tbl_ty_le_nop``: per pair, expected, submitted, on time, and their shares."""
+    """Rows of ``tbl_ty_le_nop``: per pair, units it is due for, submitted, on time, and their shares.
+
+    Only due pairs count: a pair not yet due expects no unit (its rates are
+    None, no data), though the files already sent are counted.
+    """
     rows = []
+    by_pair: dict[Pair, list[Status]] = {}
+    for s in items:
+        by_pair.setdefault((s.form, s.period), []).append(s)
     for form, period in pairs:
-        mine = [s for s in items if s.form == form and s.period == period]
-        expected = len(mine)
+        mine = by_pair.get((form, period), [])
+        expected = sum(1 for s in mine if s.due_now)
         done = sum(1 for s in mine if s.submitted)
         on_time = sum(1 for s in mine if s.on_time)
         rows.append({
             "bieu": form, "ky": str(period), "du_kien": expected, "da_nop": done,
-            "ty_le_day_du": _share(done, expected, plan), "dung_han": on_time,
-            "ty_le_dung_han": _share(on_time, expected, plan),
+            "ty_le_day_du": _share(done, expected, plan) if expected else None, "dung_han": on_time,
+            "ty_le_dung_han": _share(on_time, expected, plan) if expected else None,
         })
     return rows
 
 
 def tracking_findings(items: Sequence[Status]) -> list[Finding]:
-    """``late-submission`` and ``missing-submission`` for each status that is one."""
+    """``late-submission`` and ``missing-submission`` for each status that is one.
+
+    Missing only when due and nothing at all came (an unreadable file has its
+    own refusal finding); late judged on the first file received.
+    """
     out = []
     for s in items:
         due = indicators.format_date(s.due) if s.due else ""
-        if s.submission is None:
+        if s.chased:
             out.append(make("missing-submission", unit=s.unit.code, form=s.form, period=period_text(s.period),
                             period_code=str(s.period), due=due))
-        elif s.on_time is False:
+        elif s.on_time is False and s.judged is not None:
             day, source = s.used
-            sub = s.submission
+            sub = s.judged
             cell = sub.values.get("ngay_lap") if source == SOURCE_FORM_DATE else None
             out.append(make("late-submission", unit=s.unit.code, file=sub.file,
                             sheet=cell.sheet if cell else None, cell=cell.cell if cell else None,
