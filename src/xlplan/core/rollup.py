@@ -39,19 +39,29 @@ Roll-up rules (the Organization Board relies on them; change them only here):
   kind's admission target is the sum of its units' minimums (plan year only:
   the plan sets no per-kind target for the previous year); the city's is the
   plan's city target, or the previous year's plan figure.
+* The baseline (previous year) of a unit without that year's year-end forms
+  comes from its registration of the plan year (F01 "Kết quả năm trước",
+  ``kq_*``): rating, members assessed, excellent, good (F03 missing) and
+  admissions (annual F02 missing, before any monthly or quarterly F02 of that
+  year). A unit with both counts from its year-end form. Each figure carries
+  how many units each source covers (:class:`~xlplan.core.narrative.Sources`).
+* A yearly minimum or target is judged only once the year is over by the
+  as-of date (``as_of`` None: everything is due, so it is judged); before
+  that, per-unit progress reads "Đến hết tháng N đã kết nạp x".
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Literal, Sequence
 
 from . import indicators
 from .crossfile import cross_file_findings, last_periodic, number
 from .findings import Finding, Severity
-from .narrative import (Figures, Progress, current_year_paragraph, indicator_rows, previous_year_paragraph,
-                        report_rows)
+from .narrative import (Figures, Progress, Sources, current_year_paragraph, indicator_rows, figures_sources_text,
+                        previous_year_paragraph, progress_text, report_rows)
 from .periods import Period, periods_of
 from .plan import Category, Plan
 from .registry import Unit
@@ -173,8 +183,9 @@ def _members(book: _Book, unit: str, year: int) -> int | None:
     return number(annual, "dv_cuoi_ky") if annual is not None else None
 
 
-def _rating(sub: Submission, plan: Plan) -> Category | None:
-    for field_id in ("tccs_xep_loai", "tccs_tu_xep_loai"):
+def _rating(sub: Submission, plan: Plan,
+            fields: tuple[str, ...] = ("tccs_xep_loai", "tccs_tu_xep_loai")) -> Category | None:
+    for field_id in fields:
         value = sub.value(field_id)
         if isinstance(value, str) and value.strip():
             found = plan.org_ratings.by_label(value)
@@ -193,30 +204,91 @@ def _sum(values: Iterable[int | None]) -> int | None:
     return sum(present) if present else None
 
 
-def _figures(units: Sequence[Unit], year: int, book: _Book, plan: Plan, admission_plan: int | None) -> Figures:
-    """One year's totals over ``units`` (see the roll-up rules)."""
-    f03s = [s for u in units if (s := book.get(u.code, "F03", Period(year, "year"))) is not None]
-    ratings = [_rating(s, plan) for s in f03s]
-    assessed = [c for c in ratings if c is not None and c.assessed]
+# F01 asks last year's results in the F03's own terms: ``kq_`` + the F03 field id.
+RESULTS_PREFIX = "kq_"
+
+
+def _results_of(book: _Book, unit: str, year: int, plan: Plan) -> Submission | None:
+    """The plan year's registration (F01) of a unit, when ``year`` is the year its results are asked for."""
+    return book.get(unit, "F01", Period(plan.year, "year")) if year == plan.previous_year else None
+
+
+@dataclass(frozen=True)
+class _Assessment:
+    """One unit's year-end assessment figures, from its F03 or from its registration's results."""
+
+    rating: Category | None
+    members: int | None  # members assessed
+    good_or_better: int | None
+    excellent: int | None
+    from_registration: bool
+
+
+def _assessment(book: _Book, unit: str, year: int, plan: Plan) -> _Assessment | None:
     good, excellent = _member_fields(plan, "good_or_better"), _member_fields(plan, "excellent")
+    f03 = book.get(unit, "F03", Period(year, "year"))
+    if f03 is not None:
+        return _Assessment(_rating(f03, plan), number(f03, "dv_duoc_danh_gia"),
+                           _sum(number(f03, f) for f in good), _sum(number(f03, f) for f in excellent), False)
+    reg = _results_of(book, unit, year, plan)
+    if reg is None:
+        return None
+    fields = ["kq_xep_loai", "kq_dv_duoc_danh_gia", *(RESULTS_PREFIX + f for f in good + excellent)]
+    if all(reg.value(f) is None for f in fields):
+        return None
+    return _Assessment(_rating(reg, plan, ("kq_xep_loai",)), number(reg, "kq_dv_duoc_danh_gia"),
+                       _sum(number(reg, RESULTS_PREFIX + f) for f in good),
+                       _sum(number(reg, RESULTS_PREFIX + f) for f in excellent), True)
+
+
+def _admitted_from(book: _Book, unit: str, year: int, plan: Plan) -> tuple[int | None, bool]:
+    """A unit's admissions of a year, and whether they come from its registration's results.
+
+    The annual F02 wins; without it, the registration's ``kq_ket_nap`` (a
+    whole year stated) comes before a sum of months or quarters that may be
+    incomplete.
+    """
+    if book.get(unit, "F02", Period(year, "year")) is None:
+        reg = _results_of(book, unit, year, plan)
+        if reg is not None and (value := number(reg, "kq_ket_nap")) is not None:
+            return value, True
+    return _admitted(book, unit, year), False
+
+
+def _figures(units: Sequence[Unit], year: int, book: _Book, plan: Plan, admission_plan: int | None) -> Figures:
+    """One year's totals over ``units`` (see the roll-up rules), with the sources behind them."""
+    found = [a for u in units if (a := _assessment(book, u.code, year, plan)) is not None]
+    assessed = [a.rating for a in found if a.rating is not None and a.rating.assessed]
+    admissions = [_admitted_from(book, u.code, year, plan) for u in units]
+    members = [_members(book, u.code, year) for u in units]
 
     def count(codes: frozenset[str]) -> int | None:
-        return sum(1 for c in assessed if c.code in codes) if f03s else None
+        return sum(1 for c in assessed if c.code in codes) if found else None
 
-    def members_in(fields: list[str]) -> int | None:
-        return _sum(_sum(number(s, f) for f in fields) for s in f03s) if f03s else None
+    def sources(figure: Literal["assessment", "admissions", "members"], registration: int, total: int) -> Sources:
+        return Sources(figure, len(units), year_end=total - registration, registration=registration)
 
     return Figures(
         year=year, units=len(units),
-        members=_sum(_members(book, u.code, year) for u in units),
-        assessed_units=len(assessed) if f03s else None,
+        members=_sum(members),
+        assessed_units=len(assessed) if found else None,
         tsvm=count(plan.org_ratings.members("tsvm")), weak=count(plan.org_ratings.members("weak")),
-        assessed_members=_sum(number(s, "dv_duoc_danh_gia") for s in f03s),
-        good_or_better=members_in(good), excellent=members_in(excellent),
-        admitted=_sum(_admitted(book, u.code, year) for u in units),
+        assessed_members=_sum(a.members for a in found),
+        good_or_better=_sum(a.good_or_better for a in found) if found else None,
+        excellent=_sum(a.excellent for a in found) if found else None,
+        admitted=_sum(v for v, _ in admissions),
         admission_plan=admission_plan,
         transfers=_sum(_transfers(book, u.code, year) for u in units),
+        assessment_sources=sources("assessment", sum(1 for a in found if a.from_registration), len(found)),
+        admission_sources=sources("admissions", sum(1 for v, reg in admissions if v is not None and reg),
+                                  sum(1 for v, _ in admissions if v is not None)),
+        member_sources=sources("members", 0, sum(1 for v in members if v is not None)),
     )
+
+
+def _year_over(plan: Plan, as_of: dt.date | None) -> bool:
+    """Whether yearly minimums and targets are judged: the plan year is over by the as-of date."""
+    return as_of is None or as_of >= Period(plan.year, "year").end
 
 
 # -- tables -----------------------------------------------------------------------
@@ -271,7 +343,8 @@ def _registration_rows(units: Sequence[Unit], plan: Plan, book: _Book, status: d
     return rows
 
 
-def _progress_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
+def _progress_rows(units: Sequence[Unit], plan: Plan, book: _Book, year_over: bool = True) -> list[Row]:
+    """Rows of ``tbl_tien_do``; before the year is over a unit is not judged against its yearly minimum."""
     rows = []
     f01 = Period(plan.year, "year")
     for u in units:
@@ -283,7 +356,9 @@ def _progress_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
         rows.append({**_unit_cols(plan, u),
                      "ky_moi_nhat": latest[0].label if latest else None, "kn_luy_ke": ytd,
                      "dk_ket_nap": registered, "ty_le_so_dang_ky": _completion(ytd, registered, plan),
-                     "ct_toi_thieu": _minimum(plan, u), "dat_toi_thieu": _meets(ytd, _minimum(plan, u), plan),
+                     "ct_toi_thieu": _minimum(plan, u),
+                     "dat_toi_thieu": _meets(ytd, _minimum(plan, u), plan) if year_over
+                     else progress_text(latest[0] if latest else None, ytd),
                      "chuyen_chinh_thuc": _transfers(book, u.code, plan.year),
                      "dv_cuoi_ky": number(sub, "dv_cuoi_ky") if sub else None})
     return rows
@@ -342,7 +417,7 @@ def _summary_row(group: str, f: Figures, plan: Plan) -> Row:
             "ty_le_tot": _share(f.good_or_better, f.assessed_members, plan), "dv_xuat_sac": f.excellent,
             "ty_le_xuat_sac": _share(f.excellent, f.assessed_members, plan), "ket_nap": f.admitted,
             "chi_tieu_ket_nap": f.admission_plan, "ty_le_ket_nap": _completion(f.admitted, f.admission_plan, plan),
-            "chuyen_chinh_thuc": f.transfers}
+            "chuyen_chinh_thuc": f.transfers, "nguon_so_lieu": figures_sources_text(f) or None}
 
 
 def _has_year_end(book: _Book, year: int) -> bool:
@@ -350,12 +425,25 @@ def _has_year_end(book: _Book, year: int) -> bool:
     return book.has("F03", period) or book.has("F02", period)
 
 
+def _has_results(book: _Book, plan: Plan, year: int) -> bool:
+    """Whether a year has figures to show: its year-end forms, or (the previous year) registrations' results."""
+    if _has_year_end(book, year):
+        return True
+    if year != plan.previous_year:
+        return False
+    period = Period(plan.year, "year")
+    fields = ("kq_xep_loai", "kq_dv_duoc_danh_gia", "kq_ket_nap",
+              *(RESULTS_PREFIX + f for f in _member_fields(plan, "good_or_better")))
+    return any(sub.value(f) is not None for subs in book.by_unit.values()
+               if (sub := subs.get(("F01", period))) is not None for f in fields)
+
+
 def _kind_minimums(units: Sequence[Unit], plan: Plan) -> dict[str, int]:
     return {k.code: sum(_minimum(plan, u) for u in units if u.kind == k.code) for k in plan.kinds}
 
 
 def _totals_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
-    years = ([plan.previous_year] if _has_year_end(book, plan.previous_year) else []) + [plan.year]
+    years = ([plan.previous_year] if _has_results(book, plan, plan.previous_year) else []) + [plan.year]
     minimums = _kind_minimums(units, plan)
     rows = []
     for year in years:
@@ -402,7 +490,7 @@ def _finding_rows(findings: Sequence[Finding]) -> list[Row]:
 # -- progress, cells, summary -------------------------------------------------------
 
 def _progress(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[tuple, Status],
-              current: Figures) -> Progress:
+              current: Figures, as_of: dt.date | None = None) -> Progress:
     f01 = Period(plan.year, "year")
     regs = [(u, status[(u.code, "F01", f01)]) for u in units]
     done = [(u, s) for u, s in regs if s.submitted]
@@ -411,7 +499,8 @@ def _progress(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[tuple
     periods = [p for u in reporting for p, _ in book.periodic(u.code, plan.year)]
     latest = max(periods, key=lambda p: (p.end, KIND_RANK[p.kind])) if periods else None
     below = None
-    if reporting:
+    year_over = _year_over(plan, as_of)
+    if reporting and year_over:  # a yearly minimum is judged at the year's end only
         below = sum(1 for u in units
                     if _minimum(plan, u) > 0 and (_admitted(book, u.code, plan.year) or 0) < _minimum(plan, u))
     return Progress(
@@ -420,7 +509,7 @@ def _progress(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[tuple
         registered_total=_sum(v for _, v in registered),
         registered_below_minimum=sum(1 for u, v in registered if v is not None and v < _minimum(plan, u)),
         latest_period=latest, reporting_units=len(reporting), admitted=current.admitted if reporting else None,
-        admission_target=plan.city_admission_target, admitted_below_minimum=below)
+        admission_target=plan.city_admission_target, admitted_below_minimum=below, year_over=year_over)
 
 
 def _cells(plan: Plan, paragraph: str, current_paragraph: str) -> dict[str, object]:
@@ -454,7 +543,8 @@ def _summary(plan: Plan, submissions: Sequence[Submission], resolution: Resoluti
 # -- entry point ----------------------------------------------------------------------
 
 def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[Unit]", plan: Plan,
-                extra_findings: Sequence[Finding] = (), track: Sequence[tuple[str, str]] = ()) -> Consolidation:
+                extra_findings: Sequence[Finding] = (), track: Sequence[tuple[str, str]] = (),
+                as_of: dt.date | None = None) -> Consolidation:
     """The city summary from the submissions read (see the module docstring for the rules).
 
     ``extra_findings`` (e.g. the registry's) are listed with the others;
@@ -480,26 +570,26 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
     previous = _figures(unit_list, plan.previous_year, book, plan, plan.previous_admission_plan)
     current = _figures(unit_list, plan.year, book, plan, plan.city_admission_target)
     minimum_total = sum(_minimum(plan, u) for u in unit_list)
-    progress = _progress(unit_list, plan, book, status, current)
+    progress = _progress(unit_list, plan, book, status, current, as_of)
     paragraph = previous_year_paragraph(previous, plan)
     has_current_year_end = _has_year_end(book, plan.year)
     current_paragraph = current_year_paragraph(progress, plan, current if has_current_year_end else None)
-    shown_previous = previous if _has_year_end(book, plan.previous_year) else None
+    shown_previous = previous if _has_results(book, plan, plan.previous_year) else None
     rates = rate_rows(items, pairs, plan)
 
     tables: dict[str, list[Row]] = {
         "tbl_don_vi": _registry_rows(unit_list, plan),
         "tbl_dang_ky": _registration_rows(unit_list, plan, book, status),
-        "tbl_tien_do": _progress_rows(unit_list, plan, book),
+        "tbl_tien_do": _progress_rows(unit_list, plan, book, progress.year_over),
         "tbl_tien_do_thang": _monthly_rows(unit_list, plan, book),
         "tbl_danh_gia": _assessment_rows(unit_list, plan, book),
         "tbl_tong_hop": _totals_rows(unit_list, plan, book),
-        "tbl_chi_tieu": indicator_rows(shown_previous, current, plan, minimum_total),
+        "tbl_chi_tieu": indicator_rows(shown_previous, current, plan, minimum_total, progress),
         "tbl_theo_doi": tracking_rows(items),
         "tbl_ty_le_nop": rates,
         "tbl_kiem_tra": _finding_rows(findings),
         **_chart_rows(unit_list, plan, book, rates),
-        "tbl_bao_cao": report_rows(shown_previous, current, plan, minimum_total),
+        "tbl_bao_cao": report_rows(shown_previous, current, plan, minimum_total, progress),
     }
     specs = summary_tables(plan)
     tables = {tid: [{c: row.get(c) for c in specs[tid].column_ids} for row in tables[tid]] for tid in specs}

@@ -179,6 +179,7 @@ def summary_tables(plan: Plan) -> dict[str, TableSpec]:
             Column("ket_nap", "Kết nạp", "int", 9), Column("chi_tieu_ket_nap", "Chỉ tiêu kết nạp", "int", 10),
             Column("ty_le_ket_nap", "% kế hoạch", "share", 10),
             Column("chuyen_chinh_thuc", "Chuyển chính thức", "int", 10),
+            Column("nguon_so_lieu", "Nguồn số liệu", "text", 40),
         )),
         TableSpec("tbl_chi_tieu", "Tổng hợp", "CÁC CHỈ TIÊU CỦA KẾ HOẠCH", (
             Column("chi_tieu", "Chỉ tiêu", "text", 44), Column("muc_tieu", "Mục tiêu", "text", 16),
