@@ -103,3 +103,11 @@ def test_code_digits_do_not_read_as_a_period(plan):
     units = [Unit("CB_TO12", "Chi bộ Tổ dân phố 12", "chi_bo_co_so")]
     seen = name_witness("CB_TO12_F02_2017-03.xlsx", units, plan)
     assert seen.unit.code == "CB_TO12" and seen.form == "F02" and str(seen.period) == "2017-03"
+
+
+def test_carries_code():
+    from xlplan.core.witness import carries_code
+    assert carries_code("P_ANBINH_MOI_F03_2016.xlsx", "P_ANBINH_MOI")
+    assert carries_code("NopBaoCao/p-anbinh-moi.xlsx", "P_ANBINH_MOI")
+    assert not carries_code("P_ANBINH_F03_2016.xlsx", "P_ANBINH_MOI")
+    assert not carries_code("P_VUNINH.xlsx", "P_VU")

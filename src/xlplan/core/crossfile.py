@@ -20,6 +20,17 @@ files of one unit are held against each other and against the registry:
 * ``below-minimum``: the F01 registration, or the admissions of the annual F02
   of the plan year, below the plan's minimum for the unit's kind (not repeated
   when the reader already raised it for that file).
+* ``identity-mismatch`` / ``form-name-mismatch`` / ``period-name-mismatch``: the
+  file name (a second witness, :mod:`xlplan.core.witness`) names a registry
+  unit, a form or a period other than the content's. Identity comes from the
+  content; such a file is *held back* (:func:`held_back`): it never becomes or
+  replaces any unit's submission, and both units (the name's and the
+  content's) get the finding, so neither is silently "not submitted".
+* ``members-implausible``: total members far from the registry's figure (more
+  than the plan's ``checks.members_tolerance`` percent of it).
+* A refusal of a file that could not be read (password, damaged, empty, not a
+  form, unsupported format) is given the unit its file name carries
+  (:func:`attribute_refusals`), so that unit's letter and Kiểm tra name it.
 
 Only the file used for each (unit, form, period) takes part in the series
 checks (see :mod:`xlplan.core.tracking`); identity is checked on every file.
@@ -27,7 +38,9 @@ checks (see :mod:`xlplan.core.tracking`); identity is checked on every file.
 
 from __future__ import annotations
 
+import dataclasses
 import unicodedata
+from fractions import Fraction
 from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from .findings import Finding, make
@@ -35,7 +48,16 @@ from .periods import Period
 from .plan import Plan
 from .registry import Unit
 from .submission import Submission
-from .tracking import KIND_RANK, SubmissionKey, period_text, unit_index, usable
+from .tracking import IDENTITY_CODES, KIND_RANK, SubmissionKey, parse_period, period_text, unit_index, usable
+from .witness import UnitNames, carries_code, name_witness
+from .witness import attribute as attribute_name
+
+# Refusals of a file whose content could not say whose it is: the file name attributes them.
+REFUSAL_CODES = IDENTITY_CODES | frozenset({
+    "file-encrypted", "file-too-large", "file-too-slow", "needs-libreoffice",
+})
+WITNESS_CODES = frozenset({"identity-mismatch", "form-name-mismatch", "period-name-mismatch"})
+MEMBER_TOTAL_FIELDS = {"F01": "dv_tong_so", "F02": "dv_cuoi_ky", "F03": "dv_tong_so"}
 
 
 def fold(text: object) -> str:
@@ -136,6 +158,96 @@ def unknown_unit_hint(guess: Unit | None) -> dict[str, Any]:
         return {"hint": ""}
     return {"hint": f" Có phải là {guess.name} ({guess.code})?", "suggestion": guess.code,
             "suggestion_name": guess.name}
+
+
+# -- the file name as a second witness ------------------------------------------------
+
+def _names(units: Iterable[Unit] | UnitNames) -> UnitNames:
+    return units if isinstance(units, UnitNames) else UnitNames(units)
+
+
+def witness_findings(sub: Submission, units: Iterable[Unit] | UnitNames, plan: Plan) -> list[Finding]:
+    """What the file name says against what the content says, for one file read as a form.
+
+    Only a name that *names* something can contradict: a name that says no
+    unit (``bao cao.xlsx``) or only a month (``thang 3``) is compared on what it says.
+    """
+    if not usable(sub, plan):
+        return []
+    names = _names(units)
+    seen = name_witness(sub.file, names, plan)
+    content_code = str(sub.unit).strip()
+    index = unit_index(names.units)
+    content_unit = index.get(content_code.casefold())
+    unit_code = content_unit.code if content_unit is not None else content_code
+    out: list[Finding] = []
+    if (seen.unit is not None and seen.unit.code.casefold() != content_code.casefold()
+            and not carries_code(sub.file, content_code)):  # a name with the content's own code agrees
+        content_name = (content_unit.name if content_unit is not None
+                        else str(sub.value("don_vi_ten") or content_code))
+        params = {"name_unit": seen.unit.code, "name_unit_name": seen.unit.name,
+                  "content_unit": unit_code, "content_unit_name": content_name}
+        for unit in (seen.unit.code, unit_code):
+            out.append(_at("identity-mismatch", sub, "don_vi_ma", unit, **params))
+    period = parse_period(sub)
+    shown = period_text(period) if period is not None else str(sub.period)
+    if seen.form is not None and seen.form != sub.form:
+        out.append(make("form-name-mismatch", unit=unit_code, file=sub.file, name_form=seen.form,
+                        form=sub.form, period=shown))
+    clue = seen.period_clue
+    if clue is not None and period is not None and not clue.agrees(period):
+        out.append(_at("period-name-mismatch", sub, "ky_bao_cao", unit_code, name_period=str(clue),
+                       form=sub.form, period=shown))
+    return out
+
+
+def held_back(submissions: Iterable[Submission], units: Iterable[Unit] | UnitNames,
+              plan: Plan) -> set[tuple[str, str]]:
+    """The files (``(file, sha256)``) whose name contradicts their content: never any unit's submission."""
+    names = _names(units)
+    return {(s.file, s.sha256) for s in submissions if witness_findings(s, names, plan)}
+
+
+def attribute_refusals(submissions: Sequence[Submission], units: Iterable[Unit] | UnitNames) -> list[Submission]:
+    """The submissions, each refused one's unit-less refusals given the unit its file name carries.
+
+    A refused file is copied with its findings attributed (the input is not
+    changed); a file the content identifies, or whose name names no unit (or
+    several), is passed as is.
+    """
+    names: UnitNames | None = None
+    out: list[Submission] = []
+    for sub in submissions:
+        if sub.unit or not any(f.code in REFUSAL_CODES and f.unit is None for f in sub.findings):
+            out.append(sub)
+            continue
+        names = names or _names(units)
+        unit = attribute_name(sub.file, names)
+        if unit is None:
+            out.append(sub)
+            continue
+        findings = [dataclasses.replace(f, unit=unit.code) if f.unit is None else f for f in sub.findings]
+        out.append(dataclasses.replace(sub, findings=findings))
+    return out
+
+
+def plausibility_findings(submissions: Iterable[Submission], units: Iterable[Unit], plan: Plan) -> list[Finding]:
+    """``members-implausible``: a file's total members further from the registry's than the plan allows."""
+    index = unit_index(units)
+    tolerance = Fraction(plan.members_tolerance) / 100
+    out: list[Finding] = []
+    for sub in submissions:
+        field_id = MEMBER_TOTAL_FIELDS.get(str(sub.form))
+        if field_id is None or not sub.unit or not usable(sub, plan):
+            continue
+        unit = index.get(str(sub.unit).strip().casefold())
+        value = number(sub, field_id)
+        if unit is None or unit.members <= 0 or value is None:
+            continue
+        if abs(Fraction(value - unit.members, unit.members)) > tolerance:
+            out.append(_at("members-implausible", sub, field_id, unit.code, value=value,
+                           expected=unit.members, tolerance=plan.members_tolerance))
+    return out
 
 
 # -- series of periodic reports ---------------------------------------------------
@@ -259,7 +371,11 @@ def minimum_findings(latest: Mapping[SubmissionKey, Submission], units: Iterable
 
 def cross_file_findings(submissions: Sequence[Submission], units: Iterable[Unit], plan: Plan,
                         latest: Mapping[SubmissionKey, Submission]) -> list[Finding]:
-    """Every cross-file finding: identity of every file, series and minimums of the files used."""
-    return (identity_findings(submissions, units, plan) + series_findings(latest)
-            + minimum_findings(latest, units, plan))
+    """Every cross-file finding: identity (name witness, plausibility) of every file, series and minimums of the files used."""
+    unit_list = list(units)
+    names = UnitNames(unit_list)
+    witnessed = [f for sub in submissions for f in witness_findings(sub, names, plan)]
+    return (identity_findings(submissions, units, plan) + witnessed
+            + plausibility_findings(submissions, unit_list, plan) + series_findings(latest)
+            + minimum_findings(latest, unit_list, plan))
 

@@ -27,6 +27,7 @@ from .periods import PERIOD_KINDS, Period, PeriodError, PeriodKind, add_months
 ROUNDING_MODES: tuple[Mode, ...] = ("cat", "tron")
 COMPARISONS = (">=", ">", "<=", "<", "=")
 FORM_IDS = ("F01", "F02", "F03")
+DEFAULT_MEMBERS_TOLERANCE = "30"  # percent; ``checks.members_tolerance`` when the plan file does not say
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _FIELD_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _T = TypeVar("_T")
@@ -160,6 +161,9 @@ class Plan:
     org_ratings: RatingScale
     member_ratings: RatingScale
     forms: Mapping[str, FormRule]
+    # How far (percent of the registry's figure) a file's total members may be from the registry's before a
+    # warning (``members-implausible``): a plausibility check, never an error, since units grow and shrink.
+    members_tolerance: Decimal = Decimal(DEFAULT_MEMBERS_TOLERANCE)
     source: str = dc_field(default="", compare=False)
 
     # -- look-ups used everywhere ---------------------------------------------
@@ -301,6 +305,7 @@ def plan_from_dict(data: Mapping[str, Any], source: str = "") -> Plan:
         except InvalidOperation:
             v.problem("members_target.good_or_better_share", "phải là phần trăm từ 0 đến 100")
             share_dec = None
+    tolerance = _percent(v, "checks.members_tolerance", DEFAULT_MEMBERS_TOLERANCE)
     # Read every key first, so that one PlanError names every mistake at once.
     # (Same order as the keys' findings have always been listed in.)
     plan_id, title = v.text("plan.id"), v.text("plan.title")
@@ -341,8 +346,23 @@ def plan_from_dict(data: Mapping[str, Any], source: str = "") -> Plan:
         good_share_comparison=_vouched(good_share_comparison),
         max_weak=_vouched(max_weak), keep_title=_vouched(keep_title),
         kinds=kinds, org_ratings=_vouched(org), member_ratings=_vouched(member), forms=forms,
-        source=source,
+        members_tolerance=_vouched(tolerance), source=source,
     )
+
+
+def _percent(v: _Validator, key: str, default: str) -> Decimal | None:
+    """A percentage key (a number or a string such as ``"30"``), from 0 to 100."""
+    raw = v.get(key, (str, int, float), default)
+    if raw is None:
+        return None
+    try:
+        value = Decimal(str(raw))
+        if not value.is_finite() or not (0 <= value <= 100):
+            raise InvalidOperation
+    except InvalidOperation:
+        v.problem(key, "phải là phần trăm từ 0 đến 100")
+        return None
+    return value
 
 
 def _vouched(value: _T | None) -> _T:

@@ -2,7 +2,10 @@
 
 A unit runs it on its own file (no registry: it checks the file and, across
 several files, their series); the Organization Board runs it with the registry
-to also see unknown units and name or kind mismatches. Missing submissions of
+to also see unknown units, name or kind mismatches and implausible totals.
+Both get what consolidation says of the file name as a second witness (a name
+naming another unit, form or period than the content: held back) and refusals
+attributed to the unit the file name carries. Missing submissions of
 *other* units are not its business, so tracking findings are left out.
 """
 
@@ -11,12 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from ..core.crossfile import identity_findings, minimum_findings, series_findings
+from ..core.crossfile import (attribute_refusals, held_back, identity_findings, minimum_findings,
+                              plausibility_findings, series_findings, witness_findings)
 from ..core.findings import Report
 from ..core.plan import Plan
 from ..core.registry import Registry, Unit
 from ..core.submission import Submission
 from ..core.tracking import identify, resolve, unit_index, usable
+from ..core.witness import UnitNames
 from .consolidate import Progress, read_files
 
 
@@ -30,15 +35,21 @@ def check_files(paths: Sequence[Path], plan: Plan, registry: Registry | None = N
 def check_submissions(submissions: Sequence[Submission], plan: Plan, registry: Registry | None = None) -> Report:
     """The findings of already-read submissions (see module docstring for what is checked)."""
     report = Report()
+    units: list[Unit] = list(registry) if registry is not None else _units_of(submissions, plan)
+    names = UnitNames(units)
+    submissions = attribute_refusals(submissions, names)
     for sub in submissions:
         report.extend(sub.findings)
-    units: list[Unit] = list(registry) if registry is not None else _units_of(submissions, plan)
+        report.extend(witness_findings(sub, names, plan))
     index = unit_index(units)
-    keyed = [(key, s) for s in submissions if (key := identify(s, plan, index)) is not None]
+    held = held_back(submissions, names, plan)
+    keyed = [(key, s) for s in submissions
+             if (s.file, s.sha256) not in held and (key := identify(s, plan, index)) is not None]
     resolution = resolve(keyed)
     report.extend(resolution.findings)
     if registry is not None:
         report.extend(identity_findings(submissions, registry, plan))
+        report.extend(plausibility_findings(submissions, units, plan))
         report.extend(minimum_findings(resolution.latest, units, plan))
     report.extend(series_findings(resolution.latest))
     return report
