@@ -110,3 +110,29 @@ def test_current_year_paragraph_without_data_and_with_assessment():
     assert "đã kết nạp 190 đảng viên mới = 105% chỉ tiêu 180" in text
     assert "không có tổ chức cơ sở đảng nào đăng ký thấp hơn" in text
     assert "6.000/7.000 = 85,71%" in text and "chưa đạt" not in text
+
+
+def test_sources_are_said_only_when_some_units_are_missing_or_registered():
+    from xlplan.core.narrative import Sources, sources_text
+    assert sources_text(Sources("assessment", 80, year_end=80), 2016) == ""
+    assert sources_text(Sources("assessment", 80), 2016) == ""  # no data is said elsewhere
+    assert sources_text(Sources("assessment", 80, year_end=77), 2017) == "77/80 đơn vị đã báo cáo"
+    mixed = sources_text(Sources("assessment", 80, year_end=4, registration=76), 2016)
+    assert mixed == "theo biểu đăng ký của 76/80 đơn vị; 4 đơn vị theo biểu đánh giá năm 2016"
+    assert sources_text(Sources("admissions", 80, year_end=2, registration=75), 2016).endswith(
+        "2 đơn vị theo báo cáo năm 2016; 3 đơn vị chưa có số liệu")
+    f = Figures(2016, 80, assessed_units=79, tsvm=65, weak=0, assessed_members=7453, good_or_better=6646,
+                excellent=901, admitted=218, admission_plan=180, transfers=237, members=8877)
+    complete = Sources("assessment", 80, year_end=80)
+    from dataclasses import replace
+    assert previous_year_paragraph(replace(f, assessment_sources=complete), PLAN) == previous_year_paragraph(f, PLAN)
+    partial = previous_year_paragraph(replace(f, assessment_sources=Sources("assessment", 80, year_end=77)), PLAN)
+    assert "được đánh giá chất lượng (77/80 đơn vị đã báo cáo)" in partial
+
+
+def test_progress_before_the_years_end_is_not_a_verdict():
+    progress = Progress(2017, 80, registered=80, registered_on_time=80, latest_period=Period(2017, "month", 2),
+                        reporting_units=58, admitted=30, admission_target=180, admitted_below_minimum=40,
+                        year_over=False)
+    text = current_year_paragraph(progress, PLAN)
+    assert "chưa đạt" not in text and "58/80 đơn vị đã báo cáo" in text and "đã kết nạp 30" in text

@@ -361,3 +361,42 @@ def test_registry_table_alone_equals_the_consolidated_one():
     from xlplan.core.rollup import registry_table
     units = [unit("A"), unit("B", "chi_bo_co_so", has_source=False)]
     assert registry_table(units, PLAN) == consolidate([], units, PLAN).tables["tbl_don_vi"]
+
+
+# -- issue 11: the baseline from F01, partial said as partial ----------------------------------
+
+def test_registration_results_feed_the_previous_year_where_year_end_forms_are_missing():
+    a, b, c_ = unit("A"), unit("B", "co_quan"), unit("C")
+    results = dict(kq_xep_loai=TSVM, kq_dv_duoc_danh_gia=50, kq_dv_xuat_sac=5, kq_dv_tot=40, kq_ket_nap=9)
+    subs = [f01(a, 9, **results), f01(b, 3, **dict(results, kq_xep_loai=GOOD_ORG, kq_ket_nap=2)),
+            f01(c_, 8, **results), f03(c_, 2016, WEAK, 60, 60, 1, 30), f02(c_, "2016", 1, start=59, end=60)]
+    c = consolidate(subs, [a, b, c_], PLAN)
+    city = row(c, "tbl_tong_hop", nhom="Toàn thành phố", nam="2016")
+    assert (city["so_danh_gia"], city["so_tsvm"], city["so_yeu_kem"]) == (3, 1, 1)
+    assert (city["dv_duoc_danh_gia"], city["dv_tot_tro_len"], city["dv_xuat_sac"], city["ket_nap"]) == (
+        160, 121, 11, 12)
+    assert city["dv_tong_so"] == 60  # members at the year's end: F01 does not ask them
+    assert "2/3" in str(city["nguon_so_lieu"])
+    wards = row(c, "tbl_tong_hop", nhom=KIND_LABEL["xa_phuong"], nam="2016")
+    assert "1/2" in str(wards["nguon_so_lieu"])
+    # the same figures from year-end forms alone say nothing about their source
+    only = consolidate([f03(c_, 2016, WEAK, 60, 60, 1, 30), f02(c_, "2016", 1, start=59, end=60)], [c_], PLAN)
+    assert row(only, "tbl_tong_hop", nhom="Toàn thành phố", nam="2016")["nguon_so_lieu"] is None
+
+
+def test_before_the_years_end_minimums_are_not_judged():
+    a, b = unit("A"), unit("B", "co_quan")
+    subs = [f01(a, 9), f01(b, 3), f02(a, "2017-01", 1), f02(a, "2017-02", 1, ytd=2, start=101)]
+    early = consolidate(subs, [a, b], PLAN, as_of=dt.date(2017, 2, 28))
+    judged = consolidate(subs, [a, b], PLAN, as_of=dt.date(2017, 12, 31))
+    assert row(judged, "tbl_tien_do", ma="A")["dat_toi_thieu"] == "Chưa đạt"
+    progress = row(early, "tbl_tien_do", ma="A")
+    assert progress["kn_luy_ke"] == 2 and progress["dat_toi_thieu"] not in ("Chưa đạt", "Đạt")
+    admitted = {r["chi_tieu"]: r for r in early.tables["tbl_chi_tieu"]}[
+        "Kết nạp đảng viên mới (so với chỉ tiêu toàn thành phố)"]
+    assert admitted["danh_gia"] == "Đang thực hiện" and "1/2" in str(admitted["nam_nay"])
+    assert "chưa đạt" not in str(early.cells["bc_doan_van_nam"]).lower()
+    assert "chưa đạt" in str(judged.cells["bc_doan_van_nam"]).lower()
+    undated = consolidate(subs, [a, b], PLAN)  # no as-of date: everything is due, judged
+    for table in ("tbl_tien_do", "tbl_chi_tieu", "tbl_bao_cao", "tbl_tong_hop"):
+        assert undated.tables[table] == judged.tables[table], table
