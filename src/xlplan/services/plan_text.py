@@ -52,6 +52,9 @@ def plan_summary(plan: Plan) -> str:
         f"Cơ quan ban hành: {plan.issuer} ({plan.superior}); theo dõi: {plan.board}",
         f"Năm kế hoạch: {plan.year}; năm trước: {plan.previous_year} "
         f"(kế hoạch kết nạp năm trước: {format_number(plan.previous_admission_plan)})",
+        f"Số liệu năm {plan.previous_year} của mỗi đơn vị: theo biểu đánh giá (F03) và báo cáo năm (F02) "
+        f"năm {plan.previous_year}; đơn vị chưa có các biểu này thì theo mục \"Kết quả năm {plan.previous_year}\" "
+        "của biểu đăng ký (F01).",
         "",
         "CHỈ TIÊU",
         f"- Toàn {plan.committee.lower()} kết nạp {_OPS[plan.admission_comparison]} "
@@ -66,6 +69,8 @@ def plan_summary(plan: Plan) -> str:
     for kind in plan.kinds:
         extra = " (chỉ với đơn vị có nguồn)" if kind.only_with_source else ""
         lines.append(f"- {kind.label} [{kind.code}]: từ {kind.min_admissions} đảng viên trở lên{extra}")
+    lines.append(f"(Chỉ tiêu cả năm được đánh giá khi hết năm {plan.year}; trước đó sổ tổng hợp ghi tiến độ "
+                 "\"đến hết tháng … đã kết nạp …\", không ghi \"chưa đạt\".)")
     lines += ["", "XẾP LOẠI TỔ CHỨC CƠ SỞ ĐẢNG"]
     for cat in plan.org_ratings.categories:
         tags = [_SET_LABELS.get(name, name) for name, codes in plan.org_ratings.sets.items() if cat.code in codes]
