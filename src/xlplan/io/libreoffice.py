@@ -46,7 +46,8 @@ _INSTALL_HINT = (
     "Nếu đã cài ở thư mục khác, đặt biến môi trường XLPLAN_SOFFICE là đường dẫn tới soffice."
 )
 
-# Calc's "recalculation on file load" settings: 0 = always, 1 = never, 2 = ask.
+# Calc's "recalculation on file load" settings: 0 = always, 1 = never, 2 = ask; macros never run
+# (security level "very high" and execution disabled), whatever a converted file carries.
 _PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
 xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
@@ -54,6 +55,10 @@ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <value>0</value></prop></item>
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">\
 <value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" \
+oor:op="fuse"><value>3</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" \
+oor:op="fuse"><value>true</value></prop></item>
 </oor:items>
 """
 
