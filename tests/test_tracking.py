@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from test_rollup import PLAN, cell_of, f01, f02, row, sub, unit
+from test_rollup import PLAN, cell_of, f01, f02, f03, row, sub, unit
 from xlplan.core.findings import make
 from xlplan.core.periods import Period
 from xlplan.core.rollup import consolidate
@@ -149,3 +149,69 @@ def test_statuses_and_findings_directly():
     assert items[1].due == dt.date(2017, 2, 5)
     assert [f.code for f in tracking_findings(items)] == ["missing-submission", "late-submission"]
     assert rate_rows(items, pairs, PLAN)[1]["dung_han"] == 0
+
+
+# -- issue 11: schedule, receipts, first-file timeliness, unreadable files ---------------------
+
+def test_the_schedule_chases_the_plan_years_pairs_and_keeps_last_years_year_end_as_baseline():
+    from xlplan.core.schedule import schedule
+    plan_schedule = schedule(PLAN)
+    chased = [(s.form, str(s.period)) for s in plan_schedule.chased()]
+    assert len(chased) == 1 + 12 + 4 + 1 + 1 and chased[0] == ("F01", "2017") and ("F03", "2017") in chased
+    baseline = {(f, str(p)) for (f, p), s in plan_schedule.slots.items() if not s.chased}
+    assert baseline == {("F03", "2016"), ("F02", "2016"), ("F02", "2016-Q4"), ("F02", "2016-12")}
+    f01 = plan_schedule.slot("F01", Y2017)
+    assert f01 is not None and f01.due == dt.date(2017, 2, 20)
+    assert (f01.is_due(None), f01.is_due(dt.date(2017, 2, 20)), f01.is_due(dt.date(2017, 2, 19))) == (True, True, False)
+    assert plan_schedule.slot("F01", Period(2016, "year")) is None
+
+
+def test_out_of_schedule_files_make_no_pair_and_baseline_files_are_never_chased():
+    a, b = unit("A"), unit("B")
+    stray = sub(a, "F01", "2016", dk_ket_nap=9, ngay_lap=dt.date(2016, 2, 1))
+    old = f02(b, "2015", 3)
+    c = consolidate([f01(a, 9), f01(b, 9), stray, old, f03(a, 2016, "Trong sạch, vững mạnh", 100, 90, 10, 70)],
+                    [a, b], PLAN)
+    assert sorted((f.code, f.unit, f.file) for f in c.findings) == [
+        ("out-of-schedule", "A", stray.file), ("out-of-schedule", "B", old.file)]
+    assert {(r["bieu"], r["ky"]) for r in c.tables["tbl_theo_doi"]} == {("F01", "2017")}
+    assert c.resolution is not None and set(c.resolution.placements()) == {
+        "nhan/A_F01_2017.xlsx", "nhan/B_F01_2017.xlsx", "nhan/A_F03_2016.xlsx"}
+
+
+def test_the_later_received_run_wins_whatever_date_is_typed_and_timeliness_is_the_first_files():
+    a = unit("A")
+    original = f01(a, 8, dt.date(2017, 2, 15), file="A.xlsx", findings=(make("negative", file="A.xlsx", label="x", value=-1),))
+    original.first_run = 1
+    correction = f01(a, 9, dt.date(2017, 2, 10), file="A_sua.xlsx", received=dt.datetime(2017, 3, 2, 8))
+    correction.first_run, correction.first_seen = 2, dt.datetime(2017, 3, 3, 9)
+    res = _resolve([correction, original], [a])
+    assert res.latest[("A", "F01", Y2017)] is correction and res.first(("A", "F01", Y2017)) is original
+    assert res.superseded() == {"A.xlsx"}
+    unknown = f01(a, 7, dt.date(2017, 2, 1), file="A_moi.xlsx")  # no run recorded yet: newest of all
+    assert _resolve([correction, original, unknown], [a]).latest[("A", "F01", Y2017)] is unknown
+    late_fix = f01(a, 9, dt.date(2017, 3, 1), file="A_sua.xlsx")
+    late_fix.first_run, late_fix.first_seen = 2, dt.datetime(2017, 3, 3, 9)
+    c = consolidate([original, late_fix], [a], PLAN)
+    r = row(c, "tbl_theo_doi", ma="A", bieu="F01", ky="2017")
+    assert (r["dung_han"], r["so_lan_nop"], r["tep"], r["ngay_sua_cuoi"]) == ("Đúng hạn", 2, "A_sua.xlsx",
+                                                                              dt.date(2017, 3, 3))
+    assert r["ngay_tren_bieu"] == dt.date(2017, 2, 15)
+    negative = next(f for f in c.findings if f.code == "negative")
+    assert negative.superseded and c.summary["so_loi"] == 0
+    assert not [f for f in c.findings if f.code == "late-submission"]
+
+
+def test_not_due_pairs_are_neither_missing_nor_counted_and_unreadable_files_are_attributed():
+    a, b, c_ = unit("P_AN"), unit("P_BINH"), unit("CQ_CHAU")
+    locked = sub("", "F01", "2017", file="nhan/CQ_CHAU_F01_2017.xlsx", identity=False,
+                 findings=(make("file-encrypted", file="nhan/CQ_CHAU_F01_2017.xlsx", reason="mật khẩu"),))
+    locked.form = locked.period = locked.unit = None
+    c = consolidate([f01(a, 9), locked], [a, b, c_], PLAN, as_of=dt.date(2017, 2, 1))
+    states = {(r["ma"], r["bieu"], r["ky"]): r["trang_thai"] for r in c.tables["tbl_theo_doi"]}
+    assert states[("P_BINH", "F01", "2017")] == "Chưa đến hạn"
+    assert states[("CQ_CHAU", "F01", "2017")] == "Đã nhận, không đọc được"
+    assert [f.code for f in c.findings if f.code == "missing-submission"] == []
+    assert next(f for f in c.findings if f.code == "file-encrypted").unit == "CQ_CHAU"
+    rate = row(c, "tbl_ty_le_nop", bieu="F01", ky="2017")
+    assert (rate["du_kien"], rate["da_nop"], rate["ty_le_day_du"]) == (0, 1, None)
