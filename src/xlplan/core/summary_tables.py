@@ -54,6 +54,7 @@ CONFIG_CELLS = (
     ("cfg_han_dang_ky", "Hạn nộp đăng ký"),
     ("cfg_lam_tron", "Cách làm tròn tỷ lệ (cat / tron)"),
     ("cfg_so_le", "Số chữ số thập phân của tỷ lệ %"),
+    ("cfg_ngay_chot", "Ngày chốt số liệu (trống = ngày tổng hợp)"),
 )
 
 # Named single cells of the Báo cáo sheet written by consolidation.
@@ -196,10 +197,12 @@ def summary_tables(plan: Plan) -> dict[str, TableSpec]:
             Column("dung_han", "Đúng hạn", "text", 11),
             Column("so_lan_nop", "Số lần nộp", "int", 8),
             Column("tep", "Tệp", "text", 36),
+            Column("ngay_sua_cuoi", "Ngày nhận bản sửa cuối", "date", 12),
+            Column("ghi_chu", "Ghi chú", "text", 30),
         )),
         TableSpec("tbl_ty_le_nop", "Theo dõi nộp", "TỶ LỆ NỘP ĐẦY ĐỦ, ĐÚNG HẠN", (
             Column("bieu", "Biểu", "text", 6), Column("ky", "Kỳ", "text", 9),
-            Column("du_kien", "Số đơn vị phải nộp", "int", 11), Column("da_nop", "Đã nộp", "int", 9),
+            Column("du_kien", "Số đơn vị phải nộp (đã đến hạn)", "int", 11), Column("da_nop", "Đã nộp", "int", 9),
             Column("ty_le_day_du", "Tỷ lệ đầy đủ", "share", 11), Column("dung_han", "Đúng hạn", "int", 9),
             Column("ty_le_dung_han", "Tỷ lệ đúng hạn", "share", 11),
         )),

@@ -44,10 +44,14 @@ from .gc_pause import paused_gc
 from .openpyxl_internals import cell_store, style_record
 from .streamed_rows import DeferredRows, defer, excel_value, fill_cell
 
-__all__ = ["CityWorkbookError", "build_city_template", "default_settings", "load_city_workbook", "read_config",
-           "write_city_data"]
+__all__ = ["CityWorkbookError", "build_city_template", "config_cells", "default_settings", "load_city_workbook",
+           "read_config", "write_city_data"]
 
 _CONFIG_NAMES = tuple(name for name, _ in CONFIG_CELLS)
+# Cấu hình cells shown for information only (not yellow, not a setting): the plan year is the plan
+# file's, chosen through cfg_ke_hoach. Cells older workbooks lack are read as empty.
+CONFIG_INFO_CELLS = frozenset({"cfg_nam"})
+CONFIG_OPTIONAL_CELLS = frozenset({"cfg_ngay_chot"})
 _COMPARISON_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 
 _PARAGRAPH_LINES = 10
@@ -70,6 +74,7 @@ def default_settings(plan: Plan) -> dict[str, object]:
         "cfg_han_dang_ky": plan.due_date("F01", str(plan.year)),
         "cfg_lam_tron": plan.rounding_mode,
         "cfg_so_le": plan.share_digits,
+        "cfg_ngay_chot": None,  # empty: the day of each consolidation
     }
 
 
@@ -134,6 +139,16 @@ def read_config(wb: Workbook) -> dict[str, object]:
         ws, cells = found
         config[name] = tidy_setting(ws.cell(cells.min_row, cells.min_col).value)
     return config
+
+
+def config_cells(wb: Workbook) -> dict[str, str]:
+    """Where each ``cfg_*`` cell is (``{"cfg_so_le": "B12"}``), to name it in a message about its value."""
+    places: dict[str, str] = {}
+    for name in _CONFIG_NAMES:
+        found = resolve(wb, name)
+        if found is not None:
+            places[name] = f"{get_column_letter(found[1].min_col)}{found[1].min_row}"
+    return places
 
 
 def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapping[str, object]]],
@@ -319,8 +334,9 @@ def _label(ws: Worksheet, row: int, col: int, value: str | dt.date) -> Cell:
 
 _SHEET_HELP = {
     "Hướng dẫn": "Trang này: cách dùng sổ tổng hợp.",
-    "Cấu hình": "Năm kế hoạch, tệp kế hoạch, các thư mục, hạn nộp, cách làm tròn. Phần mềm đọc các ô màu vàng "
-                "ở trang này mỗi lần tổng hợp.",
+    "Cấu hình": "Tệp kế hoạch, các thư mục, hạn nộp đăng ký, cách làm tròn, số chữ số thập phân, ngày chốt số "
+                "liệu. Phần mềm đọc các ô màu vàng ở trang này mỗi lần tổng hợp (bằng nút trên thanh công cụ hoặc "
+                "bằng dòng lệnh) và báo rõ ô nào gõ sai.",
     "Danh mục đơn vị": "Danh sách tổ chức cơ sở đảng, loại hình và chỉ tiêu kết nạp tối thiểu của từng đơn vị.",
     "Đăng ký": "Đăng ký xếp loại và chỉ tiêu kết nạp của từng đơn vị (biểu F01), so với chỉ tiêu tối thiểu; "
                "tình trạng nộp đăng ký.",
@@ -361,6 +377,23 @@ def _guide(ws: Worksheet, plan: Plan) -> None:
             "3. Phần mềm đọc lại tất cả các tệp, ghi số liệu vào các bảng, vẽ lại biểu đồ và điền báo cáo. Số "
             "liệu cũ trong các bảng được thay thế: không gõ số liệu trực tiếp vào các bảng.",
             "4. Xem trang Kiểm tra, đề nghị đơn vị sửa các lỗi rồi tổng hợp lại.")),
+        ("Ngày nhận, nộp lại và ngày chốt số liệu", (
+            "Ngày nhận một tệp là ngày phần mềm thấy tệp đó lần đầu (lần tổng hợp đầu tiên có tệp trong thư mục "
+            "nhận báo cáo), không phải ngày đơn vị gõ trên biểu hay ngày ghi trên tệp. Nhận được hai tệp giống hệt "
+            "nhau thì tính một lần.",
+            "Đơn vị gửi lại (sửa số liệu): tệp nhận sau thay tệp nhận trước, dù ngày gõ trên tệp sau là ngày nào. "
+            "Tệp bị thay vẫn được liệt kê ở trang Theo dõi nộp; lỗi của tệp bị thay không tính vào số lỗi và không "
+            "gửi lại cho đơn vị.",
+            "Đúng hạn hay muộn được xét theo tệp dùng được nhận đầu tiên của đơn vị cho biểu và kỳ đó: đơn vị nộp "
+            "đúng hạn rồi gửi bản sửa sau hạn vẫn là đúng hạn; số lần nộp và ngày sửa cuối cùng được ghi lại.",
+            "Ngày chốt số liệu (ô «Ngày chốt số liệu» ở trang Cấu hình, hoặc tùy chọn --as-of của dòng lệnh; để "
+            "trống là ngày tổng hợp): biểu và kỳ chưa đến hạn nộp vào ngày này ghi «Chưa đến hạn», không bị tính "
+            "là chưa nộp. Cùng các tệp và cùng ngày chốt thì luôn cho cùng số liệu.",
+            "Hạn nộp đăng ký, cách làm tròn và số chữ số thập phân gõ ở trang Cấu hình được dùng thay cho giá trị "
+            "của tệp kế hoạch; gõ sai (không phải ngày, không phải cat/tron, số ngoài 0–6) thì không tổng hợp và "
+            "thông báo ô cần sửa.",
+            "Không tổng hợp khi sổ này đang mở trong Excel hoặc LibreOffice (có tệp khóa ~$SoTongHop.xlsx hoặc "
+            ".~lock.SoTongHop.xlsx# bên cạnh): hãy đóng sổ rồi chạy lại, hoặc dùng nút «Tổng hợp» ngay trong Excel.")),
         ("Được phép", (
             "Đổi màu, phông chữ, cỡ chữ, độ rộng cột, chiều cao dòng, định dạng số và định dạng có điều kiện; "
             "chèn dòng phía trên các bảng; ghi chú ở ngoài vùng các bảng. Định dạng của dòng số liệu đầu tiên "
@@ -404,13 +437,15 @@ def _text(ws: Worksheet, row: int, col: int, text: str) -> Cell:
 
 _CONFIG_NOTES = {
     "cfg_ke_hoach": "Tên kế hoạch có sẵn (vd. bac_ninh_2017) hoặc đường dẫn tới tệp .toml.",
-    "cfg_nam": "Năm của kế hoạch; năm so sánh lấy từ tệp kế hoạch.",
+    "cfg_nam": "Chỉ để xem: năm lấy từ tệp kế hoạch (ô Kế hoạch), sửa ở đây không có tác dụng.",
     "cfg_thu_muc_nop": "Nơi chép các tệp đơn vị gửi về; đường dẫn tương đối tính từ thư mục chứa sổ này.",
     "cfg_thu_muc_gui": "Nơi tạo các biểu mẫu để gửi cho đơn vị.",
     "cfg_thu_muc_ket_qua": "Nơi lưu báo cáo PDF và bản sao lưu sổ tổng hợp.",
-    "cfg_han_dang_ky": "Ngày cuối cùng nhận đăng ký (biểu F01), dạng ngày/tháng/năm.",
+    "cfg_han_dang_ky": "Ngày cuối cùng nhận đăng ký (biểu F01), dạng ngày/tháng/năm; xét đúng hạn theo ngày này.",
     "cfg_lam_tron": "cat = cắt bỏ phần lẻ như kế hoạch viết (65/79 = 82,27%); tron = làm tròn.",
     "cfg_so_le": "Số chữ số sau dấu phẩy của các tỷ lệ phần trăm (0 đến 6).",
+    "cfg_ngay_chot": "Ngày/tháng/năm chốt số liệu: biểu chưa đến hạn vào ngày này là «Chưa đến hạn». Để trống: "
+                     "ngày tổng hợp.",
 }
 
 
@@ -422,14 +457,16 @@ def _config(wb: Workbook, ws: Worksheet, plan: Plan, values: Mapping[str, object
     ws.cell(2, 1, "Phần mềm đọc các ô màu vàng mỗi lần tổng hợp. Có thể sửa giá trị; không xóa các ô này.").font = \
         ps.NOTE
     _head(ws, 4, ("Mục cấu hình", "Giá trị", "Ghi chú"))
-    formats = {"cfg_nam": "0", "cfg_so_le": "0", "cfg_han_dang_ky": ps.DATE_FORMAT}
+    formats = {"cfg_nam": "0", "cfg_so_le": "0", "cfg_han_dang_ky": ps.DATE_FORMAT, "cfg_ngay_chot": ps.DATE_FORMAT}
     row = 4
     for name, label in CONFIG_CELLS:
         row += 1
         _label(ws, row, 1, label).border = ps.GRID
         cell = ws.cell(row, 2)
         _set_value(cell, values.get(name))
-        cell.font, cell.fill, cell.border = ps.BODY_BOLD, ps.INPUT_FILL, ps.GRID
+        cell.font, cell.border = ps.BODY_BOLD, ps.GRID
+        if name not in CONFIG_INFO_CELLS:  # yellow = read at every consolidation; the others are shown only
+            cell.fill = ps.INPUT_FILL
         cell.number_format = formats.get(name, ps.TEXT_FORMAT)
         cell.alignment = ps.LEFT
         note = _label(ws, row, 3, _CONFIG_NOTES.get(name, ""))
@@ -439,8 +476,6 @@ def _config(wb: Workbook, ws: Worksheet, plan: Plan, values: Mapping[str, object
     _validate(ws, f"B{rows['cfg_lam_tron']}", DataValidation(type="list", formula1='"cat,tron"'))
     _validate(ws, f"B{rows['cfg_so_le']}", DataValidation(type="whole", operator="between", formula1="0",
                                                           formula2="6"))
-    _validate(ws, f"B{rows['cfg_nam']}", DataValidation(type="whole", operator="between", formula1="1900",
-                                                        formula2="2999"))
     row += 2
     ws.cell(row, 1, "THÔNG TIN TỪ KẾ HOẠCH (chỉ để xem; muốn thay đổi thì sửa tệp kế hoạch)").font = ps.BODY_BOLD
     facts = [("Kế hoạch", plan.title),

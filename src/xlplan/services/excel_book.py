@@ -39,11 +39,11 @@ from ..core.registry import Registry, parse_registry
 from ..core.summary_tables import CONFIG_CELLS, REPORT_CELLS, TableSpec, keeps_report_text, summary_tables
 from ..core.tracking import file_name
 from ..io.city_layout import DATA_SUFFIX, CityWorkbookError, number_format
-from ..io.city_workbook import tidy_setting
-from ..io.plans import load_plan
+from ..io.city_workbook import CONFIG_OPTIONAL_CELLS, tidy_setting
 from ..io.streamed_rows import excel_value
 from ..io.registry import SHEET_NAME as REGISTRY_SHEET
-from .workspace import INBOX, OUTBOX, OUTPUT, Workspace
+from .settings import LABELS, apply_settings
+from .workspace import Workspace, settings_folders, settings_plan
 
 if TYPE_CHECKING:  # xlwings is only needed by the caller, who hands us its Book
     import xlwings as xw
@@ -88,9 +88,19 @@ def is_city_book(book: "xw.Book | None") -> bool:
     if book is None:
         return False
     try:
-        return all(name in book.names for name in CONFIG_NAMES)
+        return all(name in book.names for name in CONFIG_NAMES if name not in CONFIG_OPTIONAL_CELLS)
     except Exception:  # a book Excel is closing, a protected view: not one we can work on
         return False
+
+
+def config_cells(book: "xw.Book") -> dict[str, str]:
+    """Where each ``cfg_*`` cell of the open book is (``{"cfg_so_le": "B12"}``), to name it in messages."""
+    cells = {}
+    for name in CONFIG_NAMES:
+        place = named_place(book, name)
+        if place is not None:
+            cells[name] = f"{get_column_letter(place.column)}{place.row}"
+    return cells
 
 
 def read_settings(book: "xw.Book") -> dict[str, object]:
@@ -181,13 +191,8 @@ def book_folders(book: "xw.Book", settings: Mapping[str, object] | None = None) 
     """Where the inbox, outbox and output folders of an open city workbook are (relative to its folder)."""
     root = book_folder(book)
     settings = read_settings(book) if settings is None else settings
-
-    def folder(key: str, default: str) -> Path:
-        path = Path(str(settings.get(key) or default))
-        return path if path.is_absolute() else root / path
-
-    return Folders(root, folder("cfg_thu_muc_nop", INBOX), folder("cfg_thu_muc_gui", OUTBOX),
-                   folder("cfg_thu_muc_ket_qua", OUTPUT))
+    inbox, outbox, output = settings_folders(root, settings, config_cells(book))
+    return Folders(root, inbox, outbox, output)
 
 
 def require_city_book(book: "xw.Book") -> None:
@@ -207,20 +212,16 @@ def workspace_from_book(book: "xw.Book") -> Workspace:
     require_city_book(book)
     settings = read_settings(book)
     folders = book_folders(book, settings)
-    plan_ref = str(settings.get("cfg_ke_hoach") or "bac_ninh_2017")
-    if not Path(plan_ref).is_absolute() and (folders.root / plan_ref).is_file():
-        plan_ref = str(folders.root / plan_ref)
-    try:
-        plan = load_plan(plan_ref)
-    except FileNotFoundError as exc:
-        raise XlplanError(f"Ô «Kế hoạch» ở trang Cấu hình: {exc}. Hãy sửa ô này rồi bấm lại nút.") from None
+    cells = config_cells(book)
+    applied = apply_settings(settings_plan(folders.root, settings, cells), settings, cells)  # as the CLI's
+    plan = applied.plan
     registry, findings = read_registry(book, plan)
     errors = [f for f in findings if f.severity.value == "error"]
     if errors:
         raise XlplanError(f"Danh mục đơn vị trong sổ '{book.name}' có {len(errors)} lỗi; hãy sửa ở trang "
                           f"'{REGISTRY_SHEET}' rồi bấm lại nút.", errors)
     return Workspace(folders.root, folders.root / Path(str(book.fullname)).name, folders.inbox, folders.outbox,
-                     folders.output, plan, registry, settings)
+                     folders.output, plan, registry, settings, as_of=applied.as_of)
 
 
 def require_same_setup(open_ws: Workspace, saved_ws: Workspace) -> None:
@@ -233,8 +234,10 @@ def require_same_setup(open_ws: Workspace, saved_ws: Workspace) -> None:
     book says the same: else its tables would follow a registry it does not show.
     """
     changed = []
-    if open_ws.plan != saved_ws.plan:
-        changed.append("«Kế hoạch» ở trang Cấu hình")
+    if open_ws.plan != saved_ws.plan or open_ws.as_of != saved_ws.as_of:
+        differing = [f"«{LABELS[name].split(' (')[0]}»" for name in CONFIG_NAMES
+                     if open_ws.settings.get(name) != saved_ws.settings.get(name)]
+        changed.append(f"ô {', '.join(differing) or '«Kế hoạch»'} ở trang Cấu hình")
     if open_ws.inbox.resolve() != saved_ws.inbox.resolve() or open_ws.output.resolve() != saved_ws.output.resolve():
         changed.append("các thư mục ở trang Cấu hình")
     if open_ws.registry != saved_ws.registry:

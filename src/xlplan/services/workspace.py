@@ -21,17 +21,18 @@ import socket
 import sys
 import time
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from ..core.errors import XlplanError
 from ..core.findings import Finding
 from ..core.plan import Plan
 from ..core.registry import Registry
-from ..io.plans import load_plan
+from ..io.plans import bundled_plans, load_plan
 from ..io.registry import load_registry, read_registry_sheet
 from ..io.workbook_files import kill_point
+from .settings import SettingProblem, SettingsError, apply_settings
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -65,6 +66,7 @@ class Workspace:
     settings: dict[str, Any]
     book: Workbook | None = field(default=None, repr=False)
     book_bytes: bytes = field(default=b"", repr=False)
+    as_of: dt.date | None = None  # the as-of date (ngày chốt số liệu); None: the day of the run
 
     @property
     def backups(self) -> Path:
@@ -122,7 +124,7 @@ def init_workspace(root: Path, plan_name: str | None = None, registry_name: str 
     return workbook
 
 
-def open_workspace(root: Path) -> Workspace:
+def open_workspace(root: Path, as_of: dt.date | None = None) -> Workspace:
     """Open a working folder made by :func:`init_workspace`, reading its settings and registry.
 
     The city workbook is opened once: its bytes are read, the workbook is
@@ -131,8 +133,12 @@ def open_workspace(root: Path) -> Workspace:
     same bytes read-only with cached values (a unit count staff computed with a
     formula reads as its number; at 52,000 units a full load of that sheet would
     hold half a million cells only to read their values once).
+
+    The Cấu hình cells are checked and applied (:mod:`xlplan.services.settings`):
+    ``ws.plan`` is the plan with this folder's deadline, rounding and decimals,
+    ``ws.as_of`` the as-of date (``as_of``, from ``--as-of``, overrides the cell).
     """
-    from ..io.city_workbook import load_city_workbook, read_config
+    from ..io.city_workbook import config_cells, load_city_workbook, read_config
 
     root = Path(root)
     workbook = root / WORKBOOK_NAME
@@ -148,23 +154,52 @@ def open_workspace(root: Path) -> Workspace:
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
         raise _damaged(root, workbook, exc) from None
     settings = read_config(wb)
-    plan_ref = str(settings.get("cfg_ke_hoach") or "bac_ninh_2017")  # as load_plan would read it
-    plan_path = Path(plan_ref)
-    if not plan_path.is_absolute() and (root / plan_path).is_file():
-        plan_ref = str(root / plan_path)
-    plan = load_plan(plan_ref)
-    registry, findings = _read_registry(data, workbook, plan)
+    cells = config_cells(wb)
+    plan = settings_plan(root, settings, cells)
+    applied = apply_settings(plan, settings, cells)  # SettingsError names every unusable cell
+    if as_of is not None:
+        applied = replace(applied, as_of=as_of)
+    registry, findings = _read_registry(data, workbook, applied.plan)
     errors = [f for f in findings if f.severity.value == "error"]
     if errors:
         raise XlplanError(f"Danh mục đơn vị trong '{workbook.name}' có {len(errors)} lỗi.", errors)
 
-    def folder(key: str, default: str) -> Path:
-        value = str(settings.get(key) or default)
-        path = Path(value)
-        return path if path.is_absolute() else root / path
+    inbox, outbox, output = settings_folders(root, settings, cells)
+    return Workspace(root, workbook, inbox, outbox, output, applied.plan, registry, settings, wb, data,
+                     applied.as_of)
 
-    return Workspace(root, workbook, folder("cfg_thu_muc_nop", INBOX), folder("cfg_thu_muc_gui", OUTBOX),
-                     folder("cfg_thu_muc_ket_qua", OUTPUT), plan, registry, settings, wb, data)
+
+def settings_plan(root: Path, settings: Mapping[str, object], cells: Mapping[str, str]) -> Plan:
+    """The plan the «Kế hoạch» cell names (a bundled name, or a .toml path relative to the folder)."""
+    plan_ref = str(settings.get("cfg_ke_hoach") or "bac_ninh_2017")  # as load_plan would read it
+    plan_path = Path(plan_ref)
+    if not plan_path.is_absolute() and (root / plan_path).is_file():
+        plan_ref = str(root / plan_path)
+    try:
+        return load_plan(plan_ref)
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        problem = str(exc) if isinstance(exc, FileNotFoundError) else f"không đọc được '{plan_ref}'"
+        raise SettingsError([SettingProblem(
+            "cfg_ke_hoach", cells.get("cfg_ke_hoach", ""), settings.get("cfg_ke_hoach"), problem,
+            f"Hãy gõ tên kế hoạch có sẵn ({', '.join(bundled_plans())}) hoặc đường dẫn tệp .toml.")]) from None
+
+
+def settings_folders(root: Path, settings: Mapping[str, object], cells: Mapping[str, str]) -> tuple[Path, Path, Path]:
+    """The inbox, outbox and output folders the Cấu hình cells name; one that is a file is refused."""
+    problems = []
+    found = []
+    for key, default in (("cfg_thu_muc_nop", INBOX), ("cfg_thu_muc_gui", OUTBOX), ("cfg_thu_muc_ket_qua", OUTPUT)):
+        value = settings.get(key)
+        path = Path(str(value).strip() if value not in (None, "") else default)
+        path = path if path.is_absolute() else root / path
+        if path.exists() and not path.is_dir():
+            problems.append(SettingProblem(key, cells.get(key, ""), value, f"'{path}' là một tệp, không phải thư mục",
+                                           "Hãy gõ tên một thư mục (hoặc để trống để dùng thư mục mặc định "
+                                           f"{default})."))
+        found.append(path)
+    if problems:
+        raise SettingsError(problems)
+    return found[0], found[1], found[2]
 
 
 def _read_registry(data: bytes, workbook: Path, plan: Plan) -> tuple[Registry, list[Finding]]:
@@ -365,3 +400,119 @@ def _held(path: Path, holder: dict[str, Any]) -> XlplanError:
         f"(tiến trình {holder.get('pid', '?')} trên máy '{holder.get('host', '?')}', "
         f"bắt đầu lúc {holder.get('time', '?')}). Hãy chờ lần đó chạy xong rồi chạy lại; "
         f"nếu chắc chắn không còn chạy, hãy xóa tệp '{path.name}' trong thư mục làm việc.")
+
+
+# -- the city workbook open in another program -------------------------------------------
+
+def office_lock_files(workbook: Path) -> list[tuple[Path, str]]:
+    """The lock files Excel and LibreOffice keep beside a workbook they have open: (path, program)."""
+    workbook = Path(workbook)
+    return [(workbook.with_name(f"~${workbook.name}"), "Excel"),
+            (workbook.with_name(f".~lock.{workbook.name}#"), "LibreOffice")]
+
+
+def lock_holder(path: Path, program: str) -> str | None:
+    """The user name an office lock file records; None when it cannot be read (never raises).
+
+    Excel's owner file (``~$Name.xlsx``) starts with the name's length in one
+    byte and the name in the ANSI code page, padded to 54 bytes, then the length
+    again in two bytes and the name in UTF-16 (the one that keeps Vietnamese
+    letters). LibreOffice's (``.~lock.Name.xlsx#``) is one CSV line: name,
+    host, user folder, date…
+    """
+    try:
+        data = Path(path).read_bytes()[:4096]
+    except OSError:
+        return None
+    name = _excel_holder(data) if program == "Excel" else _libreoffice_holder(data)
+    name = " ".join("".join(c for c in (name or "") if c.isprintable()).split())
+    return name or None
+
+
+def _excel_holder(data: bytes) -> str | None:
+    if len(data) >= 56:
+        count = int.from_bytes(data[54:56], "little")
+        if 0 < count <= 256 and len(data) >= 56 + 2 * count:
+            try:
+                return data[56:56 + 2 * count].decode("utf-16-le")
+            except UnicodeDecodeError:
+                pass
+    if data and 0 < data[0] < 54 and len(data) > data[0]:
+        return data[1:1 + data[0]].decode("cp1252", errors="replace")
+    return None
+
+
+def _libreoffice_holder(data: bytes) -> str | None:
+    import csv
+
+    text = data.decode("utf-8", errors="replace")
+    try:
+        fields = next(csv.reader([text.splitlines()[0] if text else ""], escapechar="\\"), [])
+    except csv.Error:
+        fields = text.split(",")
+    if fields and fields[0].strip():
+        return fields[0]
+    if len(fields) > 1 and fields[1].strip():
+        return f"máy {fields[1]}"  # no user name set in LibreOffice: the computer at least
+    return None
+
+
+def require_not_open_elsewhere(workbook: Path) -> None:
+    """Refuse to touch the folder while Excel or LibreOffice has the city workbook open.
+
+    A program with the workbook open would save its own copy over the new one
+    later and wipe the consolidation; its lock file beside the workbook says
+    so (and who). Checked before anything is written (no folder lock, no audit
+    run). The ribbon, which writes into the book open in Excel on purpose, does
+    not call this.
+    """
+    for path, program in office_lock_files(workbook):
+        if not path.is_file():
+            continue
+        holder = lock_holder(path, program)
+        who = f" bởi «{holder}»" if holder else ""
+        raise XlplanError(
+            f"Sổ tổng hợp '{Path(workbook).name}' đang mở trong {program}{who} (có tệp khóa '{path.name}' bên "
+            f"cạnh sổ). Tổng hợp lúc này sẽ bị ghi đè khi {program} lưu sổ, nên chưa ghi gì. Hãy đóng sổ trong "
+            f"{program} rồi chạy lại (hoặc bấm nút «Tổng hợp» ngay trong Excel). Nếu chắc chắn không còn ai mở "
+            f"sổ (máy bị tắt đột ngột), hãy xóa tệp '{path.name}' rồi chạy lại.")
+
+
+# -- what a folder's plan tracks ---------------------------------------------------------------
+
+_KIND_WORDS = {"month": "tháng", "quarter": "quý", "year": "năm"}
+
+
+def tracked_text(plan: Plan) -> str:
+    """The forms and period kinds the plan chases, as said in a message: ``F01: năm 2017; F02: tháng, quý, năm 2017``."""
+    parts = []
+    for form_id, rule in sorted(plan.forms.items()):
+        kinds = [_KIND_WORDS[k] for k in ("month", "quarter", "year") if k in rule.periods]
+        parts.append(f"{form_id}: {', '.join(kinds)} {plan.year}")
+    return "; ".join(parts)
+
+
+def check_tracked(plan: Plan, form_id: str | None, period: str | None) -> str | None:
+    """Refuse a form or period the plan does not track (in its year), listing those it does; the period, tidied.
+
+    ``status --form f01 --period 2017-02`` must say what can be asked, not fail
+    deep in the rollup. Form ids are compared in upper case.
+    """
+    from ..core.periods import Period, PeriodError
+
+    form = form_id.upper() if form_id else None
+    where = f"Kế hoạch năm {plan.year} theo dõi: {tracked_text(plan)}."
+    if form is not None and form not in plan.forms:
+        raise XlplanError(f"Kế hoạch không có biểu {form_id}. {where}")
+    if period is None:
+        return None
+    try:
+        parsed = Period.parse(period)
+    except (PeriodError, ValueError):
+        raise XlplanError(f"Kỳ '{period}' không đúng dạng: gõ {plan.year} (năm), {plan.year}-Q1 (quý) hoặc "
+                          f"{plan.year}-01 (tháng). {where}") from None
+    forms = [form] if form is not None else list(plan.forms)
+    if parsed.year != plan.year or not any(plan.forms[f].accepts(parsed) for f in forms):
+        asked = f"biểu {form} kỳ {parsed}" if form else f"kỳ {parsed}"
+        raise XlplanError(f"Kế hoạch không theo dõi {asked}. {where}")
+    return str(parsed)
