@@ -549,6 +549,10 @@ def test_a_table_that_would_grow_into_a_named_cell_stops_before_any_write(fresh)
 @pytest.mark.parametrize("setting, value, control_id, words", [
     ("cfg_ke_hoach", "khong_co_ke_hoach", "xlp_tong_hop", "Ô «Kế hoạch» ở trang Cấu hình"),
     ("cfg_nam", 2018.0, "xlp_tao_bieu_mau", "Ô «Năm kế hoạch» ở trang Cấu hình ghi 2018"),
+    ("cfg_so_le", 9.0, "xlp_tong_hop", "Ô «Số chữ số thập phân của tỷ lệ %» ở trang Cấu hình (ô B12)"),
+    ("cfg_lam_tron", "len", "xlp_theo_doi", "Ô «Cách làm tròn tỷ lệ» ở trang Cấu hình (ô B11)"),
+    ("cfg_han_dang_ky", "20-2", "xlp_tong_hop", "Ô «Hạn nộp đăng ký» ở trang Cấu hình (ô B10)"),
+    ("cfg_ngay_chot", "mai", "xlp_tong_hop", "Ô «Ngày chốt số liệu» ở trang Cấu hình (ô B13)"),
 ])
 def test_a_bad_setting_names_the_cell_to_fix(fresh, setting, value, control_id, words):
     data = payload(fresh / WORKBOOK_NAME)
@@ -642,3 +646,45 @@ def test_the_about_check_names_the_udfs_without_importing_the_udf_face():
     from xlplan.services.ribbon import udf_names
 
     assert udf_names() == [f.__name__ for f in udfs.UDFS]
+
+
+# -- the Board's settings and other programs ------------------------------------------------------
+
+def type_settings(path: Path, **values: Any) -> None:
+    """Type values into named Cấu hình cells of the saved workbook, as staff would, and save."""
+    wb = openpyxl.load_workbook(path)
+    for name, value in values.items():
+        sheet, top, left, _, _ = file_region(wb, name)
+        wb[sheet].cell(top, left).value = value
+    wb.save(path)
+
+
+def test_tong_hop_obeys_the_settings_on_cau_hinh_as_the_cli_does(fresh, tmp_path):
+    type_settings(fresh / WORKBOOK_NAME, cfg_lam_tron="tron", cfg_so_le=1, cfg_han_dang_ky=dt.datetime(2017, 3, 10))
+    twin = copy_folder(fresh, tmp_path / "cli")
+    data, actions, _ = run(fresh / WORKBOOK_NAME, "xlp_tong_hop")
+    result = consolidate_folder(twin)
+    plan = result.workspace.plan
+    assert (plan.rounding_mode, plan.share_digits, plan.due_date("F01", "2017")) == ("tron", 1, dt.date(2017, 3, 10))
+    model = assert_written_like_the_file(data, actions, twin / WORKBOOK_NAME, list(TABLES))
+    sheet, top, left, bottom, _ = model.region("tbl_ty_le_nop_data")
+    column = left + summary_tables(plan)["tbl_ty_le_nop"].column_ids.index("ty_le_day_du")
+    shares = [model.value(sheet, row, column) for row in range(top, bottom + 1)]
+    assert shares and all(round(v * 1000, 6) == int(round(v * 1000)) for v in shares if v is not None)
+
+
+def test_tong_hop_refuses_unsaved_settings_naming_them(fresh):
+    data = payload(fresh / WORKBOOK_NAME)
+    sheet, address = next((n["sheet_index"], n["address"]) for n in data["names"] if n["name"] == "cfg_so_le")
+    row, col, _, _ = _corners(address)
+    data["sheets"][sheet]["values"][row - 1][col - 1] = 1.0
+    book = xw.Book(json=data)
+    message = macros.dispatch("xlp_tong_hop", book)
+    assert "chưa lưu" in message and "«Số chữ số thập phân của tỷ lệ %»" in message
+    assert [a["func"] for a in book.json()["actions"]] == ["alert"]
+
+
+def test_tong_hop_writes_into_the_open_book_while_excel_s_owner_file_is_beside_it(fresh):
+    (fresh / f"~${WORKBOOK_NAME}").write_bytes(b"\x02Ha" + b" " * 51 + b"\x02\x00H\x00a\x00")
+    _, actions, message = run(fresh / WORKBOOK_NAME, "xlp_tong_hop")
+    assert "Đã tổng hợp" in message and any(a["func"] == "setValues" for a in actions)

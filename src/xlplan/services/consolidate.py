@@ -45,7 +45,9 @@ from ..io.city_workbook import write_city_data
 from ..io.intake import read_many
 from ..io.workbook_files import is_locked_error, kill_point, workbook_bytes, write_bytes_atomic
 from .archive import archive_file, sha256_of
-from .workspace import ARCHIVE, Workspace, backup_bytes, lock_workspace, open_workspace, remove_leftovers
+from .convert import convert_refused
+from .workspace import (ARCHIVE, WORKBOOK_NAME, Workspace, backup_bytes, lock_workspace, open_workspace,
+                        remove_leftovers, require_not_open_elsewhere)
 
 Progress = Callable[[int, int], None]
 FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # the readers decide by content; these are what units send
@@ -104,12 +106,14 @@ def read_files(paths: Sequence[Path], plan: Plan, registry: Registry | None = No
     time, and with ``archive`` its bytes copied into the archive and hashed.
     Then it is read in worker processes (:func:`xlplan.io.intake.read_many`),
     which parse the archived copy — exactly the bytes hashed, even if the inbox
-    file is replaced meanwhile — while findings name the file as shown.
+    file is replaced meanwhile — while findings name the file as shown. A file
+    refused for a format LibreOffice reads (.ods, Excel 95) is converted and
+    read again (:func:`~.convert.convert_refused`), the same for ``check``.
     """
     stubs = receive(paths, base, archive)
     read = iter(read_many([s for s in stubs if not s.findings], plan, registry=registry, engine=engine,
                           progress=progress))
-    return [s if s.findings else next(read) for s in stubs]
+    return convert_refused([s if s.findings else next(read) for s in stubs], plan, registry, engine)
 
 
 def receive(paths: Sequence[Path], base: Path | None = None, archive: Path | None = None) -> list[Submission]:
@@ -175,12 +179,15 @@ class ConsolidationResult:
 
 
 def compute(ws: Workspace, engine: str | None = None, progress: Progress | None = None,
-            track: Iterable[tuple[str, str]] = ()) -> tuple[Consolidation, Discovery]:
+            track: Iterable[tuple[str, str]] = (), *, as_of: dt.date | None = None) -> tuple[Consolidation, Discovery]:
     """Discover, read and consolidate — everything but the write (``status``, ``feedback``).
 
     Nothing is written: receipts already recorded come from the audit store
     when the folder has one; files no run has recorded yet count as received now.
+    ``as_of`` (``--as-of``) overrides the folder's as-of date (``ws.as_of``).
     """
+    if as_of is not None:
+        ws.as_of = as_of
     if ws.audit.is_file():
         with AuditStore(ws.audit) as store:
             result, found, _ = _compute(ws, engine, progress, track, archive=False, store=store)
@@ -216,26 +223,35 @@ def stamp_receipts(submissions: Sequence[Submission], store: AuditStore, run: in
 
 
 def consolidate_folder(root: Path, engine: str | None = None, progress: Progress | None = None,
-                       track: Iterable[tuple[str, str]] = ()) -> ConsolidationResult:
+                       track: Iterable[tuple[str, str]] = (), *, as_of: dt.date | None = None) -> ConsolidationResult:
     """``xlplan consolidate DIR``: compute everything, then write the city workbook safely.
 
     Holds the folder's lock throughout; every run, even a failed one, is in the audit store.
+    ``as_of`` (``--as-of``) overrides the as-of date of the Cấu hình sheet for this run.
     """
-    return audited_run(Path(root), save_summary, engine, progress, track)
+    return audited_run(Path(root), save_summary, engine, progress, track, as_of=as_of)
 
 
 def audited_run(root: Path, write: Callable[[Workspace, Consolidation], WriteOutcome], engine: str | None = None,
                 progress: Progress | None = None, track: Iterable[tuple[str, str]] = (),
-                command: str = "consolidate") -> ConsolidationResult:
+                command: str = "consolidate", *, as_of: dt.date | None = None,
+                guard_open: bool = True) -> ConsolidationResult:
     """Lock the folder, archive and read every input, consolidate, ``write`` the result, audit it all.
 
     ``write(ws, consolidation)`` does the writing (:func:`save_summary` for the
     city workbook file; the add-in may write into the open workbook instead)
     and says what it did; it runs while the lock is held. The city workbook is
     opened once, with the folder, and that opened workbook is what is written.
+
+    With ``guard_open`` (the file writers) a city workbook open in Excel or
+    LibreOffice stops the run before anything is written (no lock, no audit
+    run); the ribbon, which writes into the book open in Excel, passes False.
+    ``as_of`` overrides the Cấu hình sheet's as-of date (``ws.as_of``).
     """
+    if guard_open:
+        require_not_open_elsewhere(root / WORKBOOK_NAME)
     with lock_workspace(root, command):
-        ws = open_workspace(root)
+        ws = open_workspace(root, as_of=as_of)
         remove_leftovers(ws)
         with AuditStore(ws.audit) as store:
             run = store.begin_run(command, socket.gethostname(), os.getpid(), _version())

@@ -12,6 +12,7 @@ so and how to install LibreOffice.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -49,14 +50,14 @@ def pdf_path(output: Path, year: int) -> Path:
 
 
 def refresh_report(root: Path, pdf: bool = False, engine: str | None = None,
-                   progress: Progress | None = None) -> ReportResult:
+                   progress: Progress | None = None, *, as_of: dt.date | None = None) -> ReportResult:
     """Re-consolidate ``root`` (which rewrites the Báo cáo sheet) and, with ``pdf``, print that sheet.
 
     Raises :class:`LibreOfficeMissing` (after the workbook is refreshed) when
     LibreOffice is not installed; its message says the workbook was refreshed
     and how to install LibreOffice.
     """
-    result = consolidate_folder(Path(root), engine=engine, progress=progress)
+    result = consolidate_folder(Path(root), engine=engine, progress=progress, as_of=as_of)
     if not pdf:
         return ReportResult(result.workbook, None, result)
     ws = result.workspace  # the folder as the consolidation opened it: not opened again

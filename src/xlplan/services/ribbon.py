@@ -145,8 +145,9 @@ def consolidate_into_book(book: "xw.Book", control_id: str, only: tuple[str, ...
             digest = None
         return WriteOutcome(ws.workbook, digest, OPEN_BOOK_STATUS, backup)
 
+    # guard_open=False: Excel's own lock file is beside the book, which is written while open on purpose.
     result = audited_run(ws.root, write, progress=status.progress("Đang đọc báo cáo"),
-                         command=f"excel:{control_id}")
+                         command=f"excel:{control_id}", guard_open=False)
     return ws, result
 
 
