@@ -10,6 +10,7 @@ severity, 2 could not run.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -470,3 +471,76 @@ def test_readme_lists_every_command() -> None:
     text = README.read_text(encoding="utf-8")
     missing = [label(path) for path in LEAVES + GROUPS if f"xlplan {label(path)}" not in text]
     assert missing == [], f"README.md does not list: {', '.join('xlplan ' + m for m in missing)}"
+
+
+# -- refusals, not tracebacks (every bad argument: Vietnamese, exit 2) ----------------------------
+
+def _refused(result: Result) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("Lỗi:"), result.output
+    assert "Traceback" not in result.output and "Lỗi không mong đợi" not in result.output
+    for english in ("Usage:", "Error:", "Invalid value", "does not exist", "is a file", "is a directory",
+                    "No such", "Missing"):
+        assert english not in result.output, result.output
+
+
+def test_status_for_a_pair_the_plan_does_not_track_lists_what_it_tracks(ctx: Ctx) -> None:
+    for args in (("--form", "f01", "--period", "2017-02"), ("--form", "F03", "--period", "2017-Q1"),
+                 ("--period", "2015"), ("--period", "2017-13"), ("--form", "F02", "--period", "tháng hai")):
+        result = run("status", ctx.demo, *args)
+        _refused(result)
+        assert "F01: năm 2017; F02: tháng, quý, năm 2017; F03: năm 2017" in result.stderr, args
+
+
+def test_form_ids_are_case_insensitive(ctx: Ctx) -> None:
+    lower = run("status", ctx.demo, "--form", "f01", "--period", "2017", "--json")
+    upper = run("status", ctx.demo, "--form", "F01", "--period", "2017", "--json")
+    assert lower.exit_code == upper.exit_code == 0 and lower.stdout == upper.stdout
+    assert run("forms", "describe", "f02").exit_code == 0
+
+
+@pytest.mark.parametrize("args", [
+    ("status", "{demo}", "--form", "F09"),
+    ("status", "{demo}", "--as-of", "31/02/2017"),
+    ("consolidate", "{demo}", "--as-of", "hôm qua"),
+    ("report", "{demo}", "--as-of", "2017/02/28"),
+    ("feedback", "{demo}", "--as-of", "28-02"),
+    ("consolidate", "{missing}"),
+    ("status", "{missing}"),
+    ("report", "{missing}"),
+    ("feedback", "{missing}"),
+    ("consolidate", "{workbook}"),
+    ("status", "{workbook}"),
+    ("init", "{workbook}"),
+    ("trace", "P_VUNINH", "-d", "{workbook}"),
+    ("trace", "P_VUNINH", "--form", "F7", "-d", "{demo}"),
+    ("check", "{demo}"),
+    ("forms", "make", "F01", "--period", "2017", "--out", "{workbook}"),
+    ("forms", "make", "F04", "--period", "2017", "--out", "{missing}"),
+    ("forms", "make", "F01", "--out", "{missing}"),
+    ("forms", "templates", "--out", "{workbook}"),
+    ("addin", "build", "--out", "{demo}"),
+    ("consolidate", "{demo}", "--engine", "nhanh"),
+    ("consolidate", "{demo}", "--khong-co"),
+    ("consolidate",),
+    ("demo", "--seed", "abc"),
+    ("khong-co-lenh",),
+])
+def test_bad_arguments_are_refused_in_vietnamese(args: tuple[str, ...], ctx: Ctx) -> None:
+    places = {"demo": str(ctx.demo), "missing": str(ctx.demo / "khong_co"), "workbook": str(ctx.demo / WORKBOOK_NAME)}
+    before = hashlib.sha256((ctx.demo / WORKBOOK_NAME).read_bytes()).hexdigest()
+    _refused(run(*(a.format(**places) for a in args)))
+    assert hashlib.sha256((ctx.demo / WORKBOOK_NAME).read_bytes()).hexdigest() == before
+
+
+def test_as_of_on_the_command_line_reaches_the_run(ctx: Ctx, monkeypatch: pytest.MonkeyPatch) -> None:
+    import xlplan.services.consolidate as consolidate
+
+    seen = []
+    real = consolidate.open_workspace
+    monkeypatch.setattr(consolidate, "open_workspace", lambda root, as_of=None: seen.append(as_of) or real(root, as_of))
+    root = ctx.demo_copy("as-of")
+    for typed in ("28/02/2017", "2017-02-28"):
+        result = run("consolidate", root, "--as-of", typed, "--json")
+        assert result.exit_code in (0, 1), result.output
+    assert seen == [dt.date(2017, 2, 28)] * 2

@@ -18,6 +18,7 @@ import logging
 import click
 
 from .. import __version__
+from ._common import CliGroup
 from .addin import addin_group
 from .findings import findings_cmd
 from .folder import check_cmd, consolidate_cmd, demo_cmd, feedback_cmd, init_cmd, report_cmd, status_cmd
@@ -27,7 +28,7 @@ from .registry import registry_group
 from .trace import trace_cmd
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="xlplan")
 @click.option("-v", "--verbose", is_flag=True, help="In thêm thông tin chẩn đoán.")
 def main(verbose: bool) -> None:

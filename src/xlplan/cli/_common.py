@@ -12,11 +12,14 @@ Exit codes: 0 fine, 1 findings of error severity (decided by
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import logging
+import re
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import click
@@ -39,7 +42,159 @@ REGISTRY_OPTION = click.option(
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 ENGINE_OPTION = click.option("--engine", type=click.Choice(["calamine", "openpyxl"]),
                              help="Bộ đọc tệp (mặc định: calamine).")
-FORM_CHOICE = click.Choice(["F01", "F02", "F03"], case_sensitive=False)
+FORMS = ("F01", "F02", "F03")
+
+
+# -- argument types that refuse in Vietnamese --------------------------------------------------
+
+class FormType(click.ParamType):
+    """A form id, any case (f01 = F01); anything else is refused listing the forms."""
+
+    name = "biểu"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[" + "|".join(FORMS) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip().upper()
+        if text not in FORMS:
+            self.fail(f"không có biểu '{value}' (chỉ có: {', '.join(FORMS)}).", param, ctx)
+        return text
+
+
+class FolderType(click.ParamType):
+    """A folder: refused when it is a file, or (``exists``) when it is not there; ``as_path`` gives a Path."""
+
+    name = "thư mục"
+
+    def __init__(self, exists: bool, as_path: bool = False):
+        self.exists = exists
+        self.as_path = as_path
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = Path(str(value))
+        if path.exists() and not path.is_dir():
+            self.fail(f"'{value}' là một tệp, không phải thư mục.", param, ctx)
+        if self.exists and not path.is_dir():
+            self.fail(f"không thấy thư mục '{value}'.", param, ctx)
+        return path if self.as_path else str(value)
+
+
+class FileType(click.ParamType):
+    """A file path: refused when it names a folder (a missing file is the service's to report).
+
+    ``as_path`` hands the command a :class:`~pathlib.Path` instead of the text.
+    """
+
+    name = "tệp"
+
+    def __init__(self, as_path: bool = False):
+        self.as_path = as_path
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if Path(str(value)).is_dir():
+            self.fail(f"'{value}' là một thư mục, không phải tệp.", param, ctx)
+        return Path(str(value)) if self.as_path else str(value)
+
+
+class DayType(click.ParamType):
+    """A date typed as dd/mm/yyyy or yyyy-mm-dd."""
+
+    name = "ngày"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        from ..services.settings import parse_day  # the one reading of a typed date (the Cấu hình cells' too)
+
+        day = parse_day(value)
+        if day is not None:
+            return day
+        self.fail(f"'{value}' không phải ngày dạng ngày/tháng/năm (ví dụ 28/02/2017) hoặc năm-tháng-ngày "
+                  "(2017-02-28).", param, ctx)
+
+
+FORM_CHOICE = FormType()
+FOLDER = FolderType(exists=True)
+NEW_FOLDER = FolderType(exists=False)
+FILE_PATH = FileType()
+AS_OF_OPTION = click.option(
+    "--as-of", "as_of", type=DayType(), metavar="NGÀY",
+    help="Ngày chốt số liệu (ngày/tháng/năm hoặc năm-tháng-ngày): biểu chưa đến hạn vào ngày này là "
+         "«Chưa đến hạn». Thay cho ô «Ngày chốt số liệu» ở trang Cấu hình trong lần chạy này; mặc định "
+         "là ô đó, ô trống là ngày chạy.")
+
+
+# -- usage errors in Vietnamese ---------------------------------------------------------------
+
+class Refusal(click.ClickException):
+    """Bad arguments, said in Vietnamese with where to look: exit code 2, no usage dump."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, command_path: str = "xlplan"):
+        super().__init__(message)
+        self.command_path = command_path
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"Lỗi: {self.format_message()}", err=True)
+        click.echo(f"Xem cách dùng: {self.command_path} --help", err=True)
+
+
+class CliGroup(click.Group):
+    """The top group: click's (English) usage errors, from any sub-command, become :class:`Refusal`."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _refusal(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _refusal(exc) from None
+
+
+def _refusal(exc: click.UsageError) -> Refusal:
+    path = exc.ctx.command_path if exc.ctx is not None else "xlplan"
+    return Refusal(usage_message(exc), path)
+
+
+def usage_message(exc: click.UsageError) -> str:
+    """A click usage error said in Vietnamese (our own types' messages already are)."""
+    if isinstance(exc, click.MissingParameter):
+        param = exc.param
+        if isinstance(param, click.Option):
+            return f"thiếu tùy chọn {max(param.opts, key=len) if param.opts else param.name}."
+        name = param.human_readable_name if param is not None else ""
+        return f"thiếu tham số {name}." if name else "thiếu tham số."
+    if isinstance(exc, click.NoSuchOption):
+        hint = f" Có phải là: {', '.join(sorted(exc.possibilities))}?" if exc.possibilities else ""
+        return f"không có tùy chọn '{exc.option_name}'.{hint}"
+    if isinstance(exc, click.BadOptionUsage):
+        if "requires" in exc.message:
+            return f"tùy chọn {exc.option_name} cần một giá trị."
+        return f"dùng tùy chọn {exc.option_name} không đúng."
+    if isinstance(exc, click.BadParameter):
+        param = exc.param
+        where = exc.param_hint if isinstance(exc.param_hint, str) else (
+            (max(param.opts, key=len) if isinstance(param, click.Option) and param.opts else
+             param.human_readable_name) if param is not None else "")
+        what = exc.message
+        if param is not None and isinstance(param.type, click.Choice):
+            what = f"phải là một trong: {', '.join(map(str, param.type.choices))}."
+        elif param is not None and param.type in (click.INT, click.FLOAT):
+            what = "phải là một số."
+        return f"giá trị của {where} không hợp lệ: {what}" if where else f"giá trị không hợp lệ: {what}"
+    message = exc.message
+    if (found := re.match(r"No such command '(.*)'", message)):
+        return f"không có lệnh '{found.group(1)}'."
+    if (found := re.match(r"Got unexpected extra arguments? \((.*)\)", message)):
+        return f"thừa tham số: {found.group(1)}."
+    if message.startswith("Missing command"):
+        return "thiếu lệnh con."
+    return f"cách dùng không đúng ({message})."
 
 
 class Failure(click.ClickException):

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from ._common import EXIT_FINDINGS, guard
+from ._common import EXIT_FINDINGS, FileType, FolderType, guard
 
 _SOURCES_OPTION = click.option(
-    "--sources", "sources_dir", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC",
+    "--sources", "sources_dir", type=FolderType(exists=False, as_path=True), metavar="THƯ_MỤC",
     help="Thư mục nguồn của phần bổ trợ (mặc định: addin/ của mã nguồn xlplan, "
          "nếu không có thì bản đi kèm gói xlplan đã cài).")
 
@@ -32,7 +32,7 @@ def addin_group() -> None:
 
 
 @addin_group.command("build")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), metavar="TỆP",
+@click.option("--out", type=FileType(as_path=True), metavar="TỆP",
               help="Tệp .xlam cần ghi (mặc định: addin/xlplan.xlam trong mã nguồn; với gói đã cài: "
                    "xlplan.xlam ở thư mục hiện tại).")
 @_SOURCES_OPTION
@@ -64,9 +64,9 @@ def addin_build(out: Path | None, sources_dir: Path | None) -> None:
 
 
 @addin_group.command("install")
-@click.option("--file", "addin_file", type=click.Path(dir_okay=False, path_type=Path), metavar="TỆP",
+@click.option("--file", "addin_file", type=FileType(as_path=True), metavar="TỆP",
               help="Tệp .xlam cần cài (mặc định: addin/xlplan.xlam, hoặc bản đi kèm gói xlplan đã cài).")
-@click.option("--python", "python", type=click.Path(dir_okay=False, path_type=Path), metavar="TỆP",
+@click.option("--python", "python", type=FileType(as_path=True), metavar="TỆP",
               help="Python mà Excel sẽ dùng (mặc định: Python đang chạy lệnh này, bản pythonw.exe).")
 @_SOURCES_OPTION
 @guard
@@ -109,7 +109,7 @@ def addin_uninstall(sources_dir: Path | None) -> None:
 
 
 @addin_group.command("status")
-@click.option("--file", "addin_file", type=click.Path(dir_okay=False, path_type=Path), metavar="TỆP",
+@click.option("--file", "addin_file", type=FileType(as_path=True), metavar="TỆP",
               help="So bản đã cài với tệp .xlam này (mặc định: addin/xlplan.xlam hoặc bản đi kèm gói xlplan).")
 @guard
 def addin_status(addin_file: Path | None) -> None:

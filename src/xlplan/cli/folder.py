@@ -8,19 +8,21 @@ findings' :class:`xlplan.core.findings.Report` (or of the service's result, whic
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
 import click
 
-from ._common import (ENGINE_OPTION, FORM_CHOICE, JSON_OPTION, PLAN_OPTION, REGISTRY_OPTION, Failure, echo_json,
-                      guard, load_plan, load_registry, print_counts, report_of, table, with_progress)
+from ._common import (AS_OF_OPTION, ENGINE_OPTION, FILE_PATH, FOLDER, FORM_CHOICE, JSON_OPTION, NEW_FOLDER,
+                      PLAN_OPTION, REGISTRY_OPTION, Failure, echo_json, guard, load_plan, load_registry, print_counts,
+                      report_of, table, with_progress)
 
 
 # -- check -----------------------------------------------------------------------------
 
 @click.command("check")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=FILE_PATH)
 @PLAN_OPTION
 @REGISTRY_OPTION
 @JSON_OPTION
@@ -59,7 +61,7 @@ def print_findings(report) -> None:
 # -- the working folder ----------------------------------------------------------------
 
 @click.command("init")
-@click.argument("folder", type=click.Path(file_okay=False))
+@click.argument("folder", type=NEW_FOLDER)
 @PLAN_OPTION
 @REGISTRY_OPTION
 @click.option("--overwrite", is_flag=True, help="Tạo lại sổ tổng hợp nếu đã có (sổ cũ được sao lưu).")
@@ -80,21 +82,23 @@ def init_cmd(folder: str, plan_name: str | None, registry_name: str | None, over
 
 
 @click.command("consolidate")
-@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.argument("folder", type=FOLDER)
 @ENGINE_OPTION
+@AS_OF_OPTION
 @JSON_OPTION
 @guard
-def consolidate_cmd(folder: str, engine: str | None, as_json: bool) -> None:
+def consolidate_cmd(folder: str, engine: str | None, as_of: dt.date | None, as_json: bool) -> None:
     """Tổng hợp mọi tệp trong thư mục nhận báo cáo vào sổ tổng hợp; mã thoát 1 nếu có lỗi.
 
     \b
     Ví dụ:
       xlplan consolidate TongHop2017
       xlplan consolidate TongHop2017 --json
+      xlplan consolidate TongHop2017 --as-of 28/02/2017
     """
     from ..services.consolidate import consolidate_folder
-    result = with_progress(lambda progress: consolidate_folder(Path(folder), engine=engine, progress=progress),
-                            "Đang đọc báo cáo")
+    result = with_progress(lambda progress: consolidate_folder(Path(folder), engine=engine, progress=progress,
+                                                                as_of=as_of), "Đang đọc báo cáo")
     report = report_of(result.findings)
     if as_json:
         echo_json({"workbook": str(result.workbook), "status": result.status, "run_id": result.run_id,
@@ -113,22 +117,27 @@ def consolidate_cmd(folder: str, engine: str | None, as_json: bool) -> None:
 
 
 @click.command("status")
-@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.argument("folder", type=FOLDER)
 @click.option("--form", "form_id", type=FORM_CHOICE,
               help="Chỉ biểu này.")
 @click.option("--period", metavar="KỲ", help="Chỉ kỳ này (2017, 2017-Q1, 2017-01).")
+@AS_OF_OPTION
 @JSON_OPTION
 @guard
-def status_cmd(folder: str, form_id: str | None, period: str | None, as_json: bool) -> None:
+def status_cmd(folder: str, form_id: str | None, period: str | None, as_of: dt.date | None, as_json: bool) -> None:
     """Ai đã nộp, ai nộp muộn, ai chưa nộp — theo biểu và kỳ.
 
     \b
     Ví dụ:
       xlplan status TongHop2017
       xlplan status TongHop2017 --form F01 --period 2017
+      xlplan status TongHop2017 --as-of 28/02/2017
     """
     from ..services.status import submission_status
-    rows, rates = submission_status(Path(folder), form_id.upper() if form_id else None, period)
+    from ..services.workspace import check_tracked, open_workspace
+    if form_id or period:  # refused before anything is read, listing what the folder's plan tracks
+        period = check_tracked(open_workspace(Path(folder)).plan, form_id, period)
+    rows, rates = submission_status(Path(folder), form_id, period, as_of=as_of)
     if as_json:
         echo_json({"rows": rows, "rates": rates})
         return
@@ -143,7 +152,7 @@ def status_cmd(folder: str, form_id: str | None, period: str | None, as_json: bo
 
 
 @click.command("demo")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", type=NEW_FOLDER,
               help="Thư mục tạo bộ dữ liệu mẫu (mặc định: một thư mục mới xlplan-demo-…).")
 @click.option("--seed", default=2017, show_default=True, help="Hạt giống sinh số liệu mẫu.")
 @guard
@@ -184,14 +193,15 @@ SUMMARY_LABELS = {
 
 
 @click.command("report")
-@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.argument("folder", type=FOLDER)
 @click.option("--pdf", "as_pdf", is_flag=True,
               help="Xuất trang Báo cáo ra tệp PDF (A4 dọc) trong thư mục kết quả: KetQua/BaoCao_<năm>.pdf. "
                    "Cần LibreOffice.")
 @ENGINE_OPTION
+@AS_OF_OPTION
 @JSON_OPTION
 @guard
-def report_cmd(folder: str, as_pdf: bool, engine: str | None, as_json: bool) -> None:
+def report_cmd(folder: str, as_pdf: bool, engine: str | None, as_of: dt.date | None, as_json: bool) -> None:
     """Cập nhật trang Báo cáo của sổ tổng hợp (tổng hợp lại từ thư mục nhận báo cáo) và, với --pdf,
     in trang đó ra PDF theo thể thức văn bản của Đảng; mã thoát 1 nếu có lỗi số liệu.
 
@@ -202,7 +212,7 @@ def report_cmd(folder: str, as_pdf: bool, engine: str | None, as_json: bool) -> 
     """
     from ..services.report import refresh_report
     done = with_progress(lambda progress: refresh_report(Path(folder), pdf=as_pdf, engine=engine,
-                                                          progress=progress), "Đang tổng hợp")
+                                                          progress=progress, as_of=as_of), "Đang tổng hợp")
     report = report_of(done.result.findings)
     if as_json:
         echo_json({"workbook": str(done.workbook), "pdf": str(done.pdf) if done.pdf else None,
@@ -217,13 +227,15 @@ def report_cmd(folder: str, as_pdf: bool, engine: str | None, as_json: bool) -> 
 
 
 @click.command("feedback")
-@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.argument("folder", type=FOLDER)
 @click.option("--deadline", metavar="NGÀY",
               help="Hạn đơn vị gửi lại, dạng ngày/tháng/năm (mặc định: 7 ngày kể từ hôm nay).")
 @ENGINE_OPTION
+@AS_OF_OPTION
 @JSON_OPTION
 @guard
-def feedback_cmd(folder: str, deadline: str | None, engine: str | None, as_json: bool) -> None:
+def feedback_cmd(folder: str, deadline: str | None, engine: str | None, as_of: dt.date | None,
+                 as_json: bool) -> None:
     """Tạo tệp phản hồi cho từng đơn vị có lỗi hoặc cảnh báo, trong GuiDonVi/PhanHoi: bản sao tệp
     đơn vị đã nộp, các ô cần sửa được tô màu và có ghi chú, kèm trang «Phản hồi» (công văn của Ban
     Tổ chức); đơn vị chưa nộp nhận công văn riêng. Tệp gốc trong thư mục nhận báo cáo không bị thay
@@ -234,14 +246,14 @@ def feedback_cmd(folder: str, deadline: str | None, engine: str | None, as_json:
       xlplan feedback TongHop2017
       xlplan feedback TongHop2017 --deadline 31/03/2017
     """
-    import datetime as dt
     from ..services.feedback import write_feedback
     try:
         due = dt.datetime.strptime(deadline.strip(), "%d/%m/%Y").date() if deadline else None
     except ValueError:
         raise Failure(f"Hạn gửi lại '{deadline}' không phải ngày dạng ngày/tháng/năm (ví dụ 31/03/2017).") from None
+    extra = {"as_of": as_of} if as_of is not None else {}  # TODO: pass as_of= always once write_feedback takes it
     done = with_progress(lambda progress: write_feedback(Path(folder), deadline=due, engine=engine,
-                                                          progress=progress), "Đang kiểm tra")
+                                                          progress=progress, **extra), "Đang kiểm tra")
     if as_json:
         echo_json({"folder": str(done.folder), "deadline": done.deadline.isoformat(), "units": done.units,
                     "findings": done.findings, "errors": done.errors, "not_sent": len(done.not_sent),

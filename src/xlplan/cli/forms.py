@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ._common import FORM_CHOICE, JSON_OPTION, PLAN_OPTION, REGISTRY_OPTION, echo_json, guard, load_plan, load_registry, table
+from ._common import FORM_CHOICE, JSON_OPTION, NEW_FOLDER, PLAN_OPTION, REGISTRY_OPTION, echo_json, guard, load_plan, load_registry, table
 
 
 @click.group("forms")
@@ -48,7 +48,7 @@ def forms_describe(form: str, plan_name: str | None, as_json: bool) -> None:
 @forms_group.command("make")
 @click.argument("form", type=FORM_CHOICE)
 @click.option("--period", required=True, metavar="KỲ", help="Kỳ báo cáo: 2017, 2017-Q1 hoặc 2017-01.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Thư mục ghi biểu mẫu.")
+@click.option("--out", "out_dir", required=True, type=NEW_FOLDER, help="Thư mục ghi biểu mẫu.")
 @click.option("--units", metavar="MÃ,MÃ", help="Chỉ tạo cho các mã đơn vị này (cách nhau bằng dấu phẩy).")
 @PLAN_OPTION
 @REGISTRY_OPTION
@@ -71,7 +71,7 @@ def forms_make(form: str, period: str, out_dir: str, units: str | None, plan_nam
 
 
 @forms_group.command("templates")
-@click.option("--out", "out_dir", default="templates", show_default=True, type=click.Path(file_okay=False),
+@click.option("--out", "out_dir", default="templates", show_default=True, type=NEW_FOLDER,
               help="Thư mục ghi biểu mẫu trắng.")
 @PLAN_OPTION
 @guard

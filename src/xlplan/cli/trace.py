@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ._common import FORM_CHOICE, guard
+from ._common import FOLDER, FORM_CHOICE, guard
 
 _STATUS = {"used": "đang dùng", "superseded": "đã được thay bằng tệp mới hơn",
            "removed": "không còn trong thư mục nộp"}
@@ -23,7 +23,7 @@ _STATUS = {"used": "đang dùng", "superseded": "đã được thay bằng tệp
 @click.argument("field_id", metavar="[CHỈ_TIÊU]", required=False)
 @click.option("--period", metavar="KỲ", help="Chỉ kỳ này (2017, 2017-Q1, 2017-01).")
 @click.option("--form", "form_id", type=FORM_CHOICE, help="Chỉ biểu này.")
-@click.option("--folder", "-d", type=click.Path(file_okay=False, exists=True), default=".", show_default=True,
+@click.option("--folder", "-d", type=FOLDER, default=".", show_default=True,
               metavar="THƯ_MỤC", help="Thư mục làm việc (có sổ tổng hợp).")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 @guard
