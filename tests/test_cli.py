@@ -277,11 +277,12 @@ def _init_fails(ctx: Ctx) -> None:
 def _consolidate(ctx: Ctx) -> None:
     root = ctx.folder("consolidate") / "TongHop2017"
     assert run("init", root).exit_code == 0
-    result = run("consolidate", root, "--json")
-    assert result.exit_code == 0, result.output  # an empty inbox: 80 missing registrations are warnings
+    result = run("consolidate", root, "--json", "--as-of", "21/02/2017")
+    assert result.exit_code == 0, result.output  # an empty inbox: missing submissions are warnings
     data = json.loads(result.stdout)
     assert (data["files"], data["skipped"]) == (0, 0)
-    assert {f["code"] for f in data["findings"]} == {"missing-submission"} and len(data["findings"]) == 80
+    # due by 21/02/2017: the registrations (20/02) and January's reports (05/02), 80 units each
+    assert {f["code"] for f in data["findings"]} == {"missing-submission"} and len(data["findings"]) == 160
     assert data["summary"]["so_loi"] == 0
 
 

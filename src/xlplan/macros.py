@@ -56,7 +56,7 @@ from . import __version__
 from .core.errors import XlplanError
 from .core.findings import Finding, Report, Severity
 from .core.indicators import format_percent
-from .core.tracking import LATE, NOT_SUBMITTED
+from .core.tracking import LATE, NOT_DUE, NOT_SUBMITTED, UNREADABLE
 from .services import excel_book
 from .services.consolidate import ConsolidationResult
 from .services.report import REPORT_SHEET
@@ -202,8 +202,10 @@ def theo_doi(book: "xw.Book") -> str:
     if len(lines) > 15:
         lines = lines[:15] + [f"… và {len(lines) - 15} kỳ khác."]
     states = Counter(r["dung_han"] for r in tables["tbl_theo_doi"])
-    lines.append(f"\n{states[LATE]} lượt nộp muộn, {states[NOT_SUBMITTED]} lượt chưa nộp (tô màu ở trang "
-                 "«Theo dõi nộp»).")
+    received = Counter(r["trang_thai"] for r in tables["tbl_theo_doi"])
+    lines.append(f"\n{states[LATE]} lượt nộp muộn, {states[NOT_SUBMITTED]} lượt chưa nộp, "
+                 f"{received[UNREADABLE]} lượt đã nhận nhưng không đọc được, {received[NOT_DUE]} lượt chưa đến hạn "
+                 "(tô màu ở trang «Theo dõi nộp»).")
     lines.append(_audit_line(ws, run))
     return say(book, "\n".join(lines))
 

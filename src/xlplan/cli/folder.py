@@ -133,6 +133,7 @@ def status_cmd(folder: str, form_id: str | None, period: str | None, as_of: dt.d
       xlplan status TongHop2017 --form F01 --period 2017
       xlplan status TongHop2017 --as-of 28/02/2017
     """
+    from ..core.tracking import NOT_DUE, ON_TIME
     from ..services.status import submission_status
     from ..services.workspace import check_tracked, open_workspace
     if form_id or period:  # refused before anything is read, listing what the folder's plan tracks
@@ -144,7 +145,7 @@ def status_cmd(folder: str, form_id: str | None, period: str | None, as_of: dt.d
     for rate in rates:
         click.echo(f"{rate['bieu']} kỳ {rate['ky']}: đã nộp {rate['da_nop']}/{rate['du_kien']}"
                    f" ({rate['ty_le_day_du_text']}), đúng hạn {rate['dung_han']} ({rate['ty_le_dung_han_text']})")
-    late = [r for r in rows if r["dung_han"] != "Đúng hạn"]
+    late = [r for r in rows if r["dung_han"] not in (ON_TIME, NOT_DUE)]  # what to chase: late, missing, unreadable
     if late:
         click.echo()
         click.echo(table(((r["bieu"], r["ky"], r["ma"], r["ten"], r["dung_han"], r["han_nop"]) for r in late),
@@ -251,9 +252,8 @@ def feedback_cmd(folder: str, deadline: str | None, engine: str | None, as_of: d
         due = dt.datetime.strptime(deadline.strip(), "%d/%m/%Y").date() if deadline else None
     except ValueError:
         raise Failure(f"Hạn gửi lại '{deadline}' không phải ngày dạng ngày/tháng/năm (ví dụ 31/03/2017).") from None
-    extra = {"as_of": as_of} if as_of is not None else {}  # TODO: pass as_of= always once write_feedback takes it
     done = with_progress(lambda progress: write_feedback(Path(folder), deadline=due, engine=engine,
-                                                          progress=progress, **extra), "Đang kiểm tra")
+                                                          progress=progress, as_of=as_of), "Đang kiểm tra")
     if as_json:
         echo_json({"folder": str(done.folder), "deadline": done.deadline.isoformat(), "units": done.units,
                     "findings": done.findings, "errors": done.errors, "not_sent": len(done.not_sent),

@@ -58,7 +58,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable, Literal, Sequence
 
 from . import indicators
-from .crossfile import cross_file_findings, last_periodic, number
+from .crossfile import attribute_refusals, cross_file_findings, held_back, last_periodic, number
 from .findings import Finding, Severity
 from .narrative import (Figures, Progress, Sources, current_year_paragraph, indicator_rows, figures_sources_text,
                         previous_year_paragraph, progress_text, report_rows)
@@ -67,8 +67,9 @@ from .plan import Category, Plan
 from .registry import Unit
 from .submission import Submission
 from .summary_tables import report_defaults, summary_tables
-from .tracking import (KIND_RANK, Resolution, Status, SubmissionKey, file_name, form_date, identify, rate_rows,
-                       resolve, statuses, tracked_pairs, tracking_findings, tracking_rows, unit_index)
+from .tracking import (KIND_RANK, Resolution, Status, SubmissionKey, file_name, form_date, in_schedule, rate_rows,
+                       resolve, statuses, supersede, tracked_pairs, tracking_findings, tracking_rows, unit_index,
+                       unreadable)
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -483,7 +484,7 @@ def _chart_rows(units: Sequence[Unit], plan: Plan, book: _Book, rates: list[Row]
 
 
 def _finding_rows(findings: Sequence[Finding]) -> list[Row]:
-    return [{"muc_do": f.severity.label, "ma_loi": f.code, "don_vi": f.unit or "", "tep": file_name(f.file),
+    return [{"muc_do": f.severity_label, "ma_loi": f.code, "don_vi": f.unit or "", "tep": file_name(f.file),
              "o": f.location, "noi_dung": f.message, "cach_sua": f.fix} for f in findings]
 
 
@@ -529,9 +530,9 @@ def _summary(plan: Plan, submissions: Sequence[Submission], resolution: Resoluti
         "nam": plan.year, "so_don_vi": len(units), "so_tep": len(submissions),
         "so_tep_su_dung": len(resolution.latest),
         "so_nop_trung": sum(1 for c in resolution.copies.values() if len(c) > 1),
-        "so_loi": sum(1 for f in findings if f.severity is Severity.ERROR),
-        "so_canh_bao": sum(1 for f in findings if f.severity is Severity.WARNING),
-        "so_ghi_chu": sum(1 for f in findings if f.severity is Severity.INFO),
+        "so_loi": sum(1 for f in findings if f.severity is Severity.ERROR and not f.superseded),
+        "so_canh_bao": sum(1 for f in findings if f.severity is Severity.WARNING and not f.superseded),
+        "so_ghi_chu": sum(1 for f in findings if f.severity is Severity.INFO and not f.superseded),
         "da_dang_ky": progress.registered, "dang_ky_dung_han": progress.registered_on_time,
         "dang_ky_ket_nap": progress.registered_total,
         "ky_moi_nhat": str(progress.latest_period) if progress.latest_period else None,
@@ -555,16 +556,23 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
     unit_list = tuple(units)
     finder = units if hasattr(units, "find_by_name") else unit_list
     index = unit_index(unit_list)
-    keyed = [(key, s) for s in submissions if (key := identify(s, plan, index)) is not None]
+    # the file name as a second witness (crossfile): refusals get the unit the name carries, and a file
+    # whose name contradicts its content is held back, never any unit's submission
+    submissions = attribute_refusals(submissions, unit_list)
+    held = held_back(submissions, unit_list, plan)
+    # the plan's schedule: files outside it make no pair; the later received file of a key wins
+    keyed, stray = in_schedule(submissions, plan, index, held)
     resolution = resolve(keyed)
     book = _Book(resolution.latest)
-    pairs = tracked_pairs(plan, resolution.latest, track)
-    items = statuses(unit_list, plan, resolution, pairs)
+    refused = unreadable(submissions, unit_list, plan)
+    pairs = tracked_pairs(plan, resolution.latest, track, as_of, [r.pair for r in refused if r.pair])
+    items = statuses(unit_list, plan, resolution, pairs, as_of, refused)
     status = {(s.unit.code, s.form, s.period): s for s in items}
 
-    findings = list(extra_findings) + [f for s in submissions for f in s.findings]
-    findings += list(resolution.findings) + cross_file_findings(submissions, finder, plan, resolution.latest)
-    findings += tracking_findings(items)
+    findings = list(extra_findings) + supersede(
+        [f for s in submissions for f in s.findings] + cross_file_findings(submissions, finder, plan, resolution.latest),
+        resolution.superseded())
+    findings += list(resolution.findings) + stray + tracking_findings(items)
     findings.sort(key=lambda f: (*f.sort_key(), f.message))
 
     previous = _figures(unit_list, plan.previous_year, book, plan, plan.previous_admission_plan)
@@ -585,7 +593,7 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
         "tbl_danh_gia": _assessment_rows(unit_list, plan, book),
         "tbl_tong_hop": _totals_rows(unit_list, plan, book),
         "tbl_chi_tieu": indicator_rows(shown_previous, current, plan, minimum_total, progress),
-        "tbl_theo_doi": tracking_rows(items),
+        "tbl_theo_doi": tracking_rows(items, refused),
         "tbl_ty_le_nop": rates,
         "tbl_kiem_tra": _finding_rows(findings),
         **_chart_rows(unit_list, plan, book, rates),

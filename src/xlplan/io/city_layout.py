@@ -52,7 +52,7 @@ HIGHLIGHTS: dict[tuple[str, str], tuple[tuple[tuple[str, tuple[PatternFill, Font
     ("tbl_dang_ky", "dat_toi_thieu"): ((("Chưa đạt", RED),), False),
     ("tbl_dang_ky", "trang_thai"): ((("Muộn", ORANGE), ("Chưa nộp", RED)), False),
     ("tbl_tien_do", "dat_toi_thieu"): ((("Chưa đạt", RED),), False),
-    ("tbl_theo_doi", "trang_thai"): ((("Muộn", ORANGE), ("Chưa nộp", RED)), False),
+    ("tbl_theo_doi", "trang_thai"): ((("Muộn", ORANGE), ("Chưa nộp", RED), ("Đã nhận, không đọc được", RED)), False),
     ("tbl_theo_doi", "dung_han"): ((("Muộn", ORANGE), ("Chưa nộp", RED)), False),
     ("tbl_kiem_tra", "muc_do"): ((("Lỗi", RED), ("Cảnh báo", YELLOW), ("Ghi chú", BLUE)), True),
 }

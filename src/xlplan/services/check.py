@@ -20,7 +20,7 @@ from ..core.findings import Report
 from ..core.plan import Plan
 from ..core.registry import Registry, Unit
 from ..core.submission import Submission
-from ..core.tracking import identify, resolve, unit_index, usable
+from ..core.tracking import in_schedule, resolve, supersede, unit_index, usable
 from ..core.witness import UnitNames
 from .consolidate import Progress, read_files
 
@@ -38,14 +38,13 @@ def check_submissions(submissions: Sequence[Submission], plan: Plan, registry: R
     units: list[Unit] = list(registry) if registry is not None else _units_of(submissions, plan)
     names = UnitNames(units)
     submissions = attribute_refusals(submissions, names)
-    for sub in submissions:
-        report.extend(sub.findings)
-        report.extend(witness_findings(sub, names, plan))
     index = unit_index(units)
     held = held_back(submissions, names, plan)
-    keyed = [(key, s) for s in submissions
-             if (s.file, s.sha256) not in held and (key := identify(s, plan, index)) is not None]
+    keyed, stray = in_schedule(submissions, plan, index, held)  # a file of another year: said, and used for none
     resolution = resolve(keyed)
+    own = [f for sub in submissions for f in (*sub.findings, *witness_findings(sub, names, plan))]
+    report.extend(supersede(own, resolution.superseded()))  # a replaced file's findings: shown, not counted
+    report.extend(stray)
     report.extend(resolution.findings)
     if registry is not None:
         report.extend(identity_findings(submissions, registry, plan))

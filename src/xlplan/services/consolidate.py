@@ -50,7 +50,7 @@ from .workspace import (ARCHIVE, WORKBOOK_NAME, Workspace, backup_bytes, lock_wo
                         remove_leftovers, require_not_open_elsewhere)
 
 Progress = Callable[[int, int], None]
-FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # the readers decide by content; these are what units send
+FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".fods", ".xlsb")  # what units send; the readers decide by content
 
 
 @dataclass
@@ -204,7 +204,9 @@ def _compute(ws: Workspace, engine: str | None, progress: Progress | None, track
                              archive=ws.archive if archive else None)
     if store is not None:
         stamp_receipts(submissions, store, run)
-    result = consolidate(submissions, ws.registry, ws.plan, extra_findings=found.skipped, track=tuple(track))
+    as_of = ws.as_of or dt.date.today()  # ngày chốt số liệu: the Cấu hình cell, --as-of, else the day of the run
+    result = consolidate(submissions, ws.registry, ws.plan, extra_findings=found.skipped, track=tuple(track),
+                         as_of=as_of)
     return result, found, submissions
 
 

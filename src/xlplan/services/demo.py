@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..core.errors import XlplanError
+from ..core.plan import Plan
+from ..io.plans import load_plan
 from .consolidate import ConsolidationResult, consolidate_folder
 from .workspace import INBOX, init_workspace, open_workspace
 
@@ -49,7 +51,8 @@ def run_demo(folder: Path | None = None, seed: int = 2017, plan_name: str | None
     folder = Path(folder) if folder else default_folder()
     if folder.exists() and any(folder.iterdir()):
         raise XlplanError(f"Thư mục '{folder}' đã có dữ liệu; hãy chọn một thư mục mới hoặc trống.")
-    init_workspace(folder, plan_name, registry_name)
+    plan = load_plan(plan_name) if plan_name else load_plan()
+    init_workspace(folder, plan_name, registry_name, as_of=demo_as_of(plan))
     ws = open_workspace(folder)
     units = list(ws.registry)
     scenario = demo_scenario(units, ws.plan, seed=seed, totals=totals)
@@ -65,6 +68,13 @@ def run_demo(folder: Path | None = None, seed: int = 2017, plan_name: str | None
         written += len(paths)
     result = consolidate_folder(folder, progress=progress)
     return DemoResult(folder, len(units), written, result, scenario)
+
+
+def demo_as_of(plan: Plan) -> dt.date:
+    """The sample round's as-of date (ngày chốt số liệu): the day after March's monthly report
+    was due. The sample holds the registrations and January–March reports, so later reports
+    are "Chưa đến hạn", not missing, whatever day the demo runs."""
+    return plan.due_date("F02", f"{plan.year}-03") + dt.timedelta(days=1)
 
 
 def _stamp_received(path: Path, day: Any) -> None:

@@ -456,7 +456,7 @@ def _define(book: "xw.Book", name: str, refers_to: str) -> None:
 def finding_rows(findings: Iterable[Finding]) -> list[dict[str, object]]:
     """Findings as rows of the Kiểm tra table (the columns consolidation fills), most severe first."""
     ordered = sorted(findings, key=lambda f: (*f.sort_key(), f.message))
-    return [{"muc_do": f.severity.label, "ma_loi": f.code, "don_vi": f.unit or "", "tep": file_name(f.file),
+    return [{"muc_do": f.severity_label, "ma_loi": f.code, "don_vi": f.unit or "", "tep": file_name(f.file),
              "o": f.location, "noi_dung": f.message, "cach_sua": f.fix} for f in ordered]
 
 

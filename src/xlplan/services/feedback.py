@@ -137,7 +137,7 @@ def group_findings(findings: Sequence[Finding], registry: Registry, resolution: 
     batches: dict[tuple[str, SubmissionKey | None], Batch] = {}
     not_sent: list[Finding] = []
     for finding in findings:
-        if finding.severity not in SENT:
+        if finding.severity not in SENT or finding.superseded:  # a replaced file's findings stay with the Board
             continue
         key = used.get(finding.file) if finding.file else None
         if key is not None:
@@ -174,13 +174,15 @@ class _Keep(dict):
 
 
 def write_feedback(root: Path, deadline: dt.date | None = None, today: dt.date | None = None,
-                   engine: str | None = None, progress: Progress | None = None) -> FeedbackResult:
+                   engine: str | None = None, progress: Progress | None = None,
+                   as_of: dt.date | None = None) -> FeedbackResult:
     """``xlplan feedback DIR``: compute the findings, write one feedback workbook per batch.
 
     ``deadline`` is the date units must resend by (default: ``today`` + :data:`RESEND_DAYS`);
-    ``today`` dates the letters (default: the current date).
+    ``today`` dates the letters (default: the current date); ``as_of`` overrides the
+    folder's as-of date (a report not yet due is not asked for).
     """
-    ws = open_workspace(Path(root))
+    ws = open_workspace(Path(root), as_of=as_of)
     consolidation, _ = compute(ws, engine, progress)
     today = today or dt.date.today()
     deadline = deadline or today + dt.timedelta(days=RESEND_DAYS)

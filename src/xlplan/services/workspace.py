@@ -81,8 +81,9 @@ class Workspace:
         return self.output / AUDIT_NAME
 
 
-def _settings_defaults(plan: Plan, plan_name: str) -> dict[str, Any]:
+def _settings_defaults(plan: Plan, plan_name: str, as_of: dt.date | None = None) -> dict[str, Any]:
     return {
+        "cfg_ngay_chot": as_of,
         "cfg_ke_hoach": plan_name,
         "cfg_nam": plan.year,
         "cfg_thu_muc_nop": INBOX,
@@ -95,10 +96,11 @@ def _settings_defaults(plan: Plan, plan_name: str) -> dict[str, Any]:
 
 
 def init_workspace(root: Path, plan_name: str | None = None, registry_name: str | Path | None = None,
-                   overwrite: bool = False) -> Path:
+                   overwrite: bool = False, as_of: dt.date | None = None) -> Path:
     """Create the working folder and its city workbook; return the workbook's path.
 
     An existing workbook is never replaced unless ``overwrite`` (then it is backed up first).
+    ``as_of`` fills the as-of date cell (ngày chốt số liệu); empty means the day of each run.
     """
     from ..io.city_workbook import build_city_template, write_city_data
     from ..io.workbook_files import save_workbook
@@ -118,7 +120,7 @@ def init_workspace(root: Path, plan_name: str | None = None, registry_name: str 
         (root / sub).mkdir(parents=True, exist_ok=True)
     if workbook.exists():
         backup_file(workbook, root / OUTPUT / BACKUPS)
-    wb = build_city_template(plan, _settings_defaults(plan, plan_ref))
+    wb = build_city_template(plan, _settings_defaults(plan, plan_ref, as_of))
     write_city_data(wb, plan, {"tbl_don_vi": registry_table(registry, plan)}, {})
     save_workbook(wb, workbook)
     return workbook
