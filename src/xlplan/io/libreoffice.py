@@ -136,8 +136,30 @@ def convert_many(paths: Sequence[str | Path], to: str, out_dir: str | Path, time
     Returns the produced files in the order of ``paths``. Inputs are copied under
     plain ASCII names first, so Vietnamese file names, a C locale, or an
     ``out_dir`` equal to the inputs' folder cannot trip soffice. Two inputs with
-    the same stem would produce the same output name and are refused.
+    the same stem would produce the same output name and are refused. Raises
+    :class:`LibreOfficeError` when any file was not converted.
     """
+    produced, output = _convert_run(paths, to, out_dir, timeout)
+    failed = [Path(p).name for p, target in zip(paths, produced) if target is None]
+    if failed:
+        extension = to.split(":", 1)[0].strip().lower()
+        raise LibreOfficeError(f"LibreOffice không chuyển đổi được sang '{extension}': {', '.join(failed)}.", output)
+    return [target for target in produced if target is not None]
+
+
+def convert_what_it_can(paths: Sequence[str | Path], to: str, out_dir: str | Path,
+                        timeout: float = 120) -> list[Path | None]:
+    """:func:`convert_many`, but a file LibreOffice could not convert is None instead of failing the run.
+
+    For files from outside (unit files): one damaged file must not cost the
+    others their conversion nor a LibreOffice start each. Raises
+    :class:`LibreOfficeError` only when the run itself fails (timeout, crash).
+    """
+    return _convert_run(paths, to, out_dir, timeout)[0]
+
+
+def _convert_run(paths: Sequence[str | Path], to: str, out_dir: str | Path,
+                 timeout: float) -> tuple[list[Path | None], str]:
     sources = [Path(p) for p in paths]
     extension = to.split(":", 1)[0].strip().lower()
     if not extension:
@@ -149,9 +171,10 @@ def convert_many(paths: Sequence[str | Path], to: str, out_dir: str | Path, time
     if len({t.name.casefold() for t in targets}) != len(targets):
         raise ValueError("Các tệp cần chuyển đổi trùng tên (không kể phần mở rộng); hãy chuyển đổi riêng từng lần.")
     if not sources:
-        return []
+        return [], ""
     soffice = require_soffice()
     Path(out_dir).mkdir(parents=True, exist_ok=True)
+    results: list[Path | None] = []
     with tempfile.TemporaryDirectory(prefix="xlplan-lo-") as work:
         inbox, outbox = Path(work) / "in", Path(work) / "out"
         inbox.mkdir()
@@ -165,16 +188,14 @@ def convert_many(paths: Sequence[str | Path], to: str, out_dir: str | Path, time
             command = [soffice, f"-env:UserInstallation={profile}", *HEADLESS_OPTIONS, "--convert-to", to,
                        "--outdir", str(outbox), *[str(s) for s in staged]]
             output = _run(command, timeout, what="chuyển đổi tệp")
-        failed = []
-        for copy, source, target in zip(staged, sources, targets):
+        for copy, target in zip(staged, targets):
             produced = outbox / f"{copy.stem}.{extension}"
             if produced.is_file() and produced.stat().st_size > 0:
                 shutil.move(str(produced), str(target))
+                results.append(target)
             else:
-                failed.append(source.name)
-    if failed:
-        raise LibreOfficeError(f"LibreOffice không chuyển đổi được sang '{extension}': {', '.join(failed)}.", output)
-    return targets
+                results.append(None)
+    return results, output
 
 
 def to_pdf(path: str | Path, out_dir: str | Path, timeout: float = 120) -> Path:

@@ -37,7 +37,8 @@ from .archive import sha256_of
 CONVERTIBLE_FORMATS = frozenset({".ods", ".fods", ".xlsb"})
 # A legacy .xls (sniffed by its content) the xlrd reader refused, e.g. an Excel 95 (BIFF5) workbook.
 _XLS_REFUSALS = frozenset({"not-a-form", "file-unreadable"})
-TIMEOUT = 120  # seconds for one LibreOffice run
+TIMEOUT = 120  # seconds for one LibreOffice run of one file
+PER_FILE = 10  # and for each further file of a batch
 
 
 def source_format(sub: Submission) -> str | None:
@@ -81,7 +82,12 @@ def convert_refused(submissions: Sequence[Submission], plan: Plan, registry: Reg
 
 
 def _convert(work: str, items: list[tuple[Submission, str]]) -> list[Path | None]:
-    """Each file converted to .xlsx inside ``work`` (None where LibreOffice failed); inputs untouched."""
+    """Each file converted to .xlsx inside ``work`` (None where LibreOffice could not); inputs untouched.
+
+    One LibreOffice run for all (its start is the slow part); a file it cannot
+    convert is None without costing the others. Only when the run itself fails
+    (a file hangs it past the time allowed, a crash) is each file tried alone.
+    """
     staged_dir, out_dir = Path(work) / "in", Path(work) / "out"
     staged_dir.mkdir()
     staged: list[Path] = []
@@ -90,9 +96,9 @@ def _convert(work: str, items: list[tuple[Submission, str]]) -> list[Path | None
         shutil.copyfile(sub.archived or sub.source, copy)
         staged.append(copy)
     try:
-        return list(libreoffice.convert_many(staged, "xlsx", out_dir, TIMEOUT))
+        return libreoffice.convert_what_it_can(staged, "xlsx", out_dir, TIMEOUT + PER_FILE * len(staged))
     except libreoffice.LibreOfficeError:
-        pass  # one bad file fails the whole run: convert one by one to keep the others
+        pass
     results: list[Path | None] = []
     for copy in staged:
         try:
@@ -123,7 +129,7 @@ def _failed(sub: Submission, fmt: str) -> Submission:
 
 def _as_original(read: Submission, original: Submission, fmt: str) -> Submission:
     """What was read from the converted copy, on the record of the file as received."""
-    findings = [make("file-converted", file=original.file, format=fmt), *read.findings]
+    findings = [make("file-converted", unit=read.unit, file=original.file, format=fmt), *read.findings]
     return dataclasses.replace(
         read, file=original.file, source=original.source, archived=original.archived, sha256=original.sha256,
         size=original.size, received=original.received, first_seen=original.first_seen,
