@@ -90,6 +90,19 @@ def test_rounding_mode_and_decimals_typed_on_cau_hinh_change_the_shares(folder: 
     assert tracking(folder)[1] == Fraction(66, 100)
 
 
+def test_the_decimals_typed_on_cau_hinh_are_how_the_shares_are_shown(folder: Path) -> None:
+    from xlplan.io.city_layout import share_format
+    from xlplan.services.consolidate import consolidate_folder
+
+    type_settings(folder, cfg_so_le=1)
+    consolidate_folder(folder, as_of=dt.date(2017, 2, 28))
+    wb = openpyxl.load_workbook(folder / WORKBOOK_NAME)
+    (sheet, ref), = wb.defined_names["tbl_ty_le_nop_data"].destinations
+    first_row = next(iter(wb[sheet][ref.replace("$", "")]))
+    shown = {c.number_format for c in first_row if isinstance(c.value, float)}
+    assert shown == {share_format(1)}, shown
+
+
 def test_the_as_of_date_is_read_and_the_command_line_overrides_it(folder: Path) -> None:
     assert open_workspace(folder).as_of is None  # empty: the day of the consolidation
     type_settings(folder, cfg_ngay_chot=dt.datetime(2017, 2, 28))

@@ -39,7 +39,7 @@ from ..core.summary_tables import (CONFIG_CELLS, REPORT_CELLS, SHEETS, TableSpec
 from . import city_layout as lay
 from . import party_style as ps
 from .city_charts import add_charts
-from .city_layout import CityWorkbookError, Region, define_name, resolve, table_region
+from .city_layout import CityWorkbookError, Region, define_name, number_format, resolve, table_region
 from .gc_pause import paused_gc
 from .openpyxl_internals import cell_store, style_record
 from .streamed_rows import DeferredRows, defer, excel_value, fill_cell
@@ -176,7 +176,7 @@ def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapp
         raise CityWorkbookError(f"Sổ tổng hợp không có bảng: {', '.join(unknown)}.")
     with paused_gc():
         for table_id, rows in tables.items():
-            _write_table(wb, specs[table_id], rows, stream)
+            _write_table(wb, specs[table_id], rows, stream, plan)
     for name, value in cells.items():
         ws, row, col = lay.named_cell(wb, name)
         cell = ws.cell(row, col)
@@ -196,7 +196,8 @@ def _set_value(cell: Cell, value: object) -> None:
         cell.data_type = "s"  # "=…" or "#N/A" from a unit file is text, never a formula or an error
 
 
-def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, object]], stream: bool) -> None:
+def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, object]], stream: bool,
+                 plan: Plan) -> None:
     old = table_region(wb, spec)
     ws = old.ws
     last_row = old.first_row + max(len(rows), 1) - 1
@@ -204,8 +205,10 @@ def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, obje
     _refuse_overlap(wb, spec, new)
     cells = cell_store(ws)  # direct access keeps a 50,000-row table linear and fast
     styles = []
-    for offset in range(old.width):
+    for offset, column in enumerate(spec.columns):
         template = cells.get((old.first_row, old.first_col + offset))
+        if template is not None and column.kind == "share":
+            template.number_format = number_format(column, plan)  # the decimals set on Cấu hình, as shown
         styles.append(style_record(template) if template is not None else None)
     # Clear the old region, values and the styles we copied; rows past the sheet's end hold nothing.
     for row in range(old.first_row, min(old.last_row, ws.max_row) + 1):
