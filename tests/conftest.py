@@ -185,3 +185,18 @@ def expected_worker_deaths(tmp_path_factory: pytest.TempPathFactory) -> Callable
         finally:
             _QUIET_INTO.remove(log)
     return quiet
+
+
+THREE_UNITS_CSV = """ma,ten,loai_hinh,co_nguon,so_dang_vien,so_chi_bo,lien_he
+P_AN,Đảng bộ phường An Bình,xa_phuong,có,320,14,
+P_BINH,Đảng bộ phường Bình Minh,xa_phuong,có,280,12,
+CQ_CHAU,Đảng bộ cơ quan Ủy ban nhân dân,co_quan,có,95,6,
+"""
+
+
+@pytest.fixture()
+def three_units(tmp_path: Path) -> Path:
+    """A three-unit registry CSV, under a name with Vietnamese letters (as on the Board's PCs)."""
+    path = tmp_path / "danh_mục.csv"
+    path.write_text(THREE_UNITS_CSV, encoding="utf-8")
+    return path

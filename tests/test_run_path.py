@@ -24,18 +24,10 @@ from xlplan.services.forms import make_forms
 from xlplan.services.report import refresh_report
 from xlplan.services.workspace import ARCHIVE, BACKUPS, INBOX, OUTPUT, WORKBOOK_NAME, init_workspace, open_workspace
 
-REGISTRY_CSV = """ma,ten,loai_hinh,co_nguon,so_dang_vien,so_chi_bo,lien_he
-P_AN,Đảng bộ phường An Bình,xa_phuong,có,320,14,
-P_BINH,Đảng bộ phường Bình Minh,xa_phuong,có,280,12,
-CQ_CHAU,Đảng bộ cơ quan Ủy ban nhân dân,co_quan,có,95,6,
-"""
-
-
 @pytest.fixture()
-def folder(tmp_path: Path) -> Path:
+def folder(tmp_path: Path, three_units: Path) -> Path:
     """A working folder (path with Vietnamese letters, as on the Board's PCs) with three F01 forms."""
-    registry = tmp_path / "danh_mục.csv"
-    registry.write_text(REGISTRY_CSV, encoding="utf-8")
+    registry = three_units
     root = tmp_path / "Tổng hợp"
     init_workspace(root, registry_name=registry)
     ws = open_workspace(root)

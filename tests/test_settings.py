@@ -22,18 +22,10 @@ from xlplan.services.forms import make_forms
 from xlplan.services.settings import SettingsError
 from xlplan.services.workspace import INBOX, WORKBOOK_NAME, init_workspace, open_workspace
 
-REGISTRY_CSV = """ma,ten,loai_hinh,co_nguon,so_dang_vien,so_chi_bo,lien_he
-P_AN,Đảng bộ phường An Bình,xa_phuong,có,320,14,
-P_BINH,Đảng bộ phường Bình Minh,xa_phuong,có,280,12,
-CQ_CHAU,Đảng bộ cơ quan Ủy ban nhân dân,co_quan,có,95,6,
-"""
-
-
 @pytest.fixture()
-def folder(tmp_path: Path) -> Path:
+def folder(tmp_path: Path, three_units: Path) -> Path:
     """Three units; two sent F01: P_AN dated 18/02/2017 (before the plan's 20/02), P_BINH dated 25/02/2017."""
-    registry = tmp_path / "danh_muc.csv"
-    registry.write_text(REGISTRY_CSV, encoding="utf-8")
+    registry = three_units
     root = tmp_path / "TongHop"
     init_workspace(root, registry_name=registry)
     ws = open_workspace(root)

@@ -23,7 +23,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from ..core.errors import XlplanError
 from ..core.findings import Finding
@@ -236,47 +236,35 @@ def _damaged(root: Path, workbook: Path, exc: Exception) -> XlplanError:
 
 
 def backup_bytes(data: bytes, name: str, folder: Path) -> Path:
-    """Keep ``data`` (a file named ``name`` as it was read) in ``folder`` under a time-stamped name.
-
-    Written through a temporary file and a rename, like :func:`backup_file`:
-    an interrupted run never leaves a truncated backup that looks like a good one.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    target = _stamped(folder, Path(name))
-    temp = folder / f".{target.name}.tmp"
-    try:
+    """Keep ``data`` (a file named ``name`` as it was read) in ``folder`` under a time-stamped name."""
+    def write(temp: Path) -> None:
         with open(temp, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        kill_point()  # backup written, not yet in place
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    return target
 
-
-def _stamped(folder: Path, path: Path) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return folder / f"{path.stem}.{stamp}{path.suffix}"
+    return _backup(folder, Path(name), write)
 
 
 def backup_file(path: Path, folder: Path) -> Path:
-    """Copy ``path`` into ``folder`` under a time-stamped name; the original is left in place.
-
-    The copy goes through a temporary file and a rename, so an interrupted run
-    never leaves a truncated backup that looks like a good one.
-    """
+    """Copy ``path`` into ``folder`` under a time-stamped name; the original is left in place."""
     import shutil
 
+    return _backup(folder, path, lambda temp: shutil.copy2(path, temp))
+
+
+def _backup(folder: Path, path: Path, write: Callable[[Path], object]) -> Path:
+    """``write`` a backup of ``path`` to a temporary file in ``folder``, then rename it into place.
+
+    An interrupted run never leaves a truncated backup that looks like a good one.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    target = _stamped(folder, path)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}.{stamp}{path.suffix}"
     temp = folder / f".{target.name}.tmp"
     try:
-        shutil.copy2(path, temp)
-        kill_point()  # backup copied, not yet in place
+        write(temp)
+        kill_point()  # backup written, not yet in place
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
