@@ -30,6 +30,7 @@ from ..core.errors import XlplanError
 from ..core.plan import Plan
 from ..core.summary_tables import Column, TableSpec
 from . import party_style as ps
+from .cell_values import write_value
 
 DATA_SUFFIX = "_data"
 HEADER_ROW = 3  # the title stands two rows above the header; the row between holds notes and counts
@@ -182,14 +183,14 @@ def lay_out_sheet(wb: Workbook, ws: Worksheet, specs: list[TableSpec], plan: Pla
 
 def _lay_out_table(wb: Workbook, ws: Worksheet, spec: TableSpec, plan: Plan, header_row: int,
                    first_col: int) -> Region:
-    title = ws.cell(header_row - 2, first_col, spec.title)
+    title = write_value(ws, header_row - 2, first_col, spec.title)
     title.font = ps.TITLE
     lines = 1
     for offset, column in enumerate(spec.columns):
         col = first_col + offset
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = column.width
-        head = ws.cell(header_row, col, column.header)
+        head = write_value(ws, header_row, col, column.header)
         head.font, head.fill, head.border, head.alignment = ps.BODY_BOLD, ps.HEAD_FILL, ps.GRID, ps.CENTER
         lines = max(lines, _lines(column.header, column.width))
         style_row = ws.cell(header_row + 1, col)

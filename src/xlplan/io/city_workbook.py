@@ -42,7 +42,8 @@ from .city_charts import add_charts
 from .city_layout import CityWorkbookError, Region, define_name, number_format, resolve, table_region
 from .gc_pause import paused_gc
 from .openpyxl_internals import cell_store, style_record
-from .streamed_rows import DeferredRows, defer, excel_value, fill_cell
+from .cell_values import fill_cell, put_value, write_formula, write_value
+from .streamed_rows import DeferredRows, defer
 
 __all__ = ["CityWorkbookError", "build_city_template", "config_cells", "default_settings", "load_city_workbook",
            "read_config", "write_city_data"]
@@ -182,19 +183,13 @@ def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapp
         cell = ws.cell(row, col)
         if keeps_report_text(name, cell.value, plan):
             continue  # staff typed it (the report's number, date…): theirs, not a default's
-        _set_value(cell, value)
+        put_value(cell, value)
         if isinstance(cell.value, str):
             _fit_height(ws, cell)
     add_charts(wb, plan)
 
 
 # -- writing ---------------------------------------------------------------------------
-
-def _set_value(cell: Cell, value: object) -> None:
-    cell.value = excel_value(value)
-    if isinstance(cell.value, str):
-        cell.data_type = "s"  # "=…" or "#N/A" from a unit file is text, never a formula or an error
-
 
 def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, object]], stream: bool,
                  plan: Plan) -> None:
@@ -320,17 +315,17 @@ def _counts(wb: Workbook, plan: Plan) -> None:
     """Live counts above two tables, by formulas on the data names (they follow every resize)."""
     units = wb["Danh mục đơn vị"]
     _label(units, 2, 1, "Số đơn vị:")
-    units.cell(2, 2, "=COUNTA(INDEX(tbl_don_vi_data,0,1))").font = ps.BODY_BOLD
+    write_formula(units, 2, 2, "=COUNTA(INDEX(tbl_don_vi_data,0,1))").font = ps.BODY_BOLD
     checks = wb["Kiểm tra"]
     col = 1
     for severity in ("Lỗi", "Cảnh báo", "Ghi chú"):
         _label(checks, 2, col, f"{severity}:")
-        checks.cell(2, col + 1, f'=COUNTIF(INDEX(tbl_kiem_tra_data,0,1),"{severity}")').font = ps.BODY_BOLD
+        write_formula(checks, 2, col + 1, f'=COUNTIF(INDEX(tbl_kiem_tra_data,0,1),"{severity}")').font = ps.BODY_BOLD
         col += 2
 
 
 def _label(ws: Worksheet, row: int, col: int, value: str | dt.date) -> Cell:
-    cell = ws.cell(row, col, value)
+    cell = write_value(ws, row, col, value)
     cell.font = ps.BODY
     return cell
 
@@ -359,13 +354,13 @@ def _guide(ws: Worksheet, plan: Plan) -> None:
     """Instructions for the Organization Board's staff, in Vietnamese."""
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 100
-    ws.cell(1, 1, "HƯỚNG DẪN SỬ DỤNG SỔ TỔNG HỢP").font = ps.TITLE
-    ws.cell(2, 1, f"Kế hoạch {plan.title}").font = ps.NOTE
+    write_value(ws, 1, 1, "HƯỚNG DẪN SỬ DỤNG SỔ TỔNG HỢP").font = ps.TITLE
+    write_value(ws, 2, 1, f"Kế hoạch {plan.title}").font = ps.NOTE
     row = 4
     _head(ws, row, ("Trang", "Nội dung"))
     for sheet in SHEETS:
         row += 1
-        name = ws.cell(row, 1, sheet)
+        name = write_value(ws, row, 1, sheet)
         name.hyperlink = Hyperlink(ref=name.coordinate, location=f"{quote_sheetname(sheet)}!A1", display=sheet)
         name.font = ps.LINK
         name.alignment = ps.TOP_LEFT
@@ -413,7 +408,7 @@ def _guide(ws: Worksheet, plan: Plan) -> None:
     )
     for heading, paragraphs in sections:
         row += 2
-        title = ws.cell(row, 1, heading)
+        title = write_value(ws, row, 1, heading)
         title.font, title.alignment = ps.BODY_BOLD, ps.TOP_LEFT
         for paragraph in paragraphs:
             _text(ws, row, 2, paragraph)
@@ -424,13 +419,13 @@ def _guide(ws: Worksheet, plan: Plan) -> None:
 
 def _head(ws: Worksheet, row: int, labels: Sequence[str], col: int = 1) -> None:
     for offset, label in enumerate(labels):
-        cell = ws.cell(row, col + offset, label)
+        cell = write_value(ws, row, col + offset, label)
         cell.font, cell.fill, cell.border, cell.alignment = ps.BODY_BOLD, ps.HEAD_FILL, ps.GRID, ps.CENTER
 
 
 def _text(ws: Worksheet, row: int, col: int, text: str) -> Cell:
     """A wrapped body-text cell, its row made tall enough for the text."""
-    cell = ws.cell(row, col, text)
+    cell = write_value(ws, row, col, text)
     cell.font, cell.alignment = ps.BODY, ps.TOP_LEFT
     width = ws.column_dimensions[get_column_letter(col)].width or 8.43
     lines = max(1, math.ceil(len(text) / max(width * 1.2, 1)))  # Times New Roman is narrower than the width unit
@@ -456,8 +451,8 @@ def _config(wb: Workbook, ws: Worksheet, plan: Plan, values: Mapping[str, object
     """Label/value rows the code reads (each value cell named ``cfg_*``), then plan facts to look at."""
     for letter, width in (("A", 46), ("B", 26), ("C", 70)):
         ws.column_dimensions[letter].width = width
-    ws.cell(1, 1, "CẤU HÌNH SỔ TỔNG HỢP").font = ps.TITLE
-    ws.cell(2, 1, "Phần mềm đọc các ô màu vàng mỗi lần tổng hợp. Có thể sửa giá trị; không xóa các ô này.").font = \
+    write_value(ws, 1, 1, "CẤU HÌNH SỔ TỔNG HỢP").font = ps.TITLE
+    write_value(ws, 2, 1, "Phần mềm đọc các ô màu vàng mỗi lần tổng hợp. Có thể sửa giá trị; không xóa các ô này.").font = \
         ps.NOTE
     _head(ws, 4, ("Mục cấu hình", "Giá trị", "Ghi chú"))
     formats = {"cfg_nam": "0", "cfg_so_le": "0", "cfg_han_dang_ky": ps.DATE_FORMAT, "cfg_ngay_chot": ps.DATE_FORMAT}
@@ -465,8 +460,7 @@ def _config(wb: Workbook, ws: Worksheet, plan: Plan, values: Mapping[str, object
     for name, label in CONFIG_CELLS:
         row += 1
         _label(ws, row, 1, label).border = ps.GRID
-        cell = ws.cell(row, 2)
-        _set_value(cell, values.get(name))
+        cell = write_value(ws, row, 2, values.get(name))
         cell.font, cell.border = ps.BODY_BOLD, ps.GRID
         if name not in CONFIG_INFO_CELLS:  # yellow = read at every consolidation; the others are shown only
             cell.fill = ps.INPUT_FILL
@@ -480,7 +474,7 @@ def _config(wb: Workbook, ws: Worksheet, plan: Plan, values: Mapping[str, object
     _validate(ws, f"B{rows['cfg_so_le']}", DataValidation(type="whole", operator="between", formula1="0",
                                                           formula2="6"))
     row += 2
-    ws.cell(row, 1, "THÔNG TIN TỪ KẾ HOẠCH (chỉ để xem; muốn thay đổi thì sửa tệp kế hoạch)").font = ps.BODY_BOLD
+    write_value(ws, row, 1, "THÔNG TIN TỪ KẾ HOẠCH (chỉ để xem; muốn thay đổi thì sửa tệp kế hoạch)").font = ps.BODY_BOLD
     facts = [("Kế hoạch", plan.title),
              ("Năm so sánh", str(plan.previous_year)),
              ("Chỉ tiêu kết nạp toàn thành phố",
@@ -494,7 +488,7 @@ def _config(wb: Workbook, ws: Worksheet, plan: Plan, values: Mapping[str, object
         _label(ws, row, 1, label)
         _label(ws, row, 2, value).alignment = Alignment(horizontal="left")
     row += 2
-    ws.cell(row, 1, f"HẠN NỘP BIỂU MẪU NĂM {plan.year} (theo tệp kế hoạch)").font = ps.BODY_BOLD
+    write_value(ws, row, 1, f"HẠN NỘP BIỂU MẪU NĂM {plan.year} (theo tệp kế hoạch)").font = ps.BODY_BOLD
     row += 1
     _head(ws, row, ("Biểu", "Kỳ báo cáo", "Hạn nộp"))
     for form_id, rule in plan.forms.items():
@@ -563,7 +557,6 @@ def _place(ws: Worksheet, coord: str, text: str, font: Font, align: Alignment) -
     cells = CellRange(coord)
     if cells.size["rows"] * cells.size["columns"] > 1:
         ws.merge_cells(coord)
-    cell = ws.cell(cells.min_row, cells.min_col)
-    cell.value = text
+    cell = write_value(ws, cells.min_row, cells.min_col, text)
     cell.font, cell.alignment = font, align
     return cell

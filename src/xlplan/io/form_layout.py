@@ -21,6 +21,7 @@ from ..core.periods import KIND_LABELS, Period
 from ..core.plan import DueRule, Plan
 from . import form_styles as st
 from . import party_style as ps
+from .cell_values import put_formula, put_value, write_value
 
 # Main sheet columns: TT, label, value, note. Widths in Excel character units.
 COLUMN_WIDTHS = {"A": 6, "B": 46, "C": 24, "D": 34}
@@ -107,10 +108,15 @@ def write_signature(ws: Worksheet, style: st.Styler, row: int, preparer_name: st
     _merged(ws, style, row + 2, "C", "D", "(Ký tên, đóng dấu)", st.ITALIC_CENTER)
     names_row = row + 6
     if preparer_name:
-        _merged(ws, style, names_row, "A", "B", f'=IF({preparer_name}="","",{preparer_name})', st.HEADER_STRONG)
+        _merged(ws, style, names_row, "A", "B", signature_formula(preparer_name), st.HEADER_STRONG, formula=True)
     if secretary_name:
-        _merged(ws, style, names_row, "C", "D", f'=IF({secretary_name}="","",{secretary_name})', st.HEADER_STRONG)
+        _merged(ws, style, names_row, "C", "D", signature_formula(secretary_name), st.HEADER_STRONG, formula=True)
     return names_row
+
+
+def signature_formula(name: str) -> str:
+    """The printed name under a signature: the named cell's text, empty while it is empty."""
+    return f'=IF({name}="","",{name})'
 
 
 def setup_print(ws: Worksheet, last_row: int) -> None:
@@ -120,10 +126,17 @@ def setup_print(ws: Worksheet, last_row: int) -> None:
 
 
 def _merged(ws: Worksheet, style: st.Styler, row: int, first: str, last: str, value: object,
-            look: st.Look) -> None:
-    """A borderless merged text cell (merging bordered cells is slow in openpyxl)."""
+            look: st.Look, formula: bool = False) -> None:
+    """A borderless merged text cell (merging bordered cells is slow in openpyxl).
+
+    ``value`` is text (the unit's name, the plan's place…: never a formula,
+    whatever it starts with) unless ``formula`` says the code built it.
+    """
     cell = ws[f"{first}{row}"]
-    cell.value = value
+    if formula:
+        put_formula(cell, str(value))
+    else:
+        put_value(cell, value)
     style(cell, look)
     if first != last:
         ws.merge_cells(f"{first}{row}:{last}{row}")
@@ -189,7 +202,7 @@ def write_help(ws: Worksheet, ctx: FormContext, style: st.Styler) -> None:
     ws.column_dimensions["A"].width = HELP_WIDTH
     looks = {"title": st.HELP_TITLE, "head": st.HELP_HEAD, "text": st.HELP_TEXT}
     for row, (kind, text) in enumerate(help_lines(ctx), start=1):
-        cell = ws.cell(row=row, column=1, value=text)
+        cell = write_value(ws, row, 1, text)
         style(cell, looks[kind])
         size = ps.TITLE_SIZE if kind == "title" else ps.BODY_SIZE
         ws.row_dimensions[row].height = row_height(line_count(text, HELP_WIDTH, 0.8), size)

@@ -38,13 +38,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 import xlplan
 
-from ..core.forms import META_KEYS, Check, Derived, Field, FormSpec, Ratio
+from ..core.forms import FORM_IDS, META_KEYS, Check, Derived, Field, FormSpec, Ratio, form_spec
 from ..core.periods import Period
 from ..core.plan import Plan, check_period
 from ..core.registry import Unit
 from . import form_layout as layout
 from . import form_styles as st
 from . import party_style as ps
+from .cell_values import put_formula, put_text, put_value, write_value
 from .excel_formulas import percent_format, render
 from .workbook_files import save_workbook
 
@@ -115,6 +116,18 @@ def write_form(path: str | os.PathLike[str], spec: FormSpec, plan: Plan, unit: U
     return save_workbook(build_form(spec, plan, unit, period, values, password), path)
 
 
+def own_formulas(plan: Plan) -> frozenset[str]:
+    """Every formula this module writes into a form of ``plan``: derived and check cells, signature lines.
+
+    A feedback copy keeps exactly these live (:mod:`xlplan.io.unit_formulas`);
+    any other formula in a unit's file is the unit's and becomes its value.
+    """
+    found = {layout.signature_formula(name) for name in ("nguoi_lap", "bi_thu")}
+    for form_id in FORM_IDS:
+        found.update(render(derived) for derived in form_spec(form_id, plan).derived)
+    return frozenset(found)
+
+
 def form_file_name(unit_code: str, form_id: str, period: Period | str) -> str:
     """``P_VUNINH_F02_2017-01.xlsx``: the name a unit's form is sent and filed under."""
     return f"{unit_code}_{form_id}_{Period.parse(period)}.xlsx"
@@ -161,8 +174,7 @@ def _write_main(wb: Workbook, ws: Worksheet, ctx: layout.FormContext, style: st.
     layout.setup_columns(ws)
     row = layout.write_header(ws, ctx, style)
     for col, text in zip("ABCD", ("TT", "Nội dung", "Số liệu", "Ghi chú, ràng buộc")):
-        cell = ws[f"{col}{row}"]
-        cell.value = text
+        cell = put_text(ws[f"{col}{row}"], text)
         style(cell, st.HEAD_CELL)
     ws.row_dimensions[row].height = layout.row_height(1)
     validations = _Validations(ws, ctx.plan)
@@ -175,7 +187,7 @@ def _write_main(wb: Workbook, ws: Worksheet, ctx: layout.FormContext, style: st.
             cell = ws[f"{VALUE_COLUMN}{row}"]
             style(cell, st.value_look(item.type, is_input))
             if item.id in prefilled:
-                cell.value = prefilled[item.id]
+                put_value(cell, prefilled[item.id])  # registry and plan text: text, whatever it starts with
             if item.id in values:
                 _put(cell, item, values[item.id])
             shown = cell.value if isinstance(cell.value, str) else ""
@@ -189,7 +201,7 @@ def _write_main(wb: Workbook, ws: Worksheet, ctx: layout.FormContext, style: st.
         row += 1
         _label_cells(ws, style, row, index, derived.label, _derived_note(derived))
         cell = ws[f"{VALUE_COLUMN}{row}"]
-        cell.value = render(derived)
+        put_formula(cell, render(derived))
         if isinstance(derived, Ratio):
             style(cell, st.derived_percent_look(percent_format(derived.digits)))
         elif isinstance(derived, Check):
@@ -207,11 +219,9 @@ def _write_main(wb: Workbook, ws: Worksheet, ctx: layout.FormContext, style: st.
 
 def _group_row(ws: Worksheet, style: st.Styler, row: int, number: str, title: str) -> None:
     """A group's header row; the title overflows into the empty C and D (no slow merge)."""
-    first = ws[f"A{row}"]
-    first.value = number
+    first = put_text(ws[f"A{row}"], number)
     style(first, st.GROUP_NUMBER)
-    label = ws[f"B{row}"]
-    label.value = title
+    label = put_text(ws[f"B{row}"], title)
     style(label, st.GROUP_TITLE)
     style(ws[f"C{row}"], st.GROUP_BLANK)
     style(ws[f"D{row}"], st.GROUP_BLANK)
@@ -221,14 +231,11 @@ def _group_row(ws: Worksheet, style: st.Styler, row: int, number: str, title: st
 def _label_cells(ws: Worksheet, style: st.Styler, row: int, number: int, label: str, note: str,
                  value_text: str = "") -> None:
     """Number, label and note of a row, and a row height that shows all three (and a long value) whole."""
-    tt = ws[f"A{row}"]
-    tt.value = number
+    tt = put_value(ws[f"A{row}"], number)
     style(tt, st.ROW_NUMBER)
-    text = ws[f"B{row}"]
-    text.value = label
+    text = put_text(ws[f"B{row}"], label)
     style(text, st.ROW_LABEL)
-    remark = ws[f"D{row}"]
-    remark.value = note or None
+    remark = put_value(ws[f"D{row}"], note or None)
     style(remark, st.ROW_REMARK)
     lines = max(layout.line_count(label, layout.COLUMN_WIDTHS["B"], 0.75),
                 layout.line_count(note, layout.COLUMN_WIDTHS["D"], 0.7),
@@ -259,24 +266,19 @@ def _derived_note(derived: Derived) -> str:
 
 
 def _put(cell: Any, item: Field, value: Any) -> None:
-    """Write a caller's value with the cell type Excel would give it."""
-    if value is None:
-        cell.value = None
-    elif isinstance(value, bool):
-        cell.value = value
-    elif isinstance(value, (Fraction, Decimal)):
-        cell.value = int(value) if item.type == "int" and value == int(value) else float(value)
-    elif isinstance(value, (int, float)):
-        cell.value = value
+    """Write a caller's value with the cell type Excel would give it (text always as text)."""
+    if isinstance(value, (Fraction, Decimal)):
+        put_value(cell, int(value) if item.type == "int" and value == int(value) else float(value))
     elif isinstance(value, dt.datetime):
-        cell.value = value
+        put_value(cell, value)
         cell.number_format = ps.DATE_FORMAT
     elif isinstance(value, dt.date):
-        cell.value = dt.datetime(value.year, value.month, value.day)
+        put_value(cell, dt.datetime(value.year, value.month, value.day))
         cell.number_format = ps.DATE_FORMAT
+    elif value is None or isinstance(value, (bool, int, float)):
+        put_value(cell, value)
     else:
-        cell.value = str(value)
-        cell.data_type = "s"  # a text such as "=HYPERLINK(...)" stays text, never a formula
+        put_text(cell, str(value))  # "=HYPERLINK(...)" typed by a unit stays text, never a formula
 
 
 def _quoted(text: str) -> str:
@@ -374,10 +376,10 @@ def _write_lists(wb: Workbook, ws: Worksheet, style: st.Styler, spec: FormSpec, 
     ws.column_dimensions["A"].width = 40
     names: dict[str, str] = {}
     for column, (name, items) in enumerate(lists.items(), start=1):
-        head = ws.cell(row=1, column=column, value=_LIST_TITLES.get(name, name))
+        head = write_value(ws, 1, column, _LIST_TITLES.get(name, name))
         style(head, st.PLAIN_BOLD)
         for offset, label in enumerate(items, start=2):
-            style(ws.cell(row=offset, column=column, value=label), st.PLAIN)
+            style(write_value(ws, offset, column, label), st.PLAIN)
         letter = head.column_letter
         ws.column_dimensions[letter].width = 40
         _name_ref(wb, name, ws.title, f"${letter}$2:${letter}${len(items) + 1}")
@@ -400,8 +402,8 @@ def _write_meta(wb: Workbook, ws: Worksheet, style: st.Styler, spec: FormSpec, p
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["B"].width = 30
     for row, key in enumerate(META_KEYS, start=1):
-        style(ws.cell(row=row, column=1, value=key), st.PLAIN)
-        cell = ws.cell(row=row, column=2, value=meta[key])
+        style(write_value(ws, row, 1, key), st.PLAIN)
+        cell = write_value(ws, row, 2, meta[key])
         style(cell, st.PLAIN if isinstance(meta[key], int) else st.PLAIN_TEXT)
         _name(wb, key, ws.title, cell.coordinate)
 

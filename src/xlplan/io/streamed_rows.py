@@ -13,7 +13,8 @@ A row made only of values whose XML is known — numbers, dates in date-formatte
 columns, text that needs no ``xml:space`` — is written as text by
 :class:`_FastRows`, exactly as openpyxl with its pure-Python XML writer would
 write it; every other row (and every row when openpyxl writes through lxml)
-becomes cells built with :func:`fill_cell`, as in the eager path, written by
+becomes cells built with :func:`xlplan.io.cell_values.fill_cell` (the one
+cell-writing rule: text is text), as in the eager path, written by
 openpyxl's own ``write_row``. Either way the workbook's bytes are the eager
 path's (tests compare them byte for byte, over every kind of value).
 
@@ -34,47 +35,17 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Iterator, Mapping, Sequence
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .openpyxl_internals import WriteRow, cell_store, raw_xml_writer, set_number, style_id, style_record
+from .cell_values import clean_text, fill_cell
+from .openpyxl_internals import WriteRow, cell_store, raw_xml_writer, style_id, style_record
 
-MAX_TEXT = 32767  # characters Excel keeps in one cell
 _ATTRIBUTE = "_xlplan_deferred_rows"
-
-
-def excel_value(value: object) -> object:
-    """A Python value as a cell value: exact numbers to float, text cleaned of characters XML forbids."""
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, (Fraction, Decimal)):
-        return float(value)
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, dt.date):
-        return value
-    return clean_text(str(value))
-
-
-def clean_text(text: str) -> str:
-    """Text as a cell holds it: without the characters XML forbids, cut to what Excel keeps."""
-    return ILLEGAL_CHARACTERS_RE.sub("", text)[:MAX_TEXT]
-
-
-def fill_cell(cell: Cell, value: object) -> None:
-    """Put ``value`` in a new cell; text stays text even when it starts with ``=`` (unit files are untrusted)."""
-    if type(value) is int or type(value) is float:
-        set_number(cell, value)
-        return
-    if value is None:
-        return
-    cell.value = excel_value(value)
-    if isinstance(cell.value, str):
-        cell.data_type = "s"  # "=…" or "#N/A" from a unit file is text, never a formula or an error
 
 
 @dataclass(frozen=True)

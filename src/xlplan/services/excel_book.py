@@ -40,7 +40,7 @@ from ..core.summary_tables import CONFIG_CELLS, REPORT_CELLS, TableSpec, keeps_r
 from ..core.tracking import file_name
 from ..io.city_layout import DATA_SUFFIX, CityWorkbookError, number_format
 from ..io.city_workbook import CONFIG_OPTIONAL_CELLS, tidy_setting
-from ..io.streamed_rows import excel_value
+from ..io.cell_values import excel_value
 from ..io.registry import SHEET_NAME as REGISTRY_SHEET
 from .settings import LABELS, apply_settings
 from .workspace import Workspace, settings_folders, settings_plan
