@@ -30,6 +30,7 @@ from xlplan.core.summary_tables import summary_tables
 from xlplan.io.feedback_writer import (FILLS, LETTER_SHEET, FeedbackCopyError, Letter, comment_text, letter_rows,
                                        write_highlighted_copy)
 from xlplan.io.form_reader import read_form
+from xlplan.io.form_writer import own_formulas
 from xlplan.services.feedback import (FEEDBACK_FOLDER, UNIT_FIXES, FeedbackResult, for_unit, group_findings,
                                       write_feedback)
 from xlplan.services.workspace import open_workspace
@@ -208,7 +209,8 @@ def test_resending_a_feedback_copy_starts_a_fresh_round(demo: SimpleNamespace, t
     item = next(f for f in demo.result.files if f.unit == "P_NINHXA")
     letter = _letter()
     target = tmp_path / "again.xlsx"
-    write_highlighted_copy(item.path, target, letter, [], author=demo.ws.plan.board)
+    write_highlighted_copy(item.path, target, letter, [], author=demo.ws.plan.board,
+                           own_formulas=own_formulas(demo.ws.plan))  # as the service calls it
     wb = openpyxl.load_workbook(target)
     assert wb.sheetnames.count(LETTER_SHEET) == 1 and wb.sheetnames[0] == LETTER_SHEET
     assert not _comments(target, demo.ws.plan.board)

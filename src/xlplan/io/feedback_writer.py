@@ -7,22 +7,26 @@ short letter sheet in the Party's document style that lists every finding
 and the deadline to resend. A unit that sent nothing, or a file that cannot
 be opened, gets the letter alone.
 
-Unit files are untrusted: the source is only ever read (openpyxl opens it
-read-only from disk into memory, external links dropped, macros not kept),
-its formulas are carried over as text and never evaluated, and the copy is
-written elsewhere atomically. The source's bytes are never touched.
+Unit files are untrusted: the source is only ever read (its bytes read once
+from disk, loaded by openpyxl twice in memory — with formulas and with cached
+values — external links dropped, macros not kept), its formulas become their
+values (:mod:`xlplan.io.unit_formulas`; only the form's own formulas stay
+live), every cell we write follows :mod:`xlplan.io.cell_values` (text is text),
+and the copy is written elsewhere atomically. The source's bytes are never
+touched.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -33,8 +37,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..core.errors import XlplanError
 from ..core.findings import Finding, Severity
 from . import party_style as ps
+from .cell_values import clean_text, put_text, write_value
 from .readers.base import NotAWorkbook, UnsupportedFormat
 from .readers.sniff import sniff
+from .unit_formulas import values_for_formulas
 from .workbook_files import save_workbook
 
 LETTER_SHEET = "Phản hồi"
@@ -108,11 +114,11 @@ def comment_text(findings: Sequence[Finding]) -> str:
 
 
 def _clean(text: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
+    return clean_text(text)
 
 
-def _comment(findings: Sequence[Finding], author: str) -> Comment:
-    text = comment_text(findings)
+def _comment(findings: Sequence[Finding], author: str, note: str = "") -> Comment:
+    text = "\n\n".join(part for part in (comment_text(findings), _clean(note)) if part)
     lines = sum(max(1, math.ceil(len(part) / 48)) for part in text.split("\n"))
     return Comment(text, author, height=min(max(60, 15 * lines + 10), 600), width=320)
 
@@ -120,7 +126,7 @@ def _comment(findings: Sequence[Finding], author: str) -> Comment:
 # -- the highlighted copy ------------------------------------------------------------
 
 def write_highlighted_copy(source: Path, target: Path, letter: Letter, findings: Sequence[Finding],
-                           author: str) -> CopyOutcome:
+                           author: str, own_formulas: Collection[str] = ()) -> CopyOutcome:
     """Copy ``source`` to ``target`` with each finding's cell coloured and commented, the letter first.
 
     Findings without a sheet and cell, or whose sheet or cell the file does not
@@ -128,11 +134,15 @@ def write_highlighted_copy(source: Path, target: Path, letter: Letter, findings:
     anyway). Sheet protection and the workbook's structure lock are kept:
     comments and fills do not need them lifted. A letter sheet and comments
     by ``author`` left from an earlier round (a unit resending its feedback
-    copy) are removed first, so the copy shows this round only. Raises
-    :class:`FeedbackCopyError` when the file cannot be opened as a workbook.
+    copy) are removed first, so the copy shows this round only. The unit's
+    formulas become their values, except ``own_formulas`` (the formulas the
+    form writer builds: :func:`xlplan.io.form_writer.own_formulas`); a formula
+    without a cached value becomes its text, with a note in the cell's comment.
+    Raises :class:`FeedbackCopyError` when the file cannot be opened as a workbook.
     """
-    wb = _open_copy(source)
+    wb, cached = _open_copy(source)
     _drop_earlier_round(wb, author)
+    notes = values_for_formulas(wb, cached, own_formulas)
     outcome = CopyOutcome(Path(target))
     for finding in findings:
         located = _locate(wb, finding)
@@ -144,7 +154,9 @@ def write_highlighted_copy(source: Path, target: Path, letter: Letter, findings:
         cell = wb[sheet][coord]
         worst = min(here, key=lambda f: f.severity.rank).severity
         cell.fill = FILLS[worst]
-        cell.comment = _comment(here, author)
+        cell.comment = _comment(here, author, notes.pop((sheet, coord), ""))
+    for (sheet, coord), note in notes.items():
+        wb[sheet][coord].comment = _comment((), author, note)
     ws = wb.create_sheet(LETTER_SHEET, 0)
     _lay_out_letter(ws, letter)
     _make_first_and_active(wb, ws)
@@ -153,8 +165,11 @@ def write_highlighted_copy(source: Path, target: Path, letter: Letter, findings:
     return outcome
 
 
-def _open_copy(source: Path) -> Workbook:
-    """The unit's workbook in memory (read from disk only; formulas kept as text, links and macros dropped)."""
+def _open_copy(source: Path) -> tuple[Workbook, Workbook]:
+    """The unit's workbook in memory, with its formulas and with their cached values (links and macros dropped).
+
+    The file's bytes are read once; both loads parse them from memory.
+    """
     try:
         sniff(source)
     except (NotAWorkbook, UnsupportedFormat) as exc:
@@ -162,7 +177,10 @@ def _open_copy(source: Path) -> Workbook:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # extensions openpyxl drops are not the unit's problem
-            return openpyxl.load_workbook(source, keep_vba=False, keep_links=False, data_only=False)
+            data = source.read_bytes()
+            formulas, values = (openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False,
+                                                       data_only=only) for only in (False, True))
+            return formulas, values
     except Exception as exc:  # a damaged or hostile file: the letter alone still goes out
         raise FeedbackCopyError(f"Không mở được tệp '{source.name}' để tô màu ({type(exc).__name__}).") from None
 
@@ -237,18 +255,16 @@ def _lay_out_letter(ws: Worksheet, letter: Letter) -> None:
     _paragraph(ws, row, letter.intro)
     row += 2
     for col, (header, _) in enumerate(_COLUMNS, 1):
-        cell = ws.cell(row, col, header)
+        cell = write_value(ws, row, col, header)
         cell.font, cell.fill, cell.border, cell.alignment = ps.BODY_BOLD, ps.HEAD_FILL, ps.GRID, ps.CENTER
     ws.print_title_rows = f"{row}:{row}"
     for number, item in enumerate(letter.rows, 1):
         row += 1
         values = (number, item.severity.label, item.where, item.message, item.fix)
         for col, value in enumerate(values, 1):
-            cell = ws.cell(row, col, _clean(str(value)) if isinstance(value, str) else value)
+            cell = write_value(ws, row, col, value)  # text from a unit file stays text, never a formula
             cell.font, cell.border = ps.BODY, ps.GRID
             cell.alignment = ps.TOP_CENTER if col <= 2 else ps.TOP_LEFT
-            if isinstance(value, str):
-                cell.data_type = "s"  # text from a unit file stays text, never a formula
         ws.cell(row, 2).fill = FILLS[item.severity]
         lines = max(_lines(str(v), _COLUMNS[c][1]) for c, v in enumerate(values))
         ws.row_dimensions[row].height = 16 * lines + 4
@@ -269,8 +285,7 @@ def _put(ws: Worksheet, row: int, first_col: int, last_col: int, text: str, font
          rows: int = 1) -> None:
     if last_col > first_col or rows > 1:
         ws.merge_cells(start_row=row, start_column=first_col, end_row=row + rows - 1, end_column=last_col)
-    cell = ws.cell(row, first_col, _clean(text))
-    cell.data_type = "s"
+    cell = put_text(ws.cell(row, first_col), text)
     cell.font, cell.alignment = font, align
 
 

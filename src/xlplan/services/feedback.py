@@ -38,6 +38,7 @@ from ..core.registry import Registry, Unit
 from ..core.tracking import Resolution, SubmissionKey, file_name, period_text
 from ..io.feedback_writer import (FeedbackCopyError, Letter, letter_rows, place_text, write_highlighted_copy,
                                   write_letter)
+from ..io.form_writer import own_formulas
 from .consolidate import compute
 from .workspace import Workspace, backup_file, open_workspace
 
@@ -202,7 +203,7 @@ def _write(ws: Workspace, batch: Batch, folder: Path, today: dt.date, deadline: 
         letter = _letter(ws.plan, batch, today, deadline, copy=True)
         try:
             outcome = write_highlighted_copy(ws.inbox / batch.source, target, letter, batch.findings,
-                                             author=ws.plan.board)
+                                             author=ws.plan.board, own_formulas=own_formulas(ws.plan))
             return FeedbackFile(target, batch.unit.code, batch.source, len(batch.findings), errors, True,
                                 len(outcome.cells))
         except FeedbackCopyError as exc:
