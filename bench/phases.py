@@ -12,6 +12,7 @@ itself) and of reader worker processes, if a pool was used.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import resource
 import sys
@@ -32,7 +33,7 @@ def _read(files, ws, engine, workers):
     return read_many(stubs, ws.plan, registry=ws.registry, engine=engine, workers=workers), "io.intake.read_many"
 
 
-def run(root: Path, engine: str | None = None, workers: int | None = None) -> dict:
+def run(root: Path, engine: str | None = None, workers: int | None = None, as_of: dt.date | None = None) -> dict:
     """Time each phase of one consolidation of ``root``; returns seconds, MB and counts."""
     times: dict[str, float] = {}
     rss: dict[str, float] = {}
@@ -69,7 +70,7 @@ def run(root: Path, engine: str | None = None, workers: int | None = None) -> di
 
     rollup.cross_file_findings = timed(rollup.cross_file_findings)
     rollup.tracking_findings = timed(rollup.tracking_findings)
-    result = rollup.consolidate(submissions, ws.registry, ws.plan, extra_findings=found.skipped)
+    result = rollup.consolidate(submissions, ws.registry, ws.plan, extra_findings=found.skipped, as_of=as_of)
     lap("aggregate")
     times["validate"] = validate[0]
     times["aggregate"] -= validate[0]
@@ -89,8 +90,13 @@ def run(root: Path, engine: str | None = None, workers: int | None = None) -> di
 if __name__ == "__main__":
     args = sys.argv[1:]
     engine = None
+    as_of = None
     if "--engine" in args:
         i = args.index("--engine")
         engine = args[i + 1]
         del args[i:i + 2]
-    print(json.dumps(run(Path(args[0]), engine)))
+    if "--as-of" in args:
+        i = args.index("--as-of")
+        as_of = dt.datetime.strptime(args[i + 1], "%d/%m/%Y").date()
+        del args[i:i + 2]
+    print(json.dumps(run(Path(args[0]), engine, as_of=as_of)))

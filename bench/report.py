@@ -124,6 +124,11 @@ def write_results(by_mix: dict[str, list[dict]], machine: str, help_seconds: flo
         "archives every input (one copy and fsync per file) and writes every value to the audit store, into a "
         "workbook with no previous tables. The copy is deleted afterwards.",
         "",
+        "Each mix is judged at the as-of date of the round it stands for (`--as-of`; what is due decides what "
+        "is chased, and every tracked pair of every unit is a row of the Theo dõi nộp table): the one-form mix "
+        "at the registration deadline (20/02/2017: the registrations and January's reports are due, later "
+        "periods listed as not yet due), the year mix on 06/01/2018 (the year's reports due).",
+        "",
     ]
     for mix, rows in by_mix.items():
         lines += _section(mix, rows)
