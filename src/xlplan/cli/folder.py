@@ -143,6 +143,9 @@ def status_cmd(folder: str, form_id: str | None, period: str | None, as_of: dt.d
         echo_json({"rows": rows, "rates": rates})
         return
     for rate in rates:
+        if not rate["du_kien"] and not rate["da_nop"]:  # nothing due yet, nothing sent
+            click.echo(f"{rate['bieu']} kỳ {rate['ky']}: chưa đến hạn")
+            continue
         click.echo(f"{rate['bieu']} kỳ {rate['ky']}: đã nộp {rate['da_nop']}/{rate['du_kien']}"
                    f" ({rate['ty_le_day_du_text']}), đúng hạn {rate['dung_han']} ({rate['ty_le_dung_han_text']})")
     late = [r for r in rows if r["dung_han"] not in (ON_TIME, NOT_DUE)]  # what to chase: late, missing, unreadable
