@@ -177,8 +177,7 @@ def witness_findings(sub: Submission, units: Iterable[Unit] | UnitNames, plan: P
     names = _names(units)
     seen = name_witness(sub.file, names, plan)
     content_code = str(sub.unit).strip()
-    index = unit_index(names.units)
-    content_unit = index.get(content_code.casefold())
+    content_unit = names.by_code.get(content_code.casefold())
     unit_code = content_unit.code if content_unit is not None else content_code
     out: list[Finding] = []
     if (seen.unit is not None and seen.unit.code.casefold() != content_code.casefold()
@@ -204,8 +203,18 @@ def witness_findings(sub: Submission, units: Iterable[Unit] | UnitNames, plan: P
 def held_back(submissions: Iterable[Submission], units: Iterable[Unit] | UnitNames,
               plan: Plan) -> set[tuple[str, str]]:
     """The files (``(file, sha256)``) whose name contradicts their content: never any unit's submission."""
-    names = _names(units)
-    return {(s.file, s.sha256) for s in submissions if witness_findings(s, names, plan)}
+    return held_by(witnessed(submissions, _names(units), plan))
+
+
+def witnessed(submissions: Iterable[Submission], names: UnitNames,
+              plan: Plan) -> dict[tuple[str, str], list[Finding]]:
+    """Each file's (``(file, sha256)``) name-witness findings, computed once per run."""
+    return {(s.file, s.sha256): witness_findings(s, names, plan) for s in submissions}
+
+
+def held_by(witness: Mapping[tuple[str, str], Sequence[Finding]]) -> set[tuple[str, str]]:
+    """The files whose name-witness findings hold them back (any contradiction does)."""
+    return {key for key, found in witness.items() if found}
 
 
 def attribute_refusals(submissions: Sequence[Submission], units: Iterable[Unit] | UnitNames) -> list[Submission]:
@@ -370,12 +379,17 @@ def minimum_findings(latest: Mapping[SubmissionKey, Submission], units: Iterable
 
 
 def cross_file_findings(submissions: Sequence[Submission], units: Iterable[Unit], plan: Plan,
-                        latest: Mapping[SubmissionKey, Submission]) -> list[Finding]:
-    """Every cross-file finding: identity (name witness, plausibility) of every file, series and minimums of the files used."""
+                        latest: Mapping[SubmissionKey, Submission],
+                        witness: Mapping[tuple[str, str], Sequence[Finding]] | None = None) -> list[Finding]:
+    """Every cross-file finding: identity (name witness, plausibility) of every file, series and minimums of the files used.
+
+    ``witness``: the files' name-witness findings when the caller computed them already (:func:`witnessed`).
+    """
     unit_list = list(units)
-    names = UnitNames(unit_list)
-    witnessed = [f for sub in submissions for f in witness_findings(sub, names, plan)]
-    return (identity_findings(submissions, units, plan) + witnessed
+    if witness is None:
+        witness = witnessed(submissions, UnitNames(unit_list), plan)
+    named = [f for found in witness.values() for f in found]
+    return (identity_findings(submissions, units, plan) + named
             + plausibility_findings(submissions, unit_list, plan) + series_findings(latest)
             + minimum_findings(latest, unit_list, plan))
 

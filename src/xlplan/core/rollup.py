@@ -58,7 +58,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable, Literal, Sequence
 
 from . import indicators
-from .crossfile import attribute_refusals, cross_file_findings, held_back, last_periodic, number
+from .crossfile import attribute_refusals, cross_file_findings, held_by, last_periodic, number, witnessed
 from .findings import Finding, Severity
 from .narrative import (Figures, Progress, Sources, current_year_paragraph, indicator_rows, figures_sources_text,
                         previous_year_paragraph, progress_text, report_rows)
@@ -67,6 +67,7 @@ from .plan import Category, Plan
 from .registry import Unit
 from .submission import Submission
 from .summary_tables import report_defaults, summary_tables
+from .witness import UnitNames
 from .tracking import (KIND_RANK, Resolution, Status, SubmissionKey, file_name, form_date, in_schedule, rate_rows,
                        resolve, statuses, supersede, tracked_pairs, tracking_findings, tracking_rows, unit_index,
                        unreadable)
@@ -558,19 +559,21 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
     index = unit_index(unit_list)
     # the file name as a second witness (crossfile): refusals get the unit the name carries, and a file
     # whose name contradicts its content is held back, never any unit's submission
-    submissions = attribute_refusals(submissions, unit_list)
-    held = held_back(submissions, unit_list, plan)
+    names = UnitNames(unit_list)  # the units' names indexed once: every file's name is looked up in it
+    submissions = attribute_refusals(submissions, names)
+    witness = witnessed(submissions, names, plan)
+    held = held_by(witness)
     # the plan's schedule: files outside it make no pair; the later received file of a key wins
     keyed, stray = in_schedule(submissions, plan, index, held)
     resolution = resolve(keyed)
     book = _Book(resolution.latest)
-    refused = unreadable(submissions, unit_list, plan)
+    refused = unreadable(submissions, names, plan)
     pairs = tracked_pairs(plan, resolution.latest, track, as_of, [r.pair for r in refused if r.pair])
     items = statuses(unit_list, plan, resolution, pairs, as_of, refused)
     status = {(s.unit.code, s.form, s.period): s for s in items}
 
     findings = list(extra_findings) + supersede(
-        [f for s in submissions for f in s.findings] + cross_file_findings(submissions, finder, plan, resolution.latest),
+        [f for s in submissions for f in s.findings] + cross_file_findings(submissions, finder, plan, resolution.latest, witness),
         resolution.superseded())
     findings += list(resolution.findings) + stray + tracking_findings(items)
     findings.sort(key=lambda f: (*f.sort_key(), f.message))

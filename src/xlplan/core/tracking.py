@@ -55,7 +55,7 @@ from .plan import Plan
 from .registry import Unit
 from .schedule import KIND_RANK, Pair, out_of_schedule, pair_order, period_text, schedule
 from .submission import Submission
-from .witness import name_witness
+from .witness import UnitNames, name_witness
 
 __all__ = ["KIND_RANK", "Pair", "pair_order", "period_text"]  # re-exported: callers import them from here
 
@@ -316,18 +316,20 @@ class Unreadable:
         return ""
 
 
-def unreadable(submissions: Iterable[Submission], units: Sequence[Unit], plan: Plan) -> list[Unreadable]:
+def unreadable(submissions: Iterable[Submission], units: Sequence[Unit] | UnitNames,
+               plan: Plan) -> list[Unreadable]:
     """The refused files whose name names a registry unit (the pair too, when it names a chased one)."""
     chased = {(s.form, s.period) for s in schedule(plan).chased()}
     by_form: dict[str, list[Pair]] = {}
     for chased_pair in chased:
         by_form.setdefault(chased_pair[0], []).append(chased_pair)
-    index = unit_index(units)
+    names = units if isinstance(units, UnitNames) else UnitNames(units)  # indexed once for every file
+    index = names.by_code
     out = []
     for sub in submissions:
         if not any(f.code in UNREADABLE_CODES for f in sub.findings) or usable(sub, plan):
             continue
-        said = name_witness(sub.file, units, plan)
+        said = name_witness(sub.file, names, plan)
         unit = index.get(str(sub.unit or "").strip().casefold()) or said.unit  # the content's unit first
         if unit is None:
             continue

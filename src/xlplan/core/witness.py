@@ -151,6 +151,7 @@ class UnitNames:
 
     def __init__(self, units: Iterable[Unit]):
         self.units = tuple(units)
+        self.by_code = {u.code.casefold(): u for u in self.units}  # codes as Windows compares file names
         index: dict[str, list[Unit]] = {}
         for unit in self.units:
             for phrase, _ in _phrases(unit):
