@@ -69,7 +69,7 @@ def fill_cell(cell: Cell, value: object) -> None:
     """
     if type(value) is int or type(value) is float:
         set_number(cell, value)  # a new cell's data type is already "n"
-    elif value is not None:
+    elif value is not None and value != "":  # no text is an empty cell, as Excel keeps it
         put_value(cell, value)
 
 

@@ -211,6 +211,8 @@ class _FastRows:
                 value = value.replace(tzinfo=None)
             return f' t="n"><v>{"%.16g" % to_excel(value, self._ws.parent.epoch)}</v></c>'
         if type(value) is str:
+            if not value:
+                return ""  # no text: an empty cell (fill_cell leaves it empty too)
             text = clean_text(value)
             if not text or text.strip() != text:
                 return None  # empty text, or xml:space="preserve": openpyxl's way
