@@ -48,14 +48,13 @@ from .periods import Period
 from .plan import Plan
 from .registry import Unit
 from .submission import Submission
-from .tracking import IDENTITY_CODES, KIND_RANK, SubmissionKey, parse_period, period_text, unit_index, usable
+from .tracking import (KIND_RANK, UNREADABLE_CODES, SubmissionKey, parse_period, period_text,
+                       unit_index, usable)
 from .witness import UnitNames, carries_code, name_witness
 from .witness import attribute as attribute_name
 
 # Refusals of a file whose content could not say whose it is: the file name attributes them.
-REFUSAL_CODES = IDENTITY_CODES | frozenset({
-    "file-encrypted", "file-too-large", "file-too-slow", "needs-libreoffice",
-})
+REFUSAL_CODES = UNREADABLE_CODES  # a file that could not be read: its refusal gets the unit its name carries
 WITNESS_CODES = frozenset({"identity-mismatch", "form-name-mismatch", "period-name-mismatch"})
 MEMBER_TOTAL_FIELDS = {"F01": "dv_tong_so", "F02": "dv_cuoi_ky", "F03": "dv_tong_so"}
 
