@@ -316,6 +316,8 @@ class Finding:
     # A finding of a file a later submission replaced: still listed (trace, the findings table),
     # never counted in the error and warning totals nor sent back to the unit.
     superseded: bool = False
+    # The document a check comes from (a plan-file rule's ``source``): shown to the Board and units.
+    source: str | None = None
 
     @property
     def severity_label(self) -> str:
