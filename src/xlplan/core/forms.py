@@ -18,8 +18,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal, Mapping
 
+from . import expressions as ex
 from . import indicators
+from .findings import Finding, make
 from .plan import Plan
+from .plan import org_cell_field as org_cell_field  # public here too: forms name their fields
+from .rules import OPERATORS, Rule, unknown_field_problem
 
 FORM_VERSION = "1.0"
 FieldType = Literal["int", "share", "text", "date", "choice", "code", "period"]
@@ -127,24 +131,71 @@ class Ratio:
                                 evaluate_terms(self.denominator, values), self.digits, self.mode)
 
 
+def as_expr(side: "Terms | ex.Expr") -> ex.Expr:
+    """A check's side as an expression tree (the built-in checks were written as signed sums)."""
+    return ex.from_terms(side) if isinstance(side, tuple) else side
+
+
+def _value(values: Mapping[str, Any], key: str) -> Fraction | None:
+    value = values.get(key)
+    if value is None or isinstance(value, (str, bool)):
+        return None
+    return indicators.exact(value)
+
+
 @dataclass(frozen=True)
 class Check:
-    """A comparison shown in the form as ``ok``/``not_ok`` and raised by the reader as ``finding``."""
+    """A comparison shown in the form as ``ok``/``not_ok`` and raised by the reader as ``finding``.
+
+    The checks come from the plan file's ``[[rules]]`` (``rule``); ``left`` and ``right`` are
+    expressions (or, as written before rules were data, signed sums of ids). ``missing``:
+    ``zero`` counts empty cells as 0, as Excel does; ``skip`` gives no verdict (an empty
+    cell, "no data") while a side has no value at all.
+    """
 
     id: str
     label: str
-    left: Terms
+    left: "Terms | ex.Expr"
     op: str
-    right: Terms
+    right: "Terms | ex.Expr"
     finding: str  # finding code when the check fails
     ok: str = "Đạt"
     not_ok: str = "Chưa đạt"
+    missing: str = "zero"
+    rule: Rule | None = None
+
+    @property
+    def left_expr(self) -> ex.Expr:
+        return as_expr(self.left)
+
+    @property
+    def right_expr(self) -> ex.Expr:
+        return as_expr(self.right)
+
+    def sides(self, values: Mapping[str, Any]) -> tuple[Fraction | None, Fraction | None]:
+        """Both sides' exact values; None for a side without data (``skip``) or dividing by zero."""
+        out: list[Fraction | None] = []
+        for side in (self.left_expr, self.right_expr):
+            ids = ex.refs(side)
+            if self.missing == "skip" and ids and all(_value(values, i) is None for i in ids):
+                out.append(None)
+            else:
+                out.append(ex.evaluate(side, lambda key: _value(values, key) or Fraction(0)))
+        return out[0], out[1]
+
+    def verdict(self, values: Mapping[str, Any]) -> bool | None:
+        """True when it holds, False when it fails, None when there is no data to judge."""
+        left, right = self.sides(values)
+        if left is None or right is None:
+            return None
+        return OPERATORS[self.op](left, right)
 
     def holds(self, values: Mapping[str, Any]) -> bool:
-        return bool(indicators.compare(evaluate_terms(self.left, values), evaluate_terms(self.right, values), self.op))
+        return self.verdict(values) is not False
 
     def evaluate(self, values: Mapping[str, Any]) -> str:
-        return self.ok if self.holds(values) else self.not_ok
+        found = self.verdict(values)
+        return "" if found is None else (self.ok if found else self.not_ok)
 
 
 Derived = Total | Ratio | Check
@@ -245,13 +296,7 @@ def _f01(plan: Plan) -> FormSpec:
         )),
         _signature(),
     )
-    derived = (
-        Check("kt_ket_nap", "Đăng ký kết nạp so với chỉ tiêu tối thiểu",
-              _terms("dk_ket_nap"), ">=", _terms("ct_toi_thieu"), "below-minimum"),
-        Check("kt_du_bi", "Đảng viên dự bị không vượt tổng số", _terms("dv_du_bi"), "<=", _terms("dv_tong_so"),
-              "part-exceeds-whole", "Hợp lệ", "Không hợp lệ"),
-        Check("kt_nguon", "Số đã học lớp nhận thức không vượt nguồn", _terms("dk_nguon_boi_duong"), "<=",
-              _terms("dk_nguon"), "part-exceeds-whole", "Hợp lệ", "Không hợp lệ"),
+    derived = _rule_checks(plan, "F01") + (
         Ratio("kq_ty_le_tot", f"Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên năm {prev}",
               _terms("kq_dv_xuat_sac", "kq_dv_tot"), _terms("kq_dv_duoc_danh_gia"),
               plan.share_digits, plan.rounding_mode),
@@ -289,20 +334,9 @@ def _f02(plan: Plan) -> FormSpec:
                + _terms("chuyen_di", "tu_tran", "xoa_ten", "khai_tru", "ra_dang", sign=-1))
     derived = (
         Total("ct_cuoi_ky_tinh", "Đảng viên cuối kỳ tính từ biến động", balance),
-        Check("kt_can_doi", "Cân đối đảng viên cuối kỳ", _terms("dv_cuoi_ky"), "=", _terms("ct_cuoi_ky_tinh"),
-              "balance-mismatch", "Khớp", "Không khớp"),
-        Check("kt_luy_ke", "Lũy kế kết nạp không nhỏ hơn trong kỳ", _terms("kn_luy_ke"), ">=", _terms("kn_trong_ky"),
-              "ytd-less-than-period", "Hợp lệ", "Không hợp lệ"),
-        Check("kt_xoa_ten", "Đảng viên mới bị xóa tên không vượt số xóa tên", _terms("xoa_ten_dv_moi"), "<=",
-              _terms("xoa_ten"), "part-exceeds-whole", "Hợp lệ", "Không hợp lệ"),
-    )
+    ) + _rule_checks(plan, "F02")
     return FormSpec("F02", FORM_VERSION, "BÁO CÁO TÌNH HÌNH PHÁT TRIỂN ĐẢNG VIÊN VÀ BIẾN ĐỘNG ĐẢNG VIÊN",
                     "Báo cáo định kỳ", "Báo cáo", ("month", "quarter", "year"), groups, derived)
-
-
-def org_cell_field(category_code: str) -> str:
-    """Field id counting subordinate cells rated in an organization category."""
-    return f"cb_{category_code}"
 
 
 def _f03(plan: Plan) -> FormSpec:
@@ -335,12 +369,7 @@ def _f03(plan: Plan) -> FormSpec:
     digits, mode = plan.share_digits, plan.rounding_mode
     derived: tuple[Derived, ...] = (
         Total("ct_tong_phan_loai", "Tổng đảng viên theo các mức xếp loại", _terms(*count_ids)),
-        Check("kt_phan_loai", "Tổng các mức xếp loại bằng số được đánh giá", _terms(*count_ids), "=",
-              _terms("dv_duoc_danh_gia"), "sum-mismatch", "Khớp", "Không khớp"),
-        Check("kt_tong_so", "Được đánh giá + không đánh giá = tổng số", _terms("dv_duoc_danh_gia", "dv_khong_danh_gia"),
-              "=", _terms("dv_tong_so"), "sum-mismatch", "Khớp", "Không khớp"),
-        Check("kt_chi_bo", "Tổng chi bộ theo xếp loại bằng tổng số chi bộ",
-              _terms(*(f.id for f in cell_fields)), "=", _terms("chi_bo_tong_so"), "sum-mismatch", "Khớp", "Không khớp"),
+    ) + _rule_checks(plan, "F03") + (
         Ratio("ct_ty_le_tot", "Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên", _terms(*good),
               _terms("dv_duoc_danh_gia"), digits, mode),
         Ratio("ct_ty_le_xuat_sac", "Tỷ lệ đảng viên hoàn thành xuất sắc nhiệm vụ", _terms(*excellent),
@@ -349,6 +378,36 @@ def _f03(plan: Plan) -> FormSpec:
     return FormSpec("F03", FORM_VERSION,
                     "BÁO CÁO KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CHẤT LƯỢNG TỔ CHỨC CƠ SỞ ĐẢNG VÀ ĐẢNG VIÊN",
                     "Đánh giá chất lượng", "Đánh giá", ("year",), groups, derived)
+
+
+def _rule_checks(plan: Plan, form_id: str) -> tuple[Check, ...]:
+    """The form's check cells: the plan file's unit rules for it, in the file's order."""
+    return tuple(Check(r.id, r.title, r.left, r.op, r.right, r.finding_code, r.ok, r.not_ok, r.missing, r)
+                 for r in plan.rules_for(form_id, "unit"))
+
+
+def rule_problems(plan: Plan) -> list[Finding]:
+    """A ``plan-invalid`` finding for each rule reading an id its form lacks (fields and totals).
+
+    Kind and city rules read the rolled-up fields: numbers only (no text, no derived cell).
+    """
+    problems: list[Finding] = []
+    specs = {form_id: build(plan) for form_id, build in _BUILDERS.items() if form_id in plan.forms}
+    for rule in plan.rules:
+        spec = specs.get(rule.form)
+        if spec is None:
+            continue
+        numbers = {f.id for f in spec.fields if f.type in ("int", "share")}
+        known = numbers | ({d.id for d in spec.derived if isinstance(d, Total)} if rule.scope == "unit" else set())
+        taken = {f.id for f in spec.fields} | {d.id for d in spec.derived if not isinstance(d, Check)}
+        for side, expr in (("left", rule.left), ("right", rule.right)):
+            unknown = [name for name in ex.refs(expr) if name not in known]
+            if unknown:
+                problems.append(unknown_field_problem(rule, side, unknown, rule.form))
+        if rule.scope == "unit" and rule.id in taken:
+            problems.append(make("plan-invalid", key=f"{rule.key}.id", field=f"{rule.key}.id",
+                                 problem=f"trùng tên một ô của biểu {rule.form}"))
+    return problems
 
 
 _BUILDERS = {"F01": _f01, "F02": _f02, "F03": _f03}

@@ -23,6 +23,7 @@ from .errors import XlplanError
 from .findings import Finding, make
 from .indicators import Mode
 from .periods import PERIOD_KINDS, Period, PeriodError, PeriodKind, add_months
+from .rules import Rule, builtin_rule_tables, parse_rules
 
 ROUNDING_MODES: tuple[Mode, ...] = ("cat", "tron")
 COMPARISONS = (">=", ">", "<=", "<", "=")
@@ -63,12 +64,25 @@ class Category:
     field: str | None = None  # field id holding this category's count (member categories)
 
 
+# The words the report uses for each named set when the plan file gives none (``set_labels``):
+# those of the 2016-2017 scales (TSVM and the 2008 member levels).
+DEFAULT_SET_LABELS: Mapping[str, str] = {
+    "tsvm": "TSVM", "weak": "yếu kém",
+    "good_or_better": "hoàn thành tốt nhiệm vụ", "excellent": "hoàn thành xuất sắc nhiệm vụ",
+}
+
+
 @dataclass(frozen=True)
 class RatingScale:
-    """Disjoint rating categories and the named sets the indicators use."""
+    """Disjoint rating categories, the named sets the indicators use, and the words for each set."""
 
     categories: tuple[Category, ...]
     sets: Mapping[str, frozenset[str]]
+    set_labels: Mapping[str, str] = dc_field(default_factory=dict)
+
+    def word(self, name: str) -> str:
+        """What the report calls a named set (``tsvm`` → "TSVM", or the plan file's ``set_labels``)."""
+        return self.set_labels.get(name) or DEFAULT_SET_LABELS.get(name, name)
 
     def by_code(self, code: str) -> Category:
         for cat in self.categories:
@@ -164,7 +178,15 @@ class Plan:
     # How far (percent of the registry's figure) a file's total members may be from the registry's before a
     # warning (``members-implausible``): a plausibility check, never an error, since units grow and shrink.
     members_tolerance: Decimal = Decimal(DEFAULT_MEMBERS_TOLERANCE)
+    # The plan file's ``[[rules]]``: the arithmetic checks of the forms and of the rolled-up figures.
+    rules: tuple[Rule, ...] = ()
+    # ``previous_year.set_map``: this year's set name → last year's, for the comparison with last year
+    # when the scales differ (e.g. ``tsvm = "tsvm"`` maps last year's TSVM onto "hoàn thành xuất sắc").
+    previous_set_map: Mapping[str, str] = dc_field(default_factory=dict)
     source: str = dc_field(default="", compare=False)
+
+    def rules_for(self, form_id: str, scope: str = "unit") -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.form == form_id and r.scope == scope)
 
     # -- look-ups used everywhere ---------------------------------------------
     def kind(self, code_or_label: str) -> UnitKind:
@@ -199,6 +221,11 @@ class Plan:
     @property
     def member_count_fields(self) -> list[str]:
         return [c.field for c in self.member_ratings.categories if c.field]
+
+
+def org_cell_field(category_code: str) -> str:
+    """Field id counting subordinate cells rated in an organization category (F03)."""
+    return f"cb_{category_code}"
 
 
 def _fold(text: str) -> str:
@@ -306,6 +333,12 @@ def plan_from_dict(data: Mapping[str, Any], source: str = "") -> Plan:
             v.problem("members_target.good_or_better_share", "phải là phần trăm từ 0 đến 100")
             share_dec = None
     tolerance = _percent(v, "checks.members_tolerance", DEFAULT_MEMBERS_TOLERANCE)
+    # A plan file without ``[[rules]]`` keeps the forms' built-in checks over its own categories.
+    rule_tables = data.get("rules") if "rules" in data else builtin_rule_tables(
+        [c.field for c in member.categories if c.field] if member else [],
+        [org_cell_field(c.code) for c in org.categories] if org else [])
+    rules, rule_problems = parse_rules(rule_tables, FORM_IDS)
+    set_map = _set_map(v)
     # Read every key first, so that one PlanError names every mistake at once.
     # (Same order as the keys' findings have always been listed in.)
     plan_id, title = v.text("plan.id"), v.text("plan.title")
@@ -327,8 +360,8 @@ def plan_from_dict(data: Mapping[str, Any], source: str = "") -> Plan:
             v.problem(f"rounding.{key}", "không được lớn hơn 6")
     if year is not None and previous_year is not None and previous_year >= year:
         v.problem("previous_year.year", "phải nhỏ hơn plan.year")
-    if v.findings:
-        raise PlanError(v.findings)
+    if v.findings or rule_problems:
+        raise PlanError(v.findings + rule_problems)
     # No finding, so every value below is present: the validator records a problem for each None.
     return Plan(
         id=_vouched(plan_id), year=_vouched(year), title=_vouched(title),
@@ -346,8 +379,25 @@ def plan_from_dict(data: Mapping[str, Any], source: str = "") -> Plan:
         good_share_comparison=_vouched(good_share_comparison),
         max_weak=_vouched(max_weak), keep_title=_vouched(keep_title),
         kinds=kinds, org_ratings=_vouched(org), member_ratings=_vouched(member), forms=forms,
-        members_tolerance=_vouched(tolerance), source=source,
+        members_tolerance=_vouched(tolerance), rules=rules, previous_set_map=set_map, source=source,
     )
+
+
+_SET_NAMES = ("tsvm", "weak", "good_or_better", "excellent")
+
+
+def _set_map(v: _Validator) -> dict[str, str]:
+    raw = v.get("previous_year.set_map", dict, {})
+    out: dict[str, str] = {}
+    for name, other in (raw or {}).items():
+        key = f"previous_year.set_map.{name}"
+        if name not in _SET_NAMES:
+            v.problem(key, f"phải là một trong {', '.join(_SET_NAMES)}")
+        elif not isinstance(other, str) or other not in _SET_NAMES:
+            v.problem(key, f"phải là tên một tập của năm trước ({', '.join(_SET_NAMES)}), không phải {other!r}")
+        else:
+            out[name] = other
+    return out
 
 
 def _percent(v: _Validator, key: str, default: str) -> Decimal | None:
@@ -430,7 +480,16 @@ def _scale(v: _Validator, key: str, set_names: tuple[str, ...]) -> RatingScale |
         if unknown:
             v.problem(f"{key}.{name}", f"có mã không nằm trong categories: {', '.join(map(str, unknown))}")
         sets[name] = frozenset(m for m in members if m in codes)
-    return RatingScale(tuple(cats), sets)
+    words = v.get(f"{key}.set_labels", dict, {}) or {}
+    labels: dict[str, str] = {}
+    for name, word in words.items():
+        if name not in set_names:
+            v.problem(f"{key}.set_labels.{name}", f"không phải tập của thang này (chỉ có {', '.join(set_names)})")
+        elif not isinstance(word, str) or not word.strip():
+            v.problem(f"{key}.set_labels.{name}", "phải là một chuỗi không trống")
+        else:
+            labels[name] = " ".join(word.split())
+    return RatingScale(tuple(cats), sets, labels)
 
 
 def _forms(v: _Validator) -> dict[str, FormRule]:

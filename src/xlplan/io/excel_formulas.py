@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ..core import expressions as ex
 from ..core.forms import Check, Derived, Ratio, Terms, Total
 
 # Functions newer than Excel 2010 (or dynamic-array ones): a form must never use them.
@@ -86,9 +87,18 @@ def _ratio(ratio: Ratio) -> str:
 def _check(check: Check) -> str:
     if check.op not in _OPERATORS:
         raise ValueError(f"unknown comparison {check.op!r}")
-    # Comparison binds loosest in Excel, so the sums need no parentheses.
-    left, right = render_terms(check.left), render_terms(check.right)
-    return f"IF({left}{_OPERATORS[check.op]}{right},{_text(check.ok)},{_text(check.not_ok)})"
+    # Comparison binds loosest in Excel, so the sides need no parentheses.
+    left_expr, right_expr = check.left_expr, check.right_expr
+    left, right = ex.to_text(left_expr, excel=True), ex.to_text(right_expr, excel=True)
+    formula = f"IF({left}{_OPERATORS[check.op]}{right},{_text(check.ok)},{_text(check.not_ok)})"
+    if ex.divides(left_expr) or ex.divides(right_expr):  # a zero divisor is no data, as in Python
+        formula = f'IFERROR({formula},"")'
+    if check.missing == "skip":  # a side whose cells are all empty: no verdict (COUNT counts numbers)
+        empty = [f"COUNT({','.join(ids)})=0" for ids in (ex.refs(left_expr), ex.refs(right_expr)) if ids]
+        if empty:
+            test = empty[0] if len(empty) == 1 else f"OR({','.join(empty)})"
+            formula = f'IF({test},"",{formula})'
+    return formula
 
 
 def _text(value: str) -> str:

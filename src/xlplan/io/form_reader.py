@@ -24,14 +24,16 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
+from ..core import expressions as ex
 from ..core import indicators
 from ..core.crossfile import suggest_unit, unknown_unit_hint
 from ..core.findings import CATALOGUE, Finding, Severity, make
 from ..core.legacy_text import ENCODING_LABELS, convert_runs, may_be_legacy
-from ..core.forms import META_KEYS, Check, FormSpec, Total, evaluate_terms, form_spec
+from ..core.forms import META_KEYS, Check, FormSpec, Total, form_spec
 from ..core.periods import Period, PeriodError
 from ..core.plan import Plan
 from ..core.registry import Registry
+from ..core.rules import Rule, rule_finding
 from ..core.submission import CellValue, Submission
 from ..core.values import coerce
 from .plans import load_plan
@@ -50,6 +52,7 @@ class _Pending:
     cell: str | None = None
     field: str | None = None
     params: dict[str, Any] = dc_field(default_factory=dict)
+    rule: Rule | None = None  # a plan-file rule's finding: its code, severity, words and source
 
 
 @dataclass
@@ -272,50 +275,65 @@ def _check_identity(spec: FormSpec, state: _State) -> None:
 
 
 def _run_checks(spec: FormSpec, state: _State) -> None:
-    """Each failed :class:`Check`, at its left-hand field, with the numbers its message needs.
+    """Each failed :class:`Check` (a plan-file rule), at its left-hand field, with the numbers and cells.
 
-    A check is skipped when all its inputs are empty (nothing filled yet) or when
-    one of them is missing or invalid: a sum over a refused cell would only
-    repeat that cell's finding as a confusing mismatch.
+    A check is skipped when all its inputs are empty (nothing filled yet), when
+    one of them is missing or invalid (a sum over a refused cell would only
+    repeat that cell's finding as a confusing mismatch), and when the rule gives
+    no verdict (a side without data under ``missing = "skip"``, a zero divisor).
     """
     sub = state.sub
     values = sub.as_dict()
     refused = {p.field for p in state.pending
-               if p.field and CATALOGUE[p.code].severity is Severity.ERROR}
+               if p.field and p.rule is None and CATALOGUE[p.code].severity is Severity.ERROR}
     refused |= {f.id for f in spec.fields if f.id not in sub.values}
     scope = dict(values)
     scope.update(spec.compute(values))
     for item in spec.derived:
         if not isinstance(item, Check):
             continue
-        left_ids, right_ids = _inputs(item.left, spec), _inputs(item.right, spec)
+        left_ids, right_ids = _inputs(item.left_expr, spec), _inputs(item.right_expr, spec)
         inputs = left_ids + right_ids
         if all(values.get(f) is None for f in inputs) or refused.intersection(inputs):
             continue
-        if item.holds(scope):
+        if item.verdict(scope) is not False:
             continue
-        left, right = evaluate_terms(item.left, scope), evaluate_terms(item.right, scope)
+        left, right = item.sides(scope)
+        assert left is not None and right is not None  # a verdict was given
         anchor = sub.values.get(left_ids[0]) if left_ids else None
         params = _check_params(item, spec, state, left, right)
-        state.add(item.finding, anchor.sheet if anchor else None, anchor.cell if anchor else None,
-                  left_ids[0] if left_ids else None, **params)
+        params.update(left_cells=_cells(left_ids, sub), right_cells=_cells(right_ids, sub))
+        state.pending.append(_Pending(item.finding, anchor.sheet if anchor else None,
+                                      anchor.cell if anchor else None, left_ids[0] if left_ids else None,
+                                      params, item.rule))
 
 
 # -- helpers ---------------------------------------------------------------------------
 
-def _inputs(terms: tuple[tuple[int, str], ...], spec: FormSpec) -> list[str]:
-    """Field ids behind ``terms``, looking through derived totals, in order."""
+def _inputs(expr: ex.Expr, spec: FormSpec) -> list[str]:
+    """Field ids behind an expression, looking through derived totals, in order."""
     out: list[str] = []
     derived = {d.id: d for d in spec.derived}
-    for _, key in terms:
+    for key in ex.refs(expr):
         if spec.has_field(key):
             found = [key]
         elif isinstance(total := derived.get(key), Total):
-            found = _inputs(total.terms, spec)
+            found = _inputs(ex.from_terms(total.terms), spec)
         else:
             found = []
         out.extend(f for f in found if f not in out)
     return out
+
+
+def _cells(ids: list[str], sub: Submission) -> str:
+    """``Sheet!C12, Sheet!C13``: where the fields of one side of a rule were read."""
+    found = []
+    for key in ids:
+        where = sub.values.get(key)
+        if where is not None and where.sheet and where.cell:
+            sheet = where.sheet if where.sheet.replace("_", "").isalnum() else "'" + where.sheet.replace("'", "''") + "'"
+            found.append(f"{sheet}!{where.cell}")
+    return ", ".join(found)
 
 
 def _check_params(check: Check, spec: FormSpec, state: _State, left: Fraction, right: Fraction) -> dict[str, Any]:
@@ -328,18 +346,31 @@ def _check_params(check: Check, spec: FormSpec, state: _State, left: Fraction, r
     elif code == "sum-mismatch":
         params.update(what=check.label, parts=shown_left, total=shown_right)
     elif code == "part-exceeds-whole":
-        params.update(part_label=_terms_label(check.left, spec, check.label), part=shown_left,
-                      whole_label=_terms_label(check.right, spec, check.label), whole=shown_right)
+        params.update(part_label=_terms_label(check.left_expr, spec, check.label), part=shown_left,
+                      whole_label=_terms_label(check.right_expr, spec, check.label), whole=shown_right)
     elif code == "ytd-less-than-period":
         params.update(ytd=shown_left, period=shown_right)
     elif code == "below-minimum":
         params.update(value=shown_left, minimum=shown_right, kind=_kind_label(state))
+    elif check.rule is not None:
+        params["kind"] = _kind_label(state)
+        params.update({key: _number(found) for key in check.rule.refs
+                       if (found := _exact(state.sub.value(key))) is not None})
     return params
 
 
-def _terms_label(terms: tuple[tuple[int, str], ...], spec: FormSpec, fallback: str) -> str:
-    if len(terms) == 1 and spec.has_field(terms[0][1]):
-        return spec.field(terms[0][1]).label
+def _exact(value: object) -> Fraction | None:
+    if value is None or isinstance(value, (str, bool)):
+        return None
+    try:
+        return indicators.exact(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _terms_label(expr: ex.Expr, spec: FormSpec, fallback: str) -> str:
+    if isinstance(expr, ex.Ref) and spec.has_field(expr.id):
+        return spec.field(expr.id).label
     return fallback
 
 
@@ -409,5 +440,8 @@ def _reason(exc: BaseException) -> str:
 
 
 def _finding(sub: Submission, pending: _Pending) -> Finding:
+    if pending.rule is not None:
+        return rule_finding(pending.rule, pending.params, unit=sub.unit, file=sub.file, sheet=pending.sheet,
+                            cell=pending.cell, field=pending.field)
     return make(pending.code, unit=sub.unit, file=sub.file, sheet=pending.sheet, cell=pending.cell,
                 field=pending.field, **pending.params)

@@ -6,7 +6,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from ..core.plan import Plan, load_plan_text
+from ..core.forms import rule_problems
+from ..core.plan import Plan, PlanError, load_plan_text
 
 DEFAULT_PLAN = "bac_ninh_2017"
 
@@ -28,8 +29,21 @@ def load_plan(name_or_path: str | Path | None = None) -> Plan:
     text_name = str(name_or_path)
     path = Path(text_name)
     if path.suffix.lower() == ".toml" or path.exists():
-        return load_plan_text(path.read_text(encoding="utf-8"), source=str(path))
+        return checked_plan(path.read_text(encoding="utf-8"), source=str(path))
     return _bundled(text_name)
+
+
+def checked_plan(text: str, source: str = "") -> Plan:
+    """A plan file's text, parsed and validated, rules included: each rule's fields exist in its form.
+
+    (:func:`xlplan.core.plan.load_plan_text` checks each key alone; the rules' fields need the
+    form specs, which are built from the plan.) Raises :class:`PlanError` naming each bad key.
+    """
+    plan = load_plan_text(text, source=source)
+    problems = rule_problems(plan)
+    if problems:
+        raise PlanError(problems)
+    return plan
 
 
 @lru_cache(maxsize=8)
@@ -37,4 +51,4 @@ def _bundled(name: str) -> Plan:
     resource = resources.files("xlplan") / "data" / "plans" / f"{name}.toml"
     if not resource.is_file():
         raise FileNotFoundError(f"không có kế hoạch '{name}' (có sẵn: {', '.join(bundled_plans())})")
-    return load_plan_text(resource.read_text(encoding="utf-8"), source=f"xlplan:{name}")
+    return checked_plan(resource.read_text(encoding="utf-8"), source=f"xlplan:{name}")
