@@ -142,3 +142,20 @@ def test_raw_writer_of_et_xmlfile() -> None:
     with xmlfile(out) as xf:
         if oi.raw_xml_writer(xf) is None:
             pytest.fail(_fail("et_xmlfile's xmlfile._file is gone: streamed rows lose their fast path"))
+
+
+def test_xlplan_processes_write_with_the_standard_library_xml() -> None:
+    """python-docx brings lxml; openpyxl would then write every streamed table row as lxml cells
+    (io/streamed_rows.py falls back, five times slower). Importing xlplan chooses et_xmlfile, before
+    any module of ours imports openpyxl, and a user's own OPENPYXL_LXML is kept."""
+    import os
+    import subprocess
+    import sys
+
+    probe = "import xlplan.cli, openpyxl.xml as x; print(x.LXML)"
+    env = {k: v for k, v in os.environ.items() if k != "OPENPYXL_LXML"}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    out = subprocess.run([sys.executable, "-c", probe], env={**env, "OPENPYXL_LXML": "True"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"  # lxml is installed (python-docx needs it); the user's choice stands

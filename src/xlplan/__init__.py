@@ -10,4 +10,15 @@ The package is layered; imports run one way (a test enforces it):
 - faces: ``xlplan.cli``, ``xlplan.udfs``, ``xlplan.macros`` call the services.
 """
 
+import os
+
 __version__ = "0.1.0"
+
+# openpyxl picks its XML machinery when it is first imported: lxml if installed (python-docx
+# brings it), else the standard library with et_xmlfile. Ours is the second one: the city
+# workbook's table rows are streamed as text into et_xmlfile's writer (io/streamed_rows.py,
+# five times faster than cell objects through lxml), and workbooks we read with openpyxl are
+# parsed through defusedxml. The one setting openpyxl offers for it, set before anything of
+# xlplan imports openpyxl; a user who sets it otherwise keeps their choice (the output is the
+# same, only slower). tests/test_openpyxl_internals.py checks a fresh process gets it.
+os.environ.setdefault("OPENPYXL_LXML", "False")
