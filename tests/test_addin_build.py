@@ -27,8 +27,8 @@ from oletools.olevba import VBA_Parser
 from xlplan import udfs
 from xlplan.io import xlam_package as pkg
 from xlplan.services import addin
-from xlplan.services.addin_vba import (MAX_HELP, assign_string, procedures, udf_specs, udf_wrappers,
-                                       vba_string, xlwings_module)
+from xlplan.services.addin_vba import (MAX_HELP, XLWINGS_SUBSTITUTIONS, assign_string, procedures, udf_specs,
+                                       udf_wrappers, vba_string, xlwings_module)
 
 REPO = Path(__file__).resolve().parents[1]
 ADDIN_DIR = REPO / "addin"
@@ -255,17 +255,53 @@ def test_vba_strings_round_trip(text):
     assert env["d"] == expected
 
 
-def test_xlwings_module_is_xlwings_with_only_the_documented_substitution(modules):
+def test_xlwings_module_is_xlwings_with_only_the_documented_substitutions(modules):
     original = (Path(xlwings.__file__).parent / "xlwings_custom_addin.bas").read_text(encoding="cp1252")
-    ours = modules["xlwings"].code.splitlines()
-    theirs = original.replace("\r\n", "\n").splitlines()
-    assert theirs[0] == 'Attribute VB_Name = "xlwings"'
-    changed = [(a, b) for a, b in zip(theirs[1:], ours) if a != b]
-    assert len(ours) == len(theirs) - 1
-    assert changed == [('Public Const PROJECT_NAME As String = "myaddin"',
-                        'Public Const PROJECT_NAME As String = "xlplan"')]
+    theirs = original.replace("\r\n", "\n")
+    assert theirs.splitlines()[0] == 'Attribute VB_Name = "xlwings"'
+    ours = modules["xlwings"].code
+    assert ours.startswith("Option Private Module\n")
+    # Undo exactly the documented substitutions: what is left is xlwings's file, byte for byte.
+    undone = ours.removeprefix("Option Private Module\n")
+    for original_text, replacement in XLWINGS_SUBSTITUTIONS:
+        assert undone.count(replacement) == 1, replacement
+        undone = undone.replace(replacement, original_text)
+    assert undone == theirs.split("\n", 1)[1]
+    assert [new for _, new in XLWINGS_SUBSTITUTIONS][0] == 'Public Const PROJECT_NAME As String = "xlplan"'
     with pytest.raises(ValueError, match="PROJECT_NAME"):
         xlwings_module(original.replace('"myaddin"', '"other"'))
+    with pytest.raises(ValueError, match="Workbook Sheet Config"):  # xlwings changed GetConfig
+        xlwings_module(original.replace("'Workbook Sheet Config", "'Sheet Config"))
+
+
+def _procedure(code: str, name: str) -> str:
+    found = re.search(rf"^(?:Public |Private )?Function {name}\(.*?^End Function$", code, re.MULTILINE | re.DOTALL)
+    assert found, name
+    return found.group(0)
+
+
+def test_getconfig_reads_only_the_addins_sheet_and_the_user_file(built, tmp_path):
+    """Extracted from the built add-in by olevba: GetConfig never looks at the active workbook
+    (its sheet, or an xlplan.conf file in its folder); the add-in's own sheet and the user file stay."""
+    path = tmp_path / "xlplan.xlam"
+    path.write_bytes(built)
+    parser = VBA_Parser(str(path))
+    try:
+        code = next(code for _, stream, _, code in parser.extract_macros() if Path(stream).name == "xlwings")
+    finally:
+        parser.close()
+    code = code.replace("\r\n", "\n")
+    body = [line for line in _procedure(code, "GetConfig").splitlines() if not line.strip().startswith("'")]
+    text = "\n".join(body)
+    assert "ActiveWorkbook" not in text
+    assert "GetDirectoryConfigFilePath" not in text and "GetDirectoryPath" not in text
+    assert "GetConfigFromSheet(ThisWorkbook)" in text
+    assert "GetConfigFromFile(GetConfigFilePath(), configKey, configValue)" in text
+    # Nothing else in the module calls the directory layer either.
+    callers = [line for line in code.splitlines() if "GetDirectoryConfigFilePath()" in line
+               and not line.strip().startswith(("'", "Function GetDirectoryConfigFilePath"))]
+    assert callers == []
+    assert code.split("\n").count("Option Private Module") == 1
 
 
 def test_bad_udf_metadata_is_refused(specs):
@@ -347,167 +383,3 @@ def test_cli_build_writes_the_same_add_in(tmp_path, built):
     assert out.read_bytes() == built
     missing = CliRunner().invoke(addin_group, ["build", "--sources", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "Không tìm thấy thư mục nguồn" in missing.output
-
-
-# -- install / uninstall / status (the Windows logic, run here with platform="win32") -----------
-
-WIN = "win32"
-ENC = "cp1252"  # the ANSI code page VBA reads the user file in (mbcs on a real Windows)
-
-
-@pytest.fixture
-def places(tmp_path):
-    return addin.WindowsPlaces.for_folders(tmp_path / "Roaming", tmp_path / "Users" / "an")
-
-
-def _python(tmp_path: Path, version: str = xlwings.__version__, dll: bool = True) -> Path:
-    folder = tmp_path / "Python311"
-    folder.mkdir(exist_ok=True)
-    for name in ("python.exe", "pythonw.exe"):
-        (folder / name).write_bytes(b"")
-    if dll:
-        (folder / f"xlwings64-{version}.dll").write_bytes(b"")
-    return folder / "python.exe"
-
-
-def _runner(calls: list | None = None, **probe):
-    answer = {"xlwings": xlwings.__version__, "modules": ["xlplan.udfs", "xlplan.macros"], "errors": {}}
-    answer.update(probe)
-
-    def run(command, **kwargs):
-        if calls is not None:
-            calls.append(command)
-        import json
-        return subprocess.CompletedProcess(command, 0, json.dumps(answer) + "\n", "")
-    return run
-
-
-def _failed(report) -> dict[str, str]:
-    return {check.what: check.detail for check in report.checks if not check.ok}
-
-
-def test_install_copies_the_add_in_and_writes_the_user_config(tmp_path, places, sources):
-    python = _python(tmp_path)
-    calls: list = []
-    report = addin.install_addin(COMMITTED, places, platform=WIN, sources=sources,
-                                 interpreter=addin.preferred_interpreter(python), encoding=ENC,
-                                 runner=_runner(calls))
-    assert (places.xlstart / "xlplan.xlam").read_bytes() == COMMITTED.read_bytes()
-    assert places.xlstart == tmp_path / "Roaming" / "Microsoft" / "Excel" / "XLSTART"
-    assert places.user_config == tmp_path / "Users" / "an" / ".xlplan" / "xlplan.conf"
-    pythonw = python.with_name("pythonw.exe")
-    assert places.user_config.read_bytes() == f'"Interpreter_Win","{pythonw}"\r\n'.encode(ENC)
-    assert report.ok, _failed(report)
-    assert calls[0][0] == str(python)  # pythonw is probed through its python.exe twin
-    assert any("XLSTART" in action for action in report.actions)
-
-
-def test_install_keeps_other_settings_and_uninstall_removes_only_ours(tmp_path, places, sources):
-    places.user_config.parent.mkdir(parents=True)
-    places.user_config.write_bytes(b'"Show Console","True"\r\n"INTERPRETER_WIN","C:\\old\\python.exe"\r\n')
-    python = _python(tmp_path)
-    addin.install_addin(COMMITTED, places, platform=WIN, sources=sources, interpreter=python,
-                        encoding=ENC, runner=_runner())
-    lines = addin.read_user_config(places.user_config, ENC)
-    assert lines == [("Show Console", "True"), ("Interpreter_Win", str(python))]
-
-    report = addin.uninstall_addin(places, platform=WIN, sources=sources, encoding=ENC)
-    assert not (places.xlstart / "xlplan.xlam").exists()
-    assert addin.read_user_config(places.user_config, ENC) == [("Show Console", "True")]
-    assert len(report.actions) == 2
-
-    places.user_config.write_bytes(b'"Interpreter_Win","C:\\p\\pythonw.exe"\r\n')
-    report = addin.uninstall_addin(places, platform=WIN, sources=sources, encoding=ENC)
-    assert not places.user_config.exists() and not places.user_config.parent.exists()
-    assert "chưa được cài" in report.actions[0]
-
-
-def test_status_names_what_is_missing(tmp_path, places, sources):
-    status = addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner())
-    assert set(_failed(status)) == {"Phần bổ trợ", "Cấu hình"}
-    assert "xlplan addin install" in _failed(status)["Phần bổ trợ"]
-
-    python = _python(tmp_path, dll=False)
-    addin.install_addin(COMMITTED, places, platform=WIN, sources=sources, interpreter=python,
-                        encoding=ENC, runner=_runner())
-    failed = _failed(addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner()))
-    assert list(failed) == ["DLL của xlwings"]
-    assert f"xlwings64-{xlwings.__version__}.dll" in failed["DLL của xlwings"]
-
-    venv_root = python.parent.parent  # a virtual environment keeps the DLL one folder up
-    (venv_root / f"xlwings64-{xlwings.__version__}.dll").write_bytes(b"")
-    assert addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner()).ok
-
-    failed = _failed(addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner(
-        xlwings="0.1.0", modules=["xlplan.udfs"], errors={"xlplan.macros": "ModuleNotFoundError: x"})))
-    assert set(failed) == {"xlwings", "xlplan.macros"}
-    assert f"xlwings {xlwings.__version__}" in failed["xlwings"] and "0.1.0" in failed["xlwings"]
-
-    failed = _failed(addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner(),
-                                        expected=b"another build"))
-    assert "khác bản mới nhất" in failed["Phần bổ trợ"]
-
-    python.unlink()
-    failed = _failed(addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner()))
-    assert list(failed) == ["Python"]
-
-
-def test_the_real_interpreter_probe(tmp_path):
-    import sys
-
-    checks = {c.what: c for c in addin.runtime_checks(Path(sys.executable), xlwings.__version__)}
-    assert checks["xlwings"].ok and checks["xlplan.udfs"].ok
-    broken = {c.what: c for c in addin.runtime_checks(tmp_path / "nope.exe", None)}
-    assert not broken["xlwings"].ok and "không chạy được" in broken["xlwings"].detail
-
-
-def test_only_on_windows(places, tmp_path):
-    with pytest.raises(addin.UnsupportedPlatform, match="Windows"):
-        addin.install_addin(COMMITTED, places, platform="linux")
-    for call in (addin.uninstall_addin, addin.addin_status):
-        with pytest.raises(addin.UnsupportedPlatform):
-            call(places, platform="darwin")
-    from click.testing import CliRunner
-
-    from xlplan.cli.addin import addin_group
-
-    for command in ("install", "uninstall", "status"):
-        result = CliRunner().invoke(addin_group, [command])
-        assert result.exit_code == 2 and "chỉ chạy trong Excel trên Windows" in result.output, command
-        assert "xlplan consolidate" in result.output
-
-
-def test_install_errors_are_vietnamese(tmp_path, places, monkeypatch):
-    from xlplan.core.errors import XlplanError
-
-    with pytest.raises(XlplanError, match="không phải là tệp phần bổ trợ"):
-        bad = tmp_path / "bad.xlam"
-        bad.write_bytes(b"not a zip")
-        addin.install_addin(bad, places, platform=WIN, encoding=ENC, runner=_runner())
-    with pytest.raises(XlplanError, match="Không tìm thấy tệp phần bổ trợ"):
-        addin.install_addin(tmp_path / "none.xlam", places, platform=WIN, encoding=ENC)
-    with pytest.raises(XlplanError, match="không dấu"):
-        addin.install_addin(COMMITTED, places, platform=WIN, encoding=ENC, runner=_runner(),
-                            interpreter=tmp_path / "Nguyễn" / "python.exe")
-    assert not (places.xlstart / "xlplan.xlam").exists()  # refused before anything was copied
-
-    def locked(data, path):
-        raise PermissionError(13, "denied", str(path))
-
-    monkeypatch.setattr(addin, "write_bytes_atomic", locked)
-    with pytest.raises(XlplanError, match="đóng mọi cửa sổ Excel"):
-        addin.install_addin(COMMITTED, places, platform=WIN, encoding=ENC, runner=_runner())
-
-
-def test_windows_places_and_interpreter(tmp_path):
-    from xlplan.core.errors import XlplanError
-
-    places = addin.WindowsPlaces.from_environment({"APPDATA": "C:/U/an/AppData/Roaming", "USERPROFILE": "C:/U/an"})
-    assert places.xlstart == Path("C:/U/an/AppData/Roaming/Microsoft/Excel/XLSTART")
-    assert places.user_config == Path("C:/U/an/.xlplan/xlplan.conf")
-    with pytest.raises(XlplanError, match="APPDATA"):
-        addin.WindowsPlaces.from_environment({"USERPROFILE": "C:/U/an"})
-    python = _python(tmp_path)
-    assert addin.preferred_interpreter(python) == python.with_name("pythonw.exe")
-    python.with_name("pythonw.exe").unlink()
-    assert addin.preferred_interpreter(python) == python

@@ -108,7 +108,7 @@ report = addin.install_addin(xlam, places, platform="win32", interpreter=Path(sy
 print(json.dumps({"package": xlplan.__file__, "repo": str(addin.repo_addin_dir()),
                   "default": str(addin.default_addin_dir()), "xlam": str(xlam),
                   "user_rows": [r.key for r in sources.user_rows],
-                  "installed": (places.xlstart / addin.ADDIN_FILE).read_bytes() == xlam.read_bytes(),
+                  "installed": addin.matches_build((places.xlstart / addin.ADDIN_FILE).read_bytes(), xlam.read_bytes()),
                   "addin_check": [c.ok for c in report.checks if c.what == "Phần bổ trợ"]}))
 """
 

@@ -15,7 +15,7 @@ import xmlschema
 from defusedxml import ElementTree as SafeET
 
 from xlplan.services import addin
-from xlplan.services.addin_vba import RIBBON_MODULE, procedures, strip_header, udf_specs
+from xlplan.services.addin_vba import RIBBON_MODULE, strip_header, udf_specs
 
 REPO = Path(__file__).resolve().parents[1]
 RIBBON = REPO / "addin" / "customUI14.xml"
@@ -86,7 +86,7 @@ def test_every_button_is_large_with_a_builtin_icon_and_vietnamese_help(buttons):
     for button_id, button in buttons.items():
         assert button.get("size") == "large", button_id
         assert re.fullmatch(r"[A-Za-z][A-Za-z0-9]+", button.get("imageMso") or ""), button_id
-        assert button.get("onAction") == "OnAction", button_id
+        assert button.get("onAction") == "xlplan_ribbon.XlplanOnAction", button_id
         supertip = button.get("supertip") or ""
         assert len(supertip) > 40 and not supertip.isascii(), button_id
         for attr in ("label", "screentip", "supertip"):
@@ -100,13 +100,49 @@ def test_ribbon_file_is_utf8_with_vietnamese_written_directly():
     assert "Xây dựng Đảng" in text and "&#" not in text
 
 
-def test_every_callback_is_a_sub_in_the_vba(root, modules):
-    subs = {name.lower() for module in modules for name in procedures(module.code)}
+# Callback names Excel would look up in every loaded project: another add-in's macro of the
+# same name can run instead of ours (reported against xlwings, which now qualifies its own).
+GENERIC = re.compile(r"^(on|get)?(action|click|callback|button\w*|load|ribbon\w*|macro\d*|run)$", re.IGNORECASE)
+
+
+def callback_problems(named: set[str], modules) -> list[str]:
+    """What is wrong with the ribbon's callback names: each must be ``<module>.Xlplan<Name>``,
+    name a standard module of the add-in's VBA and a Public Sub of that module."""
+    by_module = {m.name: m for m in modules}
+    problems = []
+    for name in sorted(named):
+        module, _, procedure = name.rpartition(".")
+        if not module:
+            problems.append(f"{name}: not module-qualified")
+            continue
+        if GENERIC.match(procedure) or not procedure.lower().startswith("xlplan"):
+            problems.append(f"{name}: a generic name (must start with Xlplan)")
+        found = by_module.get(module)
+        if found is None or found.kind != "standard":
+            problems.append(f"{name}: no standard module {module!r} in the add-in")
+            continue
+        public_subs = re.findall(r"^Public Sub (\w+)\(control As IRibbonControl\)", found.code, re.MULTILINE)
+        if procedure not in public_subs:
+            problems.append(f"{name}: no Public Sub {procedure}(control As IRibbonControl) in {module}")
+    return problems
+
+
+def test_every_callback_is_a_module_qualified_sub_only_ours(root, modules):
     named = {value for element in root.iter() for attr, value in element.attrib.items()
              if CALLBACK.match(attr)}
-    assert named == {"OnAction"}
-    missing = [name for name in named if name.split(".")[-1].lower() not in subs]
-    assert not missing, f"callbacks without a Sub in the add-in's VBA: {missing}"
+    assert named == {"xlplan_ribbon.XlplanOnAction"}
+    assert callback_problems(named, modules) == []
+
+
+def test_generic_or_dangling_callbacks_are_rejected(modules):
+    assert callback_problems({"OnAction"}, modules) == ["OnAction: not module-qualified"]
+    assert callback_problems({"xlplan_ribbon.OnAction"}, modules) == [
+        "xlplan_ribbon.OnAction: a generic name (must start with Xlplan)",
+        "xlplan_ribbon.OnAction: no Public Sub OnAction(control As IRibbonControl) in xlplan_ribbon"]
+    assert callback_problems({"xlplan_ribbon.XlplanMissing"}, modules) == [
+        "xlplan_ribbon.XlplanMissing: no Public Sub XlplanMissing(control As IRibbonControl) in xlplan_ribbon"]
+    assert callback_problems({"Sheet1.XlplanOnAction"}, modules) == [
+        "Sheet1.XlplanOnAction: no standard module 'Sheet1' in the add-in"]
 
 
 def test_on_action_hands_the_button_id_to_python_and_does_nothing_else():
@@ -118,7 +154,7 @@ def test_on_action_hands_the_button_id_to_python_and_does_nothing_else():
                   if line.strip() and not line.strip().startswith("'")]
     assert statements == [
         "Option Explicit",
-        "Public Sub OnAction(control As IRibbonControl)",
+        "Public Sub XlplanOnAction(control As IRibbonControl)",
         "If ActiveWorkbook Is Nothing Then Workbooks.Add",
         "RunPython \"import xlplan.macros; xlplan.macros.dispatch('\" & control.Id & \"')\"",
         "End Sub",

@@ -94,9 +94,40 @@ class XlamPackage:
 
 def xlam_bytes(package: XlamPackage) -> bytes:
     """The ``.xlam`` file: the parts of :func:`xlam_parts` zipped with fixed dates and order."""
+    return _zip(xlam_parts(package))
+
+
+def with_config_rows(data: bytes, rows: Sequence[ConfigRow]) -> bytes:
+    """The add-in ``data`` with ``rows`` set in its config sheet (a key already there is
+    replaced in place, a new one appended); every other part byte for byte as it was.
+
+    ``xlplan addin install`` writes the computer's settings (the interpreter) into the
+    installed copy this way: Excel reads a sheet cell as Unicode, which VBA's file functions
+    reading the user file cannot do.
+    """
+    parts = read_parts(data)
+    current = read_config_rows(parts)
+    wanted = {row.key.upper(): row for row in rows}
+    merged = [wanted.pop(row.key.upper(), row) for row in current]
+    merged += [row for row in rows if row.key.upper() in wanted]
+    keys = [row.key.upper() for row in merged]
+    if len(set(keys)) != len(keys) or not all(keys):
+        raise ValueError(f"config keys must be unique and non-empty: {keys}")
+    return _zip([(name, _sheet_xml(merged) if name == SHEET_PART else payload) for name, payload in parts.items()])
+
+
+def config_value(parts: Mapping[str, bytes], key: str) -> str | bool | None:
+    """A key's value in the config sheet (keys compared as xlwings does, upper-cased), or None."""
+    for row in read_config_rows(parts):
+        if row.key.upper() == key.upper():
+            return row.value
+    return None
+
+
+def _zip(parts: Sequence[tuple[str, bytes]]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name, payload in xlam_parts(package):
+        for name, payload in parts:
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 0  # ZipInfo says 3 on Unix and 0 on Windows: same bytes on both

@@ -7,31 +7,41 @@ build is reproducible on Linux (``addin/README.md`` tells how and why).
 
 Installing follows xlwings's custom add-in convention (``xlwings_custom_addin.bas`` with
 ``PROJECT_NAME = "xlplan"``): the ``.xlam`` goes into the user's Excel start-up folder
-(``%APPDATA%\\Microsoft\\Excel\\XLSTART``), and the computer-specific setting — which Python
-runs the functions — goes into ``%USERPROFILE%\\.xlplan\\xlplan.conf``, a file of
-``"KEY","value"`` lines that the add-in's VBA reads with ``Input #``. Folder paths and the
+(``%APPDATA%\\Microsoft\\Excel\\XLSTART``, written through a temporary file *outside* it, since
+Excel opens every file there), and the computer-specific setting — which Python runs the
+functions — goes into the installed copy's own ``xlplan.conf`` sheet (Excel reads a cell as
+Unicode) and, as a fallback, into ``%USERPROFILE%\\.xlplan\\xlplan.conf``, a file of
+``"KEY","value"`` lines that the add-in's VBA reads with ``Input #`` in the ANSI code page.
+The add-in is tied to one xlwings release (its DLL names carry the version): install refuses
+an add-in whose xlwings is not the one the target Python imports. Folder paths and the
 platform are parameters, so the Windows logic runs (and is tested) anywhere; the faces pass
-the real ones.
+the real ones. The checks themselves are :mod:`xlplan.services.addin_checks`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
 import tomllib
 from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Sequence, TypedDict, cast
+from typing import Callable, Mapping, Sequence
 
 from ..core.errors import XlplanError
 from ..io.workbook_files import write_bytes_atomic
-from ..io.xlam_package import (CT_ADDIN_MAIN, ConfigRow, XlamPackage, read_custom_properties,
-                               read_parts, xlam_bytes)
+from ..io.xlam_package import (CT_ADDIN_MAIN, ConfigRow, XlamPackage, config_value, read_config_rows,
+                               read_custom_properties, read_parts, with_config_rows, xlam_bytes)
+from .addin_checks import (FIX_PYTHON, Check, Probe, dll_names, is_store_python, probe_interpreter,
+                           runtime_checks, version_mismatch)
 from .addin_vba import PROJECT_NAME, UdfSpec, VbaSource, vba_sources, xlwings_version_of
+
+__all__ = ["AddinReport", "AddinSources", "Check", "Probe", "WindowsPlaces", "addin_status", "build_addin",
+           "dll_names", "install_addin", "matches_build", "probe_interpreter", "runtime_checks", "status_checks",
+           "uninstall_addin"]
 
 ADDIN_FILE = f"{PROJECT_NAME}.xlam"
 CONFIG_SHEET = f"{PROJECT_NAME}.conf"  # the sheet name GetConfigFromSheet looks for
@@ -43,6 +53,9 @@ XLWINGS_BAS = "xlwings_custom_addin.bas"
 XLWINGS_VERSION_PROPERTY = "xlwings_version"  # docProps/custom.xml of the built add-in
 INTERPRETER_PLACEHOLDER = "{interpreter}"
 ADDIN_PACKAGE = "xlplan._addin"  # addin/ in an installed xlplan (pyproject.toml package-dir)
+
+INTERPRETER_KEY = "Interpreter_Win"
+TEMP_PREFIX = f".{ADDIN_FILE}."  # temporary files of an install (never left in XLSTART)
 
 VbaBuilder = Callable[[Sequence[VbaSource]], bytes]
 Runner = Callable[..., subprocess.CompletedProcess]
@@ -259,21 +272,23 @@ def _encode_for_vba(text: str, encoding: str, what: Path) -> bytes:
         return text.encode(encoding)
     except UnicodeEncodeError:
         raise XlplanError(
-            f"Đường dẫn '{what}' có ký tự mà Excel (VBA) không đọc được từ tệp cấu hình. Hãy cài "
-            "Python vào thư mục có tên không dấu (vd. C:\\Python311) rồi chạy lại "
-            "xlplan addin install.") from None
+            f"Đường dẫn '{what}' có ký tự mà Excel (VBA) không đọc được (VBA nạp DLL của xlwings và "
+            "đọc tệp cấu hình bằng bảng mã ANSI). Hãy cài Python vào thư mục có tên không dấu "
+            "(vd. C:\\Python311, hoặc một môi trường ảo: py -m venv C:\\xlplan-venv) rồi chạy lại "
+            "xlplan addin install bằng Python đó.") from None
+
+
+def _vba_can_open(path: Path, encoding: str) -> bool:
+    """Whether VBA's ANSI file functions can name ``path`` (a Windows account with Vietnamese
+    letters in its name has a profile folder they cannot)."""
+    try:
+        str(path).encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # -- install / uninstall / status --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Check:
-    """One thing the add-in needs at run time: found or not, and what to do if not (Vietnamese)."""
-
-    ok: bool
-    what: str
-    detail: str
 
 
 @dataclass
@@ -301,36 +316,94 @@ def _locked(path: Path) -> XlplanError:
 def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sys.platform,
                   interpreter: Path | None = None, sources: AddinSources | None = None,
                   encoding: str = "mbcs", runner: Runner = subprocess.run) -> AddinReport:
-    """Copy the add-in into XLSTART, write the user config, then check the run-time pieces.
+    """Copy the add-in into XLSTART with this computer's settings in its sheet, write the user
+    file as a fallback, then check the run-time pieces.
 
     ``sources`` gives the ``[[user]]`` settings (default: just ``Interpreter_Win``);
     ``encoding`` is the ANSI code page VBA reads the user file in (``mbcs`` on Windows).
+    Refused before anything is written: an add-in built for another xlwings than the one the
+    interpreter imports, and an interpreter path VBA cannot load xlwings's DLL from.
     """
     _require_windows(platform)
     data = _read_addin(addin_file)
     python = interpreter or preferred_interpreter()
-    rows = sources.user_rows if sources else (ConfigRow("Interpreter_Win", INTERPRETER_PLACEHOLDER),)
-    settings = [(row.key, str(row.value).replace(INTERPRETER_PLACEHOLDER, str(python))) for row in rows]
+    rows = sources.user_rows if sources else (ConfigRow(INTERPRETER_KEY, INTERPRETER_PLACEHOLDER),)
+    settings = [ConfigRow(row.key, str(row.value).replace(INTERPRETER_PLACEHOLDER, str(python)), row.note)
+                for row in rows]
+    _encode_for_vba(str(python), encoding, python)  # LoadLibraryA takes the DLL's folder in ANSI
 
-    lines = read_user_config(places.user_config, encoding)
-    for key, value in settings:
-        lines = [line for line in lines if not (isinstance(line, tuple) and line[0].lower() == key.lower())]
-        lines.append((key, value))
-    payload = _encode_for_vba(_render_config(lines), encoding, python)  # refuse before copying anything
+    probe = probe_interpreter(python, runner)
+    addin_version = addin_xlwings_version(data)
+    if addin_version and probe.get("xlwings") and probe["xlwings"] != addin_version:
+        raise XlplanError(f"Không cài: tệp {addin_file} không dùng được với Python này. "
+                          + version_mismatch(python, addin_version, probe["xlwings"]))
 
     report = AddinReport()
     target = places.xlstart / ADDIN_FILE
+    installed = with_config_rows(data, settings)
     try:
         places.xlstart.mkdir(parents=True, exist_ok=True)
-        write_bytes_atomic(data, target)
+        removed = _remove_leftovers(places.xlstart)
+        _write_beside(installed, target, places.xlstart.parent)
     except PermissionError:
         raise _locked(target) from None
-    report.actions.append(f"Đã chép phần bổ trợ vào {target}")
-    places.user_config.parent.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(payload, places.user_config)
-    report.actions.append(f"Đã ghi cấu hình {places.user_config} (Python: {python})")
-    report.checks = status_checks(places, encoding=encoding, runner=runner, expected=data)
+    report.actions += [f"Đã xóa tệp tạm còn sót {path}" for path in removed]
+    report.actions.append(f"Đã chép phần bổ trợ vào {target} (Python: {python}, ghi trong trang {CONFIG_SHEET})")
+
+    if _vba_can_open(places.user_config, encoding):
+        lines = read_user_config(places.user_config, encoding)
+        for row in settings:
+            lines = [line for line in lines if not (isinstance(line, tuple) and line[0].lower() == row.key.lower())]
+            lines.append((row.key, str(row.value)))
+        places.user_config.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(_encode_for_vba(_render_config(lines), encoding, python), places.user_config)
+        report.actions.append(f"Đã ghi cấu hình dự phòng {places.user_config}")
+    else:
+        report.actions.append(f"Không ghi tệp cấu hình dự phòng {places.user_config}: tên thư mục người dùng có "
+                              "ký tự mà VBA không mở được. Phần bổ trợ vẫn dùng được: Python đã được ghi trong "
+                              f"trang {CONFIG_SHEET} của bản đã cài.")
+    report.checks = status_checks(places, encoding=encoding, runner=runner, expected=data, probe=probe)
     return report
+
+
+def addin_xlwings_version(data: bytes) -> str | None:
+    """The xlwings an add-in file was built with (its ``docProps/custom.xml``), if it says."""
+    try:
+        return read_custom_properties(read_parts(data)).get(XLWINGS_VERSION_PROPERTY)
+    except Exception:
+        return None
+
+
+def _write_beside(data: bytes, target: Path, staging: Path) -> None:
+    """Write ``target`` through a temporary file in ``staging`` (same volume, not XLSTART:
+    Excel opens every file in XLSTART at start-up, a half-copied one included)."""
+    staging.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=staging)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        try:
+            os.unlink(temp_name)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _leftovers(xlstart: Path) -> list[Path]:
+    """Temporary files an interrupted install of an older xlplan left in XLSTART."""
+    return sorted(xlstart.glob(f"{TEMP_PREFIX}*.tmp")) if xlstart.is_dir() else []
+
+
+def _remove_leftovers(xlstart: Path) -> list[Path]:
+    removed = []
+    for path in _leftovers(xlstart):
+        path.unlink()
+        removed.append(path)
+    return removed
 
 
 def uninstall_addin(places: WindowsPlaces, *, platform: str = sys.platform,
@@ -389,137 +462,71 @@ def _read_addin(path: Path) -> bytes:
 
 
 def status_checks(places: WindowsPlaces, *, encoding: str, runner: Runner = subprocess.run,
-                  expected: bytes | None = None) -> list[Check]:
-    """Every piece the add-in needs, in the order a user would fix them."""
+                  expected: bytes | None = None, probe: Probe | None = None) -> list[Check]:
+    """Every piece the add-in needs, in the order a user would fix them.
+
+    ``expected`` is the add-in as built (the reference copy): the installed one must equal it
+    once this computer's settings are set in its sheet. The interpreter is the one the add-in
+    reads: its own sheet first, then the user file.
+    """
     checks: list[Check] = []
     target = places.xlstart / ADDIN_FILE
     addin_version = None
+    sheet_python: str | None = None
     if target.is_file():
         data = target.read_bytes()
+        addin_version = addin_xlwings_version(data)
         try:
-            addin_version = read_custom_properties(read_parts(data)).get(XLWINGS_VERSION_PROPERTY)
+            value = config_value(read_parts(data), INTERPRETER_KEY)
+            sheet_python = value if isinstance(value, str) and value else None
         except Exception:
-            addin_version = None
-        if expected is not None and data != expected:
-            checks.append(Check(False, "Phần bổ trợ", f"{target} khác bản mới nhất: chạy lại "
+            sheet_python = None
+        if expected is not None and not matches_build(data, expected):
+            built = addin_xlwings_version(expected)
+            versions = (f" (bản đã cài dùng xlwings {addin_version}, bản mới dùng xlwings {built})"
+                        if built != addin_version else "")
+            checks.append(Check(False, "Phần bổ trợ", f"{target} khác bản mới nhất{versions}: chạy lại "
                                 "xlplan addin install (đóng Excel trước)."))
         else:
-            checks.append(Check(True, "Phần bổ trợ", str(target)))
+            checks.append(Check(True, "Phần bổ trợ", f"{target} (xlwings {addin_version or '?'})"))
     else:
         checks.append(Check(False, "Phần bổ trợ", f"Chưa cài ({target} không có): chạy xlplan addin install."))
+    leftovers = _leftovers(places.xlstart)
+    if leftovers:
+        checks.append(Check(False, "XLSTART", f"Có tệp tạm còn sót ({', '.join(p.name for p in leftovers)}) mà Excel "
+                            "sẽ cố mở khi khởi động: chạy lại xlplan addin install (đóng Excel trước) hoặc xóa các "
+                            "tệp đó."))
 
-    python_text = user_config_value(read_user_config(places.user_config, encoding), "Interpreter_Win")
+    python_text = sheet_python
+    where = f"trang {CONFIG_SHEET} của {target}"
     if not python_text:
-        checks.append(Check(False, "Cấu hình", f"Tệp {places.user_config} không có Interpreter_Win "
-                            "(Python mà Excel dùng): chạy xlplan addin install."))
+        python_text = user_config_value(read_user_config(places.user_config, encoding), INTERPRETER_KEY)
+        where = str(places.user_config)
+    if not python_text:
+        checks.append(Check(False, "Cấu hình", f"Không có {INTERPRETER_KEY} (Python mà Excel dùng) trong trang "
+                            f"{CONFIG_SHEET} của phần bổ trợ hay tệp {places.user_config}: chạy xlplan addin install."))
         return checks
     python = Path(python_text)
-    checks.append(Check(True, "Cấu hình", f"{places.user_config}: Interpreter_Win = {python}"))
+    checks.append(Check(True, "Cấu hình", f"{where}: {INTERPRETER_KEY} = {python}"))
     if not python.is_file():
         checks.append(Check(False, "Python", f"Không có tệp {python} (Python đã bị gỡ hoặc chuyển chỗ?): "
                             "chạy lại xlplan addin install bằng Python đang dùng."))
         return checks
-    checks.append(Check(True, "Python", str(python)))
-    checks += runtime_checks(python, addin_version, runner=runner)
-    return checks
-
-
-def dll_names(version: str) -> tuple[str, str]:
-    """The xlwings DLLs Excel loads (64- and 32-bit Excel), named with the xlwings version."""
-    return f"xlwings64-{version}.dll", f"xlwings32-{version}.dll"
-
-
-def runtime_checks(python: Path, addin_version: str | None,
-                   runner: Runner = subprocess.run) -> list[Check]:
-    """What the add-in's VBA needs of that Python: xlwings, xlplan, and xlwings's DLL beside it.
-
-    The add-in loads ``xlwings64-<version>.dll`` from the interpreter's folder or its parent
-    (a virtual environment), as ``XLPyLoadDLL`` in xlwings's module does; ``<version>`` is the
-    xlwings the add-in was built with, so it must also be the xlwings that Python imports.
-    """
-    checks: list[Check] = []
-    probe = probe_interpreter(python, runner)
-    found_version = probe.get("xlwings")
-    if not found_version:
-        checks.append(Check(False, "xlwings", f"Python {python} không nạp được xlwings "
-                            f"({probe.get('xlwings_error', 'không rõ lỗi')}): chạy "
-                            f"\"{python}\" -m pip install xlwings"))
-    elif addin_version and found_version != addin_version:
-        checks.append(Check(False, "xlwings", f"Phần bổ trợ được dựng với xlwings {addin_version} nhưng "
-                            f"Python có xlwings {found_version}: chạy \"{python}\" -m pip install "
-                            f"xlwings=={addin_version}, hoặc dựng lại phần bổ trợ (xlplan addin build "
-                            "--out xlplan.xlam) rồi cài tệp đó (xlplan addin install --file xlplan.xlam)."))
+    if is_store_python(python):
+        checks.append(Check(False, "Python", f"{python} là Python của Microsoft Store: Excel không nạp được DLL "
+                            f"của xlwings từ đó. Hãy {FIX_PYTHON}."))
     else:
-        checks.append(Check(True, "xlwings", f"xlwings {found_version}"))
-    for module in ("xlplan.udfs", "xlplan.macros"):
-        error = probe.get("errors", {}).get(module)
-        if error is None and module in probe.get("modules", []):
-            checks.append(Check(True, module, "nạp được"))
-        else:
-            checks.append(Check(False, module, f"Python {python} không nạp được {module} "
-                                f"({error or 'không rõ lỗi'}): cài lại xlplan vào Python này."))
-
-    version = addin_version or found_version
-    if version:
-        folders = [python.parent, python.parent.parent]
-        present = [folder / name for folder in folders for name in dll_names(version)
-                   if (folder / name).is_file()]
-        if present:
-            checks.append(Check(True, "DLL của xlwings", ", ".join(str(p) for p in present)))
-        else:
-            checks.append(Check(False, "DLL của xlwings", f"Không có {dll_names(version)[0]} trong "
-                                f"{folders[0]} hoặc {folders[1]}: Excel sẽ báo \"Could not load "
-                                f"{dll_names(version)[0]}\". Chạy \"{python}\" -m pip install "
-                                f"--force-reinstall xlwings=={version} (phần mềm diệt virus có "
-                                "thể đã xóa tệp này)."))
+        checks.append(Check(True, "Python", str(python)))
+    checks += runtime_checks(python, addin_version, runner=runner, probe=probe)
     return checks
 
 
-_PROBE = """
-import importlib, json
-out = {"modules": [], "errors": {}}
-try:
-    import xlwings
-    out["xlwings"] = xlwings.__version__
-except Exception as exc:
-    out["xlwings_error"] = f"{type(exc).__name__}: {exc}"
-for name in ("xlplan.udfs", "xlplan.macros"):
+def matches_build(installed: bytes, built: bytes) -> bool:
+    """Whether an installed copy is ``built`` plus the settings install adds to its sheet (the
+    rows the built add-in does not have), byte for byte."""
     try:
-        importlib.import_module(name)
-        out["modules"].append(name)
-    except Exception as exc:
-        out["errors"][name] = f"{type(exc).__name__}: {exc}"
-print(json.dumps(out))
-"""
-
-
-class Probe(TypedDict, total=False):
-    """What ``_PROBE`` prints: xlwings's version (or why it did not import) and xlplan's modules."""
-
-    xlwings: str
-    xlwings_error: str
-    modules: list[str]  # the modules that imported
-    errors: dict[str, str]  # module → why it did not import
-
-
-def probe_interpreter(python: Path, runner: Runner = subprocess.run) -> Probe:
-    """Ask that Python (not this one) what it can import: it is the one Excel will start.
-
-    ``pythonw.exe`` is probed through its ``python.exe`` twin, which writes to a pipe reliably.
-    """
-    console = python.with_name("python.exe") if python.name.lower() == "pythonw.exe" else python
-    exe = console if console.is_file() else python
-    try:
-        # As the add-in starts it: -B -c from the interpreter's folder, environment untouched.
-        done = runner([str(exe), "-B", "-c", _PROBE], capture_output=True, text=True, timeout=120,
-                      cwd=str(exe.parent))
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return {"xlwings_error": f"không chạy được {exe}: {exc}", "errors": {}, "modules": []}
-    try:
-        found = json.loads(done.stdout.strip().splitlines()[-1])
-        if not isinstance(found, dict):
-            raise ValueError("not the probe's object")
-        return cast(Probe, found)  # the last line _PROBE prints is its one json.dumps(out) of this shape
-    except (ValueError, IndexError):
-        detail = (done.stderr or done.stdout or "").strip().splitlines()[-1:] or ["không có kết quả"]
-        return {"xlwings_error": detail[0], "errors": {}, "modules": []}
+        keys = {row.key.upper() for row in read_config_rows(read_parts(built))}
+        added = [row for row in read_config_rows(read_parts(installed)) if row.key.upper() not in keys]
+        return installed == (with_config_rows(built, added) if added else built)
+    except Exception:
+        return installed == built

@@ -5,7 +5,11 @@ Four kinds of source, each with a reason:
 - ``xlwings`` — xlwings's own ``xlwings_custom_addin.bas``, read from the *installed* xlwings
   at build time so the add-in's ``RunPython`` / UDF plumbing always matches the Python side
   (the DLL name in it carries the xlwings version). Only the documented substitutions are
-  applied (``addin/README.md``): ``PROJECT_NAME`` becomes ``xlplan``.
+  applied (``addin/README.md``, :data:`XLWINGS_SUBSTITUTIONS`): ``PROJECT_NAME`` becomes
+  ``xlplan``; ``GetConfig`` no longer reads the *active* workbook's ``xlplan.conf`` sheet nor
+  an ``xlplan.conf`` file beside it (a workbook a unit sent must not change the add-in's
+  settings); ``Option Private Module`` keeps xlwings's ~50 public helpers out of Excel's
+  function list and macro dialog (the wrappers and the ribbon are in the same project).
 - ``xlplan_udfs`` — one wrapper ``Function`` per UDF, generated from ``xlplan.udfs`` in
   exactly the form xlwings's own "Import Functions" writes into an add-in, so that xlwings
   handles the calls at run time as it always does (``XLPy.CallUDF`` with ``ActiveWorkbook``).
@@ -41,6 +45,50 @@ SHEET_MODULE = "Sheet1"
 
 REGISTRATIONS_MARKER = "'@@REGISTRATIONS@@"
 XLWINGS_PROJECT_LINE = 'Public Const PROJECT_NAME As String = "myaddin"'
+XLWINGS_PRIVATE_LINE = "Option Private Module"
+
+# GetConfig's two layers that a received workbook controls (xlwings_custom_addin.bas, exactly
+# as xlwings writes them); each becomes the comment below it. What remains: the add-in's own
+# xlplan.conf sheet (ThisWorkbook), the user file, the default.
+GETCONFIG_ACTIVE_SHEET = """            'Workbook Sheet Config
+            If SheetExists(ActiveWorkbook, PROJECT_NAME & ".conf") = True Then
+                If GetConfigFromSheet(ActiveWorkbook).Exists(configKey) = True Then
+                    GetConfig = GetConfigFromSheet(ActiveWorkbook).Item(configKey)
+                    GetConfig = ExpandEnvironmentStrings(GetConfig)
+                    Exit Function
+                End If
+            End If
+"""
+GETCONFIG_ACTIVE_SHEET_NOTE = """            'xlplan: the active workbook's xlplan.conf sheet is never read: a workbook a unit
+            'sent must not set the interpreter, PYTHONPATH or anything else (addin/README.md).
+"""
+GETCONFIG_DIRECTORY = """    ' Directory Config
+    If source = "" Or source = "directory" Then
+        #If App = "Microsoft Excel" Then
+            If GetFullName(ActiveWorkbook) <> "" Then ' Empty if local dir can't be figured out (e.g. SharePoint)
+        #Else
+            If InStr(GetDirectoryPath(), "://") = 0 Then ' Other Office apps: skip for synced SharePoint/OneDrive files
+        #End If
+            If FileExists(GetDirectoryConfigFilePath()) = True Then
+                If GetConfigFromFile(GetDirectoryConfigFilePath(), configKey, configValue) Then
+                    GetConfig = configValue
+                    GetConfig = ExpandEnvironmentStrings(GetConfig)
+                    Exit Function
+                End If
+            End If
+        End If
+    End If
+"""
+GETCONFIG_DIRECTORY_NOTE = """    ' xlplan: no "Directory Config": an xlplan.conf file beside the active workbook (a folder
+    ' of received files) is never read (addin/README.md).
+"""
+XLWINGS_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
+    (XLWINGS_PROJECT_LINE, f'Public Const PROJECT_NAME As String = "{PROJECT_NAME}"'),
+    (GETCONFIG_ACTIVE_SHEET, GETCONFIG_ACTIVE_SHEET_NOTE),
+    (GETCONFIG_DIRECTORY, GETCONFIG_DIRECTORY_NOTE),
+)
+"""Every change made to xlwings's module besides the first line ``Option Private Module``:
+(exact text, replacement), each found exactly once or the build fails."""
 MAX_HELP = 255  # Excel's limit for a description and for each argument's help
 
 WORKBOOK_CODE = """Option Explicit
@@ -48,6 +96,9 @@ WORKBOOK_CODE = """Option Explicit
 Private Sub Workbook_Open()
     ' Excel loads the add-in: give the XLP_ functions their Function Wizard help.
     RegisterUDFs
+    ' MacroOptions marks the add-in as changed; nothing in it is to be saved, so Excel must
+    ' not offer to save xlplan.xlam at exit (a saved copy would differ from the build).
+    ThisWorkbook.Saved = True
 End Sub
 """
 
@@ -244,12 +295,21 @@ def register_module(template: str, udfs: Sequence[UdfSpec]) -> str:
 
 
 def xlwings_module(bas: str) -> str:
-    """xlwings's ``xlwings_custom_addin.bas`` after the documented substitutions."""
+    """xlwings's ``xlwings_custom_addin.bas`` after the documented substitutions.
+
+    ``Option Private Module`` first (xlwings's helpers stay usable inside the project, but
+    leave Excel's function list), then :data:`XLWINGS_SUBSTITUTIONS`, each exactly once.
+    """
     body = strip_header(bas, XLWINGS_MODULE)
-    if body.count(XLWINGS_PROJECT_LINE) != 1:
-        raise ValueError(f"xlwings_custom_addin.bas: expected {XLWINGS_PROJECT_LINE!r} once "
-                         "(has xlwings changed its custom add-in?)")
-    return body.replace(XLWINGS_PROJECT_LINE, f'Public Const PROJECT_NAME As String = "{PROJECT_NAME}"')
+    for original, replacement in XLWINGS_SUBSTITUTIONS:
+        if body.count(original) != 1:
+            first = original.strip().splitlines()[0]
+            raise ValueError(f"xlwings_custom_addin.bas: expected {first!r}... once "
+                             "(has xlwings changed its custom add-in?)")
+        body = body.replace(original, replacement)
+    if XLWINGS_PRIVATE_LINE in body:
+        raise ValueError("xlwings_custom_addin.bas already has Option Private Module")
+    return f"{XLWINGS_PRIVATE_LINE}\n{body}"
 
 
 def xlwings_version_of(bas: str) -> str:
