@@ -267,6 +267,13 @@ def _org_choice(fid: str, label: str, plan: Plan, required: bool = False) -> Fie
                  choice_list=ORG_RATING_LIST, note="Chọn trong danh sách thả xuống.")
 
 
+def _register_words(plan: Plan) -> str:
+    """What F01 registers: TSVM under the 2016-2017 scale, a quality rating under another (``set_labels``)."""
+    if plan.word("tsvm", short=True) == "TSVM":
+        return "XÂY DỰNG TỔ CHỨC CƠ SỞ ĐẢNG TRONG SẠCH, VỮNG MẠNH"
+    return "XẾP LOẠI CHẤT LƯỢNG TỔ CHỨC CƠ SỞ ĐẢNG"
+
+
 def _f01(plan: Plan) -> FormSpec:
     prev, year = plan.previous_year, plan.year
     groups = (
@@ -302,7 +309,7 @@ def _f01(plan: Plan) -> FormSpec:
               plan.share_digits, plan.rounding_mode),
     )
     return FormSpec("F01", FORM_VERSION,
-                    f"ĐĂNG KÝ XÂY DỰNG TỔ CHỨC CƠ SỞ ĐẢNG TRONG SẠCH, VỮNG MẠNH VÀ PHÁT TRIỂN ĐẢNG VIÊN NĂM {year}",
+                    f"ĐĂNG KÝ {_register_words(plan)} VÀ PHÁT TRIỂN ĐẢNG VIÊN NĂM {year}",
                     "Đăng ký", "Đăng ký", ("year",), groups, derived)
 
 

@@ -28,7 +28,7 @@ from typing import Literal
 from . import indicators
 from .indicators import NO_DATA
 from .periods import Period
-from .plan import Plan
+from .plan import Plan, or_better
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,8 @@ def progress_text(period: Period | None, admitted: int | None) -> str:
 def previous_year_paragraph(figures: Figures, plan: Plan) -> str:
     """The plan's opening paragraph, regenerated from the consolidated year-end figures."""
     f = figures
+    prev = f.year != plan.year  # last year's figures are said in last year's words (``Plan.word``)
+    tsvm, weak = plan.word("tsvm", previous=prev, short=True), plan.word("weak", previous=prev, short=True)
     intro = f"Năm {f.year}, {plan.committee} có {_n(f.units)} tổ chức cơ sở đảng"
     if f.members is not None:
         intro += " với " + _noted(f"{_n(f.members)} đảng viên", f.member_sources, f.year)
@@ -195,11 +197,11 @@ def previous_year_paragraph(figures: Figures, plan: Plan) -> str:
     assessed = f"Có {_n(f.assessed_units or 0)} tổ chức cơ sở Đảng được đánh giá chất lượng"
     if f.assessed_units:
         org += (f"{_noted(assessed, f.assessment_sources, f.year)}, trong đó tổ chức cơ sở "
-                f"đảng TSVM là {_ratio(f.tsvm or 0, f.assessed_units, plan)}")
+                f"đảng {tsvm} là {_ratio(f.tsvm or 0, f.assessed_units, plan)}")
         if f.weak == 0:
-            org += " không có tổ chức Đảng yếu kém"
+            org += f" không có tổ chức Đảng {weak}"
         elif f.weak:
-            org += f" có {_n(f.weak)} tổ chức Đảng yếu kém"
+            org += f" có {_n(f.weak)} tổ chức Đảng {weak}"
         org += "."
     else:
         org += "chưa có số liệu."
@@ -213,8 +215,9 @@ def previous_year_paragraph(figures: Figures, plan: Plan) -> str:
             members = _noted(members, f.assessment_sources, f.year) + " "
         parts.append(
             f"{members}trong đó có "
-            f"{_n(f.good_or_better or 0)}/{_n(f.assessed_members)} đảng viên hoàn thành tốt nhiệm vụ = "
-            f"{_percent(good, plan.share_digits)} (Đảng viên hoàn thành xuất sắc nhiệm vụ là "
+            f"{_n(f.good_or_better or 0)}/{_n(f.assessed_members)} đảng viên "
+            f"{plan.word('good_or_better', previous=prev)} = "
+            f"{_percent(good, plan.share_digits)} (Đảng viên {plan.word('excellent', previous=prev)} là "
             f"{_ratio(f.excellent or 0, f.assessed_members, plan)}).")
     else:
         parts.append("Đánh giá chất lượng đảng viên: chưa có số liệu.")
@@ -277,8 +280,8 @@ def current_year_paragraph(progress: Progress, plan: Plan, figures: Figures | No
                         figures.assessment_sources, figures.year)
         parts.append(
             f"{judged}, trong đó "
-            f"{_ratio(figures.good_or_better or 0, figures.assessed_members, plan)} hoàn thành tốt nhiệm vụ "
-            f"trở lên (mục tiêu: {_lower_first(target_text(plan.good_share_target, plan.good_share_comparison))}).")
+            f"{_ratio(figures.good_or_better or 0, figures.assessed_members, plan)} "
+            f"{or_better(plan.word('good_or_better'))} (mục tiêu: {_lower_first(target_text(plan.good_share_target, plan.good_share_comparison))}).")
     return " ".join(parts)
 
 
@@ -332,6 +335,12 @@ def _counted(value: int | None, sources: Sources | None, year: int) -> str:
     return NO_DATA if value is None else _noted(_n(value), sources, year)
 
 
+def _worded(text: str, plan: Plan, name: str) -> str:
+    """Last year's figure of a set, with last year's words when they differ and no mapping joins them."""
+    then = plan.word(name, previous=True)
+    return text if text == NO_DATA or then == plan.word(name) else f"{text} ({then})"
+
+
 def _lines(previous: Figures | None, current: Figures | None, plan: Plan, minimum_total: int,
            progress: Progress | None = None) -> list[_Line]:
     prev = previous or Figures(plan.previous_year, 0)
@@ -349,21 +358,22 @@ def _lines(previous: Figures | None, current: Figures | None, plan: Plan, minimu
         _Line("Tổ chức cơ sở đảng được đánh giá chất lượng", "",
               _counted(prev.assessed_units, prev.assessment_sources, prev.year),
               _counted(cur.assessed_units, cur.assessment_sources, cur.year), "", False),
-        _Line("Tỷ lệ tổ chức cơ sở đảng trong sạch, vững mạnh", "",
-              _ratio_or_none(prev.tsvm, prev.assessed_units, plan), _ratio_or_none(cur.tsvm, cur.assessed_units, plan),
-              "", True),
-        _Line("Số tổ chức cơ sở đảng yếu kém", weak_target, _count(prev.weak), _count(cur.weak),
+        _Line(f"Tỷ lệ tổ chức cơ sở đảng {plan.word('tsvm')}", "",
+              _worded(_ratio_or_none(prev.tsvm, prev.assessed_units, plan), plan, "tsvm"),
+              _ratio_or_none(cur.tsvm, cur.assessed_units, plan), "", True),
+        _Line(f"Số tổ chức cơ sở đảng {plan.word('weak')}", weak_target, _worded(_count(prev.weak), plan, "weak"),
+              _count(cur.weak),
               v(indicators.compare(cur.weak, plan.max_weak, "<=")), True),
         _Line("Đảng viên được đánh giá chất lượng", "",
               _counted(prev.assessed_members, prev.assessment_sources, prev.year),
               _counted(cur.assessed_members, cur.assessment_sources, cur.year), "", False),
-        _Line("Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên",
+        _Line(f"Tỷ lệ đảng viên {or_better(plan.word('good_or_better'))}",
               target_text(plan.good_share_target, plan.good_share_comparison),
-              _ratio_or_none(prev.good_or_better, prev.assessed_members, plan),
+              _worded(_ratio_or_none(prev.good_or_better, prev.assessed_members, plan), plan, "good_or_better"),
               _ratio_or_none(cur.good_or_better, cur.assessed_members, plan),
               v(indicators.compare(good_now, good_target, plan.good_share_comparison)), True),
-        _Line("Tỷ lệ đảng viên hoàn thành xuất sắc nhiệm vụ", "",
-              _ratio_or_none(prev.excellent, prev.assessed_members, plan),
+        _Line(f"Tỷ lệ đảng viên {plan.word('excellent')}", "",
+              _worded(_ratio_or_none(prev.excellent, prev.assessed_members, plan), plan, "excellent"),
               _ratio_or_none(cur.excellent, cur.assessed_members, plan), "", True),
         _Line("Kết nạp đảng viên mới (so với chỉ tiêu toàn thành phố)",
               target_text(city, plan.admission_comparison, " đảng viên"),

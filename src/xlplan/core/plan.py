@@ -67,9 +67,18 @@ class Category:
 # The words the report uses for each named set when the plan file gives none (``set_labels``):
 # those of the 2016-2017 scales (TSVM and the 2008 member levels).
 DEFAULT_SET_LABELS: Mapping[str, str] = {
-    "tsvm": "TSVM", "weak": "yếu kém",
+    "tsvm": "trong sạch, vững mạnh", "weak": "yếu kém",
     "good_or_better": "hoàn thành tốt nhiệm vụ", "excellent": "hoàn thành xuất sắc nhiệm vụ",
 }
+# How the plan and the summary's headers shorten those default words ("tổ chức cơ sở đảng TSVM", "Tỷ lệ HTTNV").
+_DEFAULT_SHORT = {"tsvm": "TSVM", "weak": "yếu kém", "good_or_better": "HTTNV", "excellent": "HTXSNV"}
+MEMBER_SETS = ("good_or_better", "excellent")
+ORGANIZATION_SETS = ("tsvm", "weak")
+
+
+def or_better(words: str) -> str:
+    """``hoàn thành tốt nhiệm vụ`` → ``hoàn thành tốt nhiệm vụ trở lên`` (unless the words say it already)."""
+    return words if words.endswith("trở lên") else f"{words} trở lên"
 
 
 @dataclass(frozen=True)
@@ -81,8 +90,13 @@ class RatingScale:
     set_labels: Mapping[str, str] = dc_field(default_factory=dict)
 
     def word(self, name: str) -> str:
-        """What the report calls a named set (``tsvm`` → "TSVM", or the plan file's ``set_labels``)."""
+        """What the report calls a named set (``tsvm`` → "trong sạch, vững mạnh", or the plan file's ``set_labels``)."""
         return self.set_labels.get(name) or DEFAULT_SET_LABELS.get(name, name)
+
+    def short(self, name: str) -> str:
+        """The word as headers and the plan's paragraph shorten it: "TSVM", "HTTNV" for the default words."""
+        word = self.word(name)
+        return _DEFAULT_SHORT[name] if name in _DEFAULT_SHORT and word == DEFAULT_SET_LABELS[name] else word
 
     def by_code(self, code: str) -> Category:
         for cat in self.categories:
@@ -183,7 +197,22 @@ class Plan:
     # ``previous_year.set_map``: this year's set name → last year's, for the comparison with last year
     # when the scales differ (e.g. ``tsvm = "tsvm"`` maps last year's TSVM onto "hoàn thành xuất sắc").
     previous_set_map: Mapping[str, str] = dc_field(default_factory=dict)
+    # Last year's (organization, member) rating scales, when last year's folder was read with its own
+    # plan file (``xlplan init --previous``): the previous year's figures are said in its words.
+    previous_scales: tuple[RatingScale, RatingScale] | None = dc_field(default=None, compare=False)
     source: str = dc_field(default="", compare=False)
+
+    def word(self, name: str, *, previous: bool = False, short: bool = False) -> str:
+        """The words for a named set (``tsvm``, ``weak``, ``good_or_better``, ``excellent``).
+
+        ``previous``: for last year's figure: last year's own words, unless ``previous_year.set_map``
+        maps the set (then both years are said in this year's words).
+        """
+        member = name in MEMBER_SETS
+        scale = self.member_ratings if member else self.org_ratings
+        if previous and self.previous_scales is not None and name not in self.previous_set_map:
+            scale = self.previous_scales[1 if member else 0]
+        return scale.short(name) if short else scale.word(name)
 
     def rules_for(self, form_id: str, scope: str = "unit") -> tuple[Rule, ...]:
         return tuple(r for r in self.rules if r.form == form_id and r.scope == scope)

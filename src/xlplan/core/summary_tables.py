@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from .plan import Plan
+from .plan import Plan, or_better
 
 ColumnKind = Literal["text", "int", "share", "date", "datetime"]
 
@@ -121,6 +121,10 @@ _UNIT = (Column("ma", "Mã đơn vị", "text", 12), Column("ten", "Tên tổ ch
 def summary_tables(plan: Plan) -> dict[str, TableSpec]:
     """Every table of the city workbook under ``plan`` (member categories come from it)."""
     members = tuple(Column(c.field, c.label, "int", 14) for c in plan.member_ratings.categories if c.field)
+    # The words of the plan's rating scale (``set_labels``); today's "TSVM", "HTTNV" … by default.
+    tsvm, weak = plan.word("tsvm", short=True), plan.word("weak", short=True)
+    good, excellent = or_better(plan.word("good_or_better", short=True)), plan.word("excellent", short=True)
+    register = ("ĐĂNG KÝ XÂY DỰNG TCCSĐ TSVM" if tsvm == "TSVM" else "ĐĂNG KÝ XẾP LOẠI TCCSĐ")
     tables = (
         TableSpec("tbl_don_vi", "Danh mục đơn vị", "DANH MỤC TỔ CHỨC CƠ SỞ ĐẢNG", (
             Column("ma", "Mã đơn vị", "text", 14), Column("ten", "Tên tổ chức cơ sở đảng", "text", 44),
@@ -130,14 +134,14 @@ def summary_tables(plan: Plan) -> dict[str, TableSpec]:
             Column("lien_he", "Liên hệ", "text", 30),
             Column("chi_tieu_toi_thieu", "Chỉ tiêu kết nạp tối thiểu", "int", 14),
         )),
-        TableSpec("tbl_dang_ky", "Đăng ký", f"ĐĂNG KÝ XÂY DỰNG TCCSĐ TSVM VÀ PHÁT TRIỂN ĐẢNG VIÊN NĂM {plan.year}", _UNIT + (
+        TableSpec("tbl_dang_ky", "Đăng ký", f"{register} VÀ PHÁT TRIỂN ĐẢNG VIÊN NĂM {plan.year}", _UNIT + (
             Column("dk_xep_loai", "Đăng ký xếp loại", "text", 26),
             Column("dk_ket_nap", "Đăng ký kết nạp", "int", 11),
             Column("ct_toi_thieu", "Chỉ tiêu tối thiểu", "int", 11),
             Column("dat_toi_thieu", "So với tối thiểu", "text", 11),
             Column("dk_nguon", "Nguồn phát triển", "int", 11),
             Column("dk_nguon_boi_duong", "Đã học lớp nhận thức", "int", 11),
-            Column("dk_ty_le_tot", "Tỷ lệ HTTNV trở lên đăng ký", "share", 12),
+            Column("dk_ty_le_tot", f"Tỷ lệ {good} đăng ký", "share", 12),
             Column("ngay_lap", "Ngày lập", "date", 12),
             Column("trang_thai", "Tình trạng nộp", "text", 14),
         )),
@@ -166,17 +170,17 @@ def summary_tables(plan: Plan) -> dict[str, TableSpec]:
             Column("dv_tong_so", "Tổng số đảng viên", "int", 11),
             Column("dv_duoc_danh_gia", "Được đánh giá", "int", 11),
         ) + members + (
-            Column("ty_le_tot", "Tỷ lệ HTTNV trở lên", "share", 11),
-            Column("ty_le_xuat_sac", "Tỷ lệ HTXSNV", "share", 11),
+            Column("ty_le_tot", f"Tỷ lệ {good}", "share", 11),
+            Column("ty_le_xuat_sac", f"Tỷ lệ {excellent}", "share", 11),
         )),
         TableSpec("tbl_tong_hop", "Tổng hợp", "TỔNG HỢP THEO LOẠI HÌNH VÀ TOÀN THÀNH PHỐ", (
             Column("nhom", "Loại hình", "text", 34), Column("nam", "Năm", "text", 8),
             Column("so_don_vi", "Số TCCSĐ", "int", 9), Column("so_danh_gia", "Số được đánh giá", "int", 10),
-            Column("so_tsvm", "Số TSVM", "int", 9), Column("ty_le_tsvm", "Tỷ lệ TSVM", "share", 10),
-            Column("so_yeu_kem", "Số yếu kém", "int", 9),
+            Column("so_tsvm", f"Số {tsvm}", "int", 9), Column("ty_le_tsvm", f"Tỷ lệ {tsvm}", "share", 10),
+            Column("so_yeu_kem", f"Số {weak}", "int", 9),
             Column("dv_tong_so", "Đảng viên", "int", 10), Column("dv_duoc_danh_gia", "ĐV được đánh giá", "int", 10),
-            Column("dv_tot_tro_len", "ĐV HTTNV trở lên", "int", 10), Column("ty_le_tot", "Tỷ lệ HTTNV trở lên", "share", 10),
-            Column("dv_xuat_sac", "ĐV HTXSNV", "int", 10), Column("ty_le_xuat_sac", "Tỷ lệ HTXSNV", "share", 10),
+            Column("dv_tot_tro_len", f"ĐV {good}", "int", 10), Column("ty_le_tot", f"Tỷ lệ {good}", "share", 10),
+            Column("dv_xuat_sac", f"ĐV {excellent}", "int", 10), Column("ty_le_xuat_sac", f"Tỷ lệ {excellent}", "share", 10),
             Column("ket_nap", "Kết nạp", "int", 9), Column("chi_tieu_ket_nap", "Chỉ tiêu kết nạp", "int", 10),
             Column("ty_le_ket_nap", "% kế hoạch", "share", 10),
             Column("chuyen_chinh_thuc", "Chuyển chính thức", "int", 10),
