@@ -272,11 +272,11 @@ BAD = {
     "dk_xep_loai": ("Xuất sắc", "not-in-list"),
     "ngay_lap": ("32/13/2017", "bad-date"),
     "dk_ket_nap": (None, "value-required"),
-    "dk_nguon": ("1.234", "number-ambiguous"),
     "kq_dv_tot": (True, "not-a-number"),
 }
 WARNINGS = {
     "kq_ket_nap": (" 12 ", "number-as-text", 12),
+    "dk_nguon": ("1.234", "number-as-text", 1234),  # a count: thousands, never asked (issue 13)
     "kq_dv_duoc_danh_gia": ("1.110.000", "number-as-text", 1_110_000),
     "dk_chuyen_chinh_thuc": ("3", "number-as-text", 3),
     "nguoi_lap": ("Nguyễn_x0001_ Văn A", "text-control-chars", "Nguyễn Văn A"),

@@ -29,7 +29,8 @@ from .trace import trace_cmd
 
 
 @click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="xlplan")
+@click.version_option(__version__, prog_name="xlplan", message="%(prog)s, phiên bản %(version)s",
+                      help="In phiên bản rồi thoát.")
 @click.option("-v", "--verbose", is_flag=True, help="In thêm thông tin chẩn đoán.")
 def main(verbose: bool) -> None:
     """xlplan: biểu mẫu Excel, tổng hợp và chỉ tiêu của Kế hoạch xây dựng tổ chức Đảng TSVM

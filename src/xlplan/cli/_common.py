@@ -32,13 +32,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("xlplan")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_FAILED = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report a process ended by SIGINT
 
 PLAN_OPTION = click.option(
     "--plan", "plan_name", metavar="TÊN|TỆP",
     help="Kế hoạch: tên kế hoạch có sẵn (bac_ninh_2017) hoặc đường dẫn tệp .toml.")
 REGISTRY_OPTION = click.option(
     "--registry", "registry_name", metavar="TỆP",
-    help="Danh mục đơn vị: tệp .csv hoặc .xlsx (mặc định: danh mục mẫu 80 đơn vị).")
+    help="Danh mục đơn vị: tệp .csv hoặc .xlsx (mặc định: trang Danh mục đơn vị của thư mục làm việc; ngoài thư "
+         "mục làm việc, danh mục mẫu 80 đơn vị).")
 JSON_OPTION = click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 ENGINE_OPTION = click.option("--engine", type=click.Choice(["calamine", "openpyxl"]),
                              help="Bộ đọc tệp (mặc định: calamine).")
@@ -116,6 +118,36 @@ FORM_CHOICE = FormType()
 FOLDER = FolderType(exists=True)
 NEW_FOLDER = FolderType(exists=False)
 FILE_PATH = FileType()
+FOLDER_ARGUMENT = click.argument("folder", required=False, type=FolderType(exists=True, as_path=True),
+                                 metavar="[THƯ_MỤC]")
+FOLDER_OPTION = click.option(
+    "-d", "--folder", "folder_option", type=FolderType(exists=True, as_path=True), metavar="THƯ_MỤC",
+    help="Thư mục làm việc (thư mục có sổ tổng hợp SoTongHop.xlsx). Mặc định: thư mục hiện tại hoặc thư mục "
+         "gần nhất chứa nó có sổ tổng hợp; kế hoạch và danh mục đơn vị lấy từ sổ tổng hợp đó.")
+
+
+def working_folder(folder: Path | None, folder_option: Path | None, starts: Iterable[Path] = ()) -> Path:
+    """The working folder of a command on a folder: the FOLDER argument or ``-d``, else found upwards.
+
+    Both given and different: refused. A line on standard error says which folder is used when it is not
+    the one typed (none typed, or a folder inside it).
+    """
+    from ..services.working_folder import moved_note, working_folder as find
+
+    if folder is not None and folder_option is not None and Path(folder).absolute() != Path(folder_option).absolute():
+        raise Refusal(f"hai thư mục làm việc khác nhau: '{folder}' và -d '{folder_option}'; chỉ ghi một.")
+    given = folder if folder is not None else folder_option
+    root = find(given, starts)
+    note(moved_note(given, root))
+    return root
+
+
+def note(line: str | None) -> None:
+    """A line for the person at the console (standard error: JSON and tables on standard output stay clean)."""
+    if line:
+        click.echo(line, err=True)
+
+
 AS_OF_OPTION = click.option(
     "--as-of", "as_of", type=DayType(), metavar="NGÀY",
     help="Ngày chốt số liệu (ngày/tháng/năm hoặc năm-tháng-ngày): biểu chưa đến hạn vào ngày này là "
@@ -139,8 +171,50 @@ class Refusal(click.ClickException):
         click.echo(f"Xem cách dùng: {self.command_path} --help", err=True)
 
 
+class Interrupted(click.ClickException):
+    """Ctrl+C: said in Vietnamese, exit code 130 (the shells' code for it), never 1 ("errors found")."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self) -> None:
+        super().__init__("Đã dừng theo yêu cầu (Ctrl+C); lần chạy này chưa xong, không có gì được ghi dở.")
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"\n{self.format_message()}", err=True)
+
+
 class CliGroup(click.Group):
-    """The top group: click's (English) usage errors, from any sub-command, become :class:`Refusal`."""
+    """The top group: click's usage errors, from any sub-command, become :class:`Refusal`.
+
+    :meth:`main` runs the command line: click's own words in Vietnamese
+    (:mod:`xlplan.cli._words`), Ctrl+C at any moment (parsing included) exits 130
+    with a Vietnamese line, and with ``--json`` a refusal is printed as JSON.
+    """
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        from . import _words
+
+        _words.install()
+        _words.vietnamese_usage(self)
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        argv = list(sys.argv[1:] if args is None else args)
+        as_json = "--json" in (argv[:argv.index("--")] if "--" in argv else argv)
+        try:
+            try:
+                returned = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+            except (KeyboardInterrupt, click.Abort):
+                raise Interrupted() from None
+        except KeyboardInterrupt:  # a second Ctrl+C while the first is being said
+            sys.exit(EXIT_INTERRUPTED)
+        except click.ClickException as exc:
+            if as_json and exc.exit_code == EXIT_FAILED:
+                echo_json(refusal_json(exc))
+            else:
+                exc.show()
+            sys.exit(exc.exit_code)
+        sys.exit(returned if isinstance(returned, int) else EXIT_OK)
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
@@ -173,7 +247,7 @@ def usage_message(exc: click.UsageError) -> str:
         hint = f" Có phải là: {', '.join(sorted(exc.possibilities))}?" if exc.possibilities else ""
         return f"không có tùy chọn '{exc.option_name}'.{hint}"
     if isinstance(exc, click.BadOptionUsage):
-        if "requires" in exc.message:
+        if "requires" in exc.message or "cần" in exc.message:
             return f"tùy chọn {exc.option_name} cần một giá trị."
         return f"dùng tùy chọn {exc.option_name} không đúng."
     if isinstance(exc, click.BadParameter):
@@ -194,16 +268,31 @@ def usage_message(exc: click.UsageError) -> str:
         return f"thừa tham số: {found.group(1)}."
     if message.startswith("Missing command"):
         return "thiếu lệnh con."
+    if not message.isascii():  # click's message, already in Vietnamese (xlplan.cli._words)
+        return message
     return f"cách dùng không đúng ({message})."
 
 
 class Failure(click.ClickException):
-    """A run that could not be done: message shown, exit code 2."""
+    """A run that could not be done: message shown (and the findings behind it), exit code 2."""
 
     exit_code = EXIT_FAILED
 
+    def __init__(self, message: str, findings: Iterable[Any] = ()):
+        super().__init__(message)
+        self.findings = list(findings)
+
     def show(self, file: Any = None) -> None:
+        for finding in self.findings[:50]:
+            click.echo(f"  - {finding.message}", err=True)
         click.echo(f"Lỗi: {self.format_message()}", err=True)
+
+
+def refusal_json(exc: click.ClickException) -> dict[str, Any]:
+    """A refusal (exit code 2) as ``--json`` prints it."""
+    findings = getattr(exc, "findings", [])
+    return {"valid": False, "exit_code": exc.exit_code, "error": exc.format_message(),
+            "findings": [f.to_dict() for f in findings]}
 
 
 def guard(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -217,15 +306,16 @@ def guard(func: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
+        except (click.ClickException, click.exceptions.Exit):
             raise
+        except (KeyboardInterrupt, click.Abort):
+            raise Interrupted() from None
         except BrokenPipeError:  # output piped into `head` and the like: stop quietly
             sys.stderr.close()
             sys.exit(EXIT_OK)
         except XlplanError as exc:
-            for finding in getattr(exc, "findings", [])[:50]:
-                click.echo(f"  - {finding.message}", err=True)
-            raise Failure(str(exc) if not getattr(exc, "findings", None) else _first_line(exc)) from None
+            findings = getattr(exc, "findings", None) or []
+            raise Failure(_first_line(exc) if findings else str(exc), findings) from None
         except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
             raise Failure(_os_message(exc)) from None
         except Exception as exc:  # a bug: keep the traceback in the log, show a short message

@@ -14,60 +14,104 @@ from pathlib import Path
 
 import click
 
-from ._common import (AS_OF_OPTION, ENGINE_OPTION, FILE_PATH, FOLDER, FORM_CHOICE, JSON_OPTION, NEW_FOLDER,
-                      PLAN_OPTION, REGISTRY_OPTION, Failure, echo_json, guard, load_plan, load_registry, print_counts,
-                      report_of, table, with_progress)
+from ._common import (AS_OF_OPTION, ENGINE_OPTION, FOLDER_ARGUMENT, FOLDER_OPTION, FORM_CHOICE,
+                      JSON_OPTION, NEW_FOLDER, PLAN_OPTION, REGISTRY_OPTION, Failure, echo_json, guard, note,
+                      print_counts, report_of, table, with_progress, working_folder)
 
 
 # -- check -----------------------------------------------------------------------------
 
 @click.command("check")
-@click.argument("files", nargs=-1, required=True, type=FILE_PATH)
+@click.argument("files", nargs=-1, required=True, metavar="TỆP|THƯ_MỤC...")
+@FOLDER_OPTION
 @PLAN_OPTION
 @REGISTRY_OPTION
 @JSON_OPTION
 @guard
-def check_cmd(files: tuple[str, ...], plan_name: str | None, registry_name: str | None, as_json: bool) -> None:
-    """Kiểm tra các tệp biểu mẫu trước khi gửi; mã thoát 1 nếu có lỗi.
+def check_cmd(files: tuple[str, ...], folder_option: Path | None, plan_name: str | None, registry_name: str | None,
+              as_json: bool) -> None:
+    """Kiểm tra các tệp biểu mẫu trước khi gửi hoặc tổng hợp; mã thoát 1 nếu có lỗi.
+
+    Với mỗi tệp: đơn vị (mã, tên), biểu, kỳ và phiên bản biểu mẫu đọc được, rồi các
+    phát hiện kèm cách khắc phục. Một THƯ_MỤC: kiểm tra mọi tệp biểu mẫu trong đó.
+    Trong một thư mục làm việc (hoặc với -d), tệp được đối chiếu với kế hoạch và
+    danh mục đơn vị của sổ tổng hợp.
 
     \b
     Ví dụ:
       xlplan check P_VUNINH_F01_2017.xlsx
+      xlplan check NopBaoCao
       xlplan check NopBaoCao/*.xlsx --json
     """
-    from ..services.check import check_files
-    plan = load_plan(plan_name)
-    registry = load_registry(registry_name, plan) if registry_name else None
-    report = check_files([Path(f) for f in files], plan, registry)
+    from ..services.check import check_paths
+    from ..services.working_folder import setup
+
+    paths = [Path(f) for f in files]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise Failure(f"Không tìm thấy: {', '.join(repr(m) for m in missing)}.")
+    ready = setup(folder_option, [p if p.is_dir() else p.parent for p in paths], plan_name, registry_name,
+                  sample_registry=False)
+    note(ready.note)
+    result = check_paths(paths, ready.plan, ready.registry)
+    report = result.report
     if as_json:
         echo_json({"valid": report.valid, "findings": [f.to_dict() for f in report]})
     else:
-        print_findings(report)
+        print_check(result)
     sys.exit(report.exit_code)
 
 
-def print_findings(report) -> None:
-    """The findings as a table, then how many and how many errors."""
-    if not len(report):
-        click.echo("Không phát hiện vấn đề nào.")
-        return
-    click.echo(table(((f.severity.label, f.code, f.unit, Path(f.file).name if f.file else "", f.location,
-                        f.message) for f in report),
-                      ["Mức độ", "Mã", "Đơn vị", "Tệp", "Ô", "Nội dung"]))
-    errors = len(report.errors)
-    click.echo(f"\n{len(report)} phát hiện, trong đó {errors} lỗi.")
+def print_check(result) -> None:
+    """Per file: what was recognised, then its findings with their fix; then the findings of no one file."""
+    by_file: dict[str | None, list] = {}
+    for finding in result.report:
+        by_file.setdefault(finding.file, []).append(finding)
+    shown = set()
+    for number, read in enumerate(result.files):
+        if number:
+            click.echo()
+        click.echo(f"Tệp: {read.file}")
+        if read.form is None and read.unit is None:
+            click.echo("  Không đọc được là biểu mẫu nào (xem dưới đây).")
+        else:
+            unit = f"{read.unit} — {read.unit_name}" if read.unit_name else (read.unit or "không rõ")
+            click.echo(f"  Đơn vị: {unit}; biểu {read.form or 'không rõ'}, kỳ {read.period or 'không rõ'}, "
+                       f"phiên bản {read.version or 'không rõ'}.")
+        found = by_file.get(read.file, [])
+        shown.add(read.file)
+        if found:
+            _print_findings(found)
+        else:
+            click.echo("  Không phát hiện vấn đề nào.")
+    rest = [f for key, items in by_file.items() if key not in shown for f in items]
+    if rest:
+        click.echo("\nPhát hiện chung:" if result.files else "Phát hiện:")
+        _print_findings(rest)
+    report = result.report
+    click.echo(f"\nĐã kiểm tra {len(result.files)} tệp: {len(report)} phát hiện, trong đó "
+               f"{len(report.errors)} lỗi.")
+
+
+def _print_findings(findings) -> None:
+    for finding in findings:
+        where = finding.unit_location
+        file_name = Path(finding.file).name if finding.file and not where else ""
+        place = f" ({where or file_name})" if where or file_name else ""
+        click.echo(f"  - {finding.severity_label}{place}: {finding.message}")
+        click.echo(f"    Cách khắc phục: {finding.fix}")
 
 
 # -- the working folder ----------------------------------------------------------------
 
 @click.command("init")
-@click.argument("folder", type=NEW_FOLDER)
+@click.argument("folder", type=NEW_FOLDER, metavar="THƯ_MỤC")
 @PLAN_OPTION
 @REGISTRY_OPTION
 @click.option("--overwrite", is_flag=True, help="Tạo lại sổ tổng hợp nếu đã có (sổ cũ được sao lưu).")
 @guard
 def init_cmd(folder: str, plan_name: str | None, registry_name: str | None, overwrite: bool) -> None:
-    """Tạo thư mục làm việc FOLDER: sổ tổng hợp, thư mục nhận báo cáo (NopBaoCao),
+    """Tạo thư mục làm việc THƯ_MỤC: sổ tổng hợp, thư mục nhận báo cáo (NopBaoCao),
     thư mục gửi đơn vị (GuiDonVi) và thư mục kết quả (KetQua).
 
     \b
@@ -79,26 +123,52 @@ def init_cmd(folder: str, plan_name: str | None, registry_name: str | None, over
     workbook = init_workspace(Path(folder), plan_name, registry_name, overwrite=overwrite)
     click.echo(f"Đã tạo sổ tổng hợp: {workbook.resolve()}")
     click.echo(f"Đặt các tệp báo cáo nhận được vào: {(workbook.parent / 'NopBaoCao').resolve()}")
+    click.echo(next_steps(Path(folder), registry_name is None))
+
+
+def next_steps(folder: Path, sample: bool) -> str:
+    """What to do after ``init``: the round, command by command, from inside the new folder."""
+    lines = ["", "Các bước tiếp theo (chạy trong thư mục làm việc):", f"  cd {folder}"]
+    if sample:
+        lines.append("  (Sổ đang dùng danh mục mẫu 80 đơn vị: tạo lại bằng 'xlplan init THƯ_MỤC --registry "
+                     "danh_muc.csv --overwrite', hoặc sửa trang Danh mục đơn vị trong Excel.)")
+    lines += ["  1. xlplan forms make F01 --period 2017   tạo biểu mẫu cho từng đơn vị, trong GuiDonVi/F01_2017",
+              "  2. gửi biểu mẫu cho đơn vị; đặt các tệp đơn vị gửi về vào NopBaoCao",
+              "  3. xlplan check NopBaoCao                 kiểm tra các tệp nhận được",
+              "  4. xlplan consolidate                     tổng hợp vào sổ tổng hợp",
+              "  5. xlplan status                          ai đã nộp, nộp muộn, chưa nộp",
+              "  6. xlplan feedback                        công văn và tệp tô màu gửi đơn vị cần sửa",
+              "  7. xlplan report --pdf                    trang Báo cáo và bản PDF"]
+    return "\n".join(lines)
 
 
 @click.command("consolidate")
-@click.argument("folder", type=FOLDER)
+@FOLDER_ARGUMENT
+@FOLDER_OPTION
 @ENGINE_OPTION
 @AS_OF_OPTION
 @JSON_OPTION
+@click.option("--allow-outside", "allow_outside", is_flag=True,
+              help="Chấp nhận thư mục trên trang Cấu hình là đường dẫn đầy đủ nằm ngoài thư mục làm việc.")
 @guard
-def consolidate_cmd(folder: str, engine: str | None, as_of: dt.date | None, as_json: bool) -> None:
+def consolidate_cmd(folder: Path | None, folder_option: Path | None, engine: str | None, as_of: dt.date | None,
+                    as_json: bool, allow_outside: bool = False) -> None:
     """Tổng hợp mọi tệp trong thư mục nhận báo cáo vào sổ tổng hợp; mã thoát 1 nếu có lỗi.
+
+    THƯ_MỤC (hoặc -d THƯ_MỤC) là thư mục làm việc; không ghi thì dùng thư mục hiện tại hoặc thư mục
+    gần nhất chứa nó có sổ tổng hợp SoTongHop.xlsx.
 
     \b
     Ví dụ:
-      xlplan consolidate TongHop2017
-      xlplan consolidate TongHop2017 --json
+      xlplan consolidate            (trong thư mục làm việc)
+      xlplan consolidate -d TongHop2017 --json
       xlplan consolidate TongHop2017 --as-of 28/02/2017
     """
     from ..services.consolidate import consolidate_folder
-    result = with_progress(lambda progress: consolidate_folder(Path(folder), engine=engine, progress=progress,
-                                                                as_of=as_of), "Đang đọc báo cáo")
+    root = working_folder(folder, folder_option)
+    result = with_progress(lambda progress: consolidate_folder(root, engine=engine, progress=progress,
+                                                                as_of=as_of, allow_outside=allow_outside),
+                           "Đang đọc báo cáo")
     report = report_of(result.findings)
     if as_json:
         echo_json({"workbook": str(result.workbook), "status": result.status, "run_id": result.run_id,
@@ -117,28 +187,33 @@ def consolidate_cmd(folder: str, engine: str | None, as_of: dt.date | None, as_j
 
 
 @click.command("status")
-@click.argument("folder", type=FOLDER)
+@FOLDER_ARGUMENT
+@FOLDER_OPTION
 @click.option("--form", "form_id", type=FORM_CHOICE,
               help="Chỉ biểu này.")
 @click.option("--period", metavar="KỲ", help="Chỉ kỳ này (2017, 2017-Q1, 2017-01).")
 @AS_OF_OPTION
 @JSON_OPTION
 @guard
-def status_cmd(folder: str, form_id: str | None, period: str | None, as_of: dt.date | None, as_json: bool) -> None:
+def status_cmd(folder: Path | None, folder_option: Path | None, form_id: str | None, period: str | None, as_of: dt.date | None, as_json: bool) -> None:
     """Ai đã nộp, ai nộp muộn, ai chưa nộp — theo biểu và kỳ.
+
+    THƯ_MỤC (hoặc -d THƯ_MỤC) là thư mục làm việc; không ghi thì dùng thư mục hiện tại hoặc thư mục
+    gần nhất chứa nó có sổ tổng hợp SoTongHop.xlsx.
 
     \b
     Ví dụ:
-      xlplan status TongHop2017
-      xlplan status TongHop2017 --form F01 --period 2017
+      xlplan status                 (trong thư mục làm việc)
+      xlplan status -d TongHop2017 --form F01 --period 2017
       xlplan status TongHop2017 --as-of 28/02/2017
     """
     from ..core.tracking import NOT_DUE, ON_TIME
     from ..services.status import submission_status
     from ..services.workspace import check_tracked, open_workspace
+    root = working_folder(folder, folder_option)
     if form_id or period:  # refused before anything is read, listing what the folder's plan tracks
-        period = check_tracked(open_workspace(Path(folder)).plan, form_id, period)
-    rows, rates = submission_status(Path(folder), form_id, period, as_of=as_of)
+        period = check_tracked(open_workspace(root).plan, form_id, period)
+    rows, rates = submission_status(root, form_id, period, as_of=as_of)
     if as_json:
         echo_json({"rows": rows, "rates": rates})
         return
@@ -197,7 +272,8 @@ SUMMARY_LABELS = {
 
 
 @click.command("report")
-@click.argument("folder", type=FOLDER)
+@FOLDER_ARGUMENT
+@FOLDER_OPTION
 @click.option("--pdf", "as_pdf", is_flag=True,
               help="Xuất trang Báo cáo ra tệp PDF (A4 dọc) trong thư mục kết quả: KetQua/BaoCao_<năm>.pdf. "
                    "Cần LibreOffice.")
@@ -205,17 +281,21 @@ SUMMARY_LABELS = {
 @AS_OF_OPTION
 @JSON_OPTION
 @guard
-def report_cmd(folder: str, as_pdf: bool, engine: str | None, as_of: dt.date | None, as_json: bool) -> None:
+def report_cmd(folder: Path | None, folder_option: Path | None, as_pdf: bool, engine: str | None, as_of: dt.date | None, as_json: bool) -> None:
     """Cập nhật trang Báo cáo của sổ tổng hợp (tổng hợp lại từ thư mục nhận báo cáo) và, với --pdf,
     in trang đó ra PDF theo thể thức văn bản của Đảng; mã thoát 1 nếu có lỗi số liệu.
 
+    THƯ_MỤC (hoặc -d THƯ_MỤC) là thư mục làm việc; không ghi thì dùng thư mục hiện tại hoặc thư mục
+    gần nhất chứa nó có sổ tổng hợp SoTongHop.xlsx.
+
     \b
     Ví dụ:
-      xlplan report TongHop2017
-      xlplan report TongHop2017 --pdf
+      xlplan report                 (trong thư mục làm việc)
+      xlplan report -d TongHop2017 --pdf
     """
     from ..services.report import refresh_report
-    done = with_progress(lambda progress: refresh_report(Path(folder), pdf=as_pdf, engine=engine,
+    root = working_folder(folder, folder_option)
+    done = with_progress(lambda progress: refresh_report(root, pdf=as_pdf, engine=engine,
                                                           progress=progress, as_of=as_of), "Đang tổng hợp")
     report = report_of(done.result.findings)
     if as_json:
@@ -231,31 +311,36 @@ def report_cmd(folder: str, as_pdf: bool, engine: str | None, as_of: dt.date | N
 
 
 @click.command("feedback")
-@click.argument("folder", type=FOLDER)
+@FOLDER_ARGUMENT
+@FOLDER_OPTION
 @click.option("--deadline", metavar="NGÀY",
               help="Hạn đơn vị gửi lại, dạng ngày/tháng/năm (mặc định: 7 ngày kể từ hôm nay).")
 @ENGINE_OPTION
 @AS_OF_OPTION
 @JSON_OPTION
 @guard
-def feedback_cmd(folder: str, deadline: str | None, engine: str | None, as_of: dt.date | None,
+def feedback_cmd(folder: Path | None, folder_option: Path | None, deadline: str | None, engine: str | None, as_of: dt.date | None,
                  as_json: bool) -> None:
     """Tạo tệp phản hồi cho từng đơn vị có lỗi hoặc cảnh báo, trong GuiDonVi/PhanHoi: bản sao tệp
     đơn vị đã nộp, các ô cần sửa được tô màu và có ghi chú, kèm trang «Phản hồi» (công văn của Ban
     Tổ chức); đơn vị chưa nộp nhận công văn riêng. Tệp gốc trong thư mục nhận báo cáo không bị thay
     đổi. Mã thoát 1 nếu có đơn vị còn lỗi phải sửa.
 
+    THƯ_MỤC (hoặc -d THƯ_MỤC) là thư mục làm việc; không ghi thì dùng thư mục hiện tại hoặc thư mục
+    gần nhất chứa nó có sổ tổng hợp SoTongHop.xlsx.
+
     \b
     Ví dụ:
-      xlplan feedback TongHop2017
-      xlplan feedback TongHop2017 --deadline 31/03/2017
+      xlplan feedback               (trong thư mục làm việc)
+      xlplan feedback -d TongHop2017 --deadline 31/03/2017
     """
     from ..services.feedback import write_feedback
     try:
         due = dt.datetime.strptime(deadline.strip(), "%d/%m/%Y").date() if deadline else None
     except ValueError:
         raise Failure(f"Hạn gửi lại '{deadline}' không phải ngày dạng ngày/tháng/năm (ví dụ 31/03/2017).") from None
-    done = with_progress(lambda progress: write_feedback(Path(folder), deadline=due, engine=engine,
+    root = working_folder(folder, folder_option)
+    done = with_progress(lambda progress: write_feedback(root, deadline=due, engine=engine,
                                                           progress=progress, as_of=as_of), "Đang kiểm tra")
     if as_json:
         echo_json({"folder": str(done.folder), "deadline": done.deadline.isoformat(), "units": done.units,

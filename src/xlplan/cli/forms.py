@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from ._common import FORM_CHOICE, JSON_OPTION, NEW_FOLDER, PLAN_OPTION, REGISTRY_OPTION, echo_json, guard, load_plan, load_registry, table
+from ._common import (FOLDER_OPTION, FORM_CHOICE, JSON_OPTION, NEW_FOLDER, PLAN_OPTION, REGISTRY_OPTION, Refusal,
+                      echo_json, guard, load_plan, note, table)
 
 
 @click.group("forms")
@@ -16,6 +17,7 @@ def forms_group() -> None:
     \b
     Ví dụ:
       xlplan forms describe F01
+      xlplan forms make F01 --period 2017          (trong thư mục làm việc)
       xlplan forms make F02 --period 2017-01 --out bieu-mau
     """
 
@@ -48,26 +50,46 @@ def forms_describe(form: str, plan_name: str | None, as_json: bool) -> None:
 @forms_group.command("make")
 @click.argument("form", type=FORM_CHOICE)
 @click.option("--period", required=True, metavar="KỲ", help="Kỳ báo cáo: 2017, 2017-Q1 hoặc 2017-01.")
-@click.option("--out", "out_dir", required=True, type=NEW_FOLDER, help="Thư mục ghi biểu mẫu.")
+@click.option("--out", "out_dir", type=NEW_FOLDER, metavar="THƯ_MỤC",
+              help="Thư mục ghi biểu mẫu (mặc định: GuiDonVi/<biểu>_<kỳ> trong thư mục làm việc).")
+@FOLDER_OPTION
 @click.option("--units", metavar="MÃ,MÃ", help="Chỉ tạo cho các mã đơn vị này (cách nhau bằng dấu phẩy).")
 @PLAN_OPTION
 @REGISTRY_OPTION
 @guard
-def forms_make(form: str, period: str, out_dir: str, units: str | None, plan_name: str | None,
-               registry_name: str | None) -> None:
-    """Tạo biểu mẫu FORM kỳ PERIOD cho từng đơn vị: <mã>_<biểu>_<kỳ>.xlsx.
+def forms_make(form: str, period: str, out_dir: str | None, folder_option: Path | None, units: str | None,
+               plan_name: str | None, registry_name: str | None) -> None:
+    """Tạo biểu mẫu FORM kỳ --period cho từng đơn vị: <mã>_<biểu>_<kỳ>.xlsx.
+
+    Các đơn vị là danh mục đơn vị (trang Danh mục đơn vị) của thư mục làm việc: thư mục
+    -d, hoặc thư mục gần nhất có sổ tổng hợp SoTongHop.xlsx tính từ --out hay từ thư mục
+    hiện tại. Mặc định biểu mẫu được ghi vào GuiDonVi/<biểu>_<kỳ> của thư mục làm việc.
+    Ngoài mọi thư mục làm việc, lệnh dùng danh mục mẫu 80 đơn vị và báo rõ điều đó.
 
     \b
     Ví dụ:
-      xlplan forms make F01 --period 2017 --out bieu-mau
+      xlplan forms make F01 --period 2017            (trong thư mục làm việc)
+      xlplan forms make F01 --period 2017 -d TongHop2017
       xlplan forms make F02 --period 2017-01 --out bieu-mau --units P_VUNINH,X_HOALONG
     """
     from ..services.forms import make_forms
-    plan = load_plan(plan_name)
-    registry = load_registry(registry_name, plan)
+    from ..services.working_folder import outbox_folder, setup
+
+    ready = setup(folder_option, [Path(out_dir)] if out_dir else [], plan_name, registry_name)
+    note(ready.note)
+    if out_dir is not None:
+        out = Path(out_dir)
+    elif ready.workspace is not None:
+        out = outbox_folder(ready.workspace.outbox, form, period)
+    else:
+        raise Refusal("thiếu --out THƯ_MỤC: ngoài thư mục làm việc, hãy chỉ thư mục ghi biểu mẫu "
+                      "(hoặc chạy trong thư mục làm việc, hay thêm -d THƯ_MỤC).", "xlplan forms make")
     codes = [c.strip() for c in units.split(",") if c.strip()] if units else None
-    paths = make_forms(plan, list(registry), form.upper(), period, Path(out_dir), codes=codes)
-    click.echo(f"Đã tạo {len(paths)} biểu mẫu {form.upper()} kỳ {period} trong: {Path(out_dir).resolve()}")
+    assert ready.registry is not None  # (setup gives a registry unless asked not to)
+    paths = make_forms(ready.plan, list(ready.registry), form.upper(), period, out, codes=codes)
+    whose = (f"danh mục của thư mục làm việc {ready.folder}" if ready.folder is not None else
+             "danh mục mẫu" if registry_name is None else f"danh mục {registry_name}")
+    click.echo(f"Đã tạo {len(paths)} biểu mẫu {form.upper()} kỳ {period} ({whose}) trong: {out.resolve()}")
 
 
 @forms_group.command("templates")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ._common import FOLDER, FORM_CHOICE, guard
+from ._common import FOLDER_OPTION, FORM_CHOICE, JSON_OPTION, guard, working_folder
 
 _STATUS = {"used": "đang dùng", "superseded": "đã được thay bằng tệp mới hơn",
            "removed": "không còn trong thư mục nộp"}
@@ -23,11 +23,10 @@ _STATUS = {"used": "đang dùng", "superseded": "đã được thay bằng tệp
 @click.argument("field_id", metavar="[CHỈ_TIÊU]", required=False)
 @click.option("--period", metavar="KỲ", help="Chỉ kỳ này (2017, 2017-Q1, 2017-01).")
 @click.option("--form", "form_id", type=FORM_CHOICE, help="Chỉ biểu này.")
-@click.option("--folder", "-d", type=FOLDER, default=".", show_default=True,
-              metavar="THƯ_MỤC", help="Thư mục làm việc (có sổ tổng hợp).")
-@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
+@FOLDER_OPTION
+@JSON_OPTION
 @guard
-def trace_cmd(unit: str, field_id: str | None, period: str | None, form_id: str | None, folder: str,
+def trace_cmd(unit: str, field_id: str | None, period: str | None, form_id: str | None, folder_option: Path | None,
               as_json: bool) -> None:
     """Truy nguồn số liệu: ô nào của tệp nào cho ra con số trong sổ tổng hợp, và các lần nộp trước.
 
@@ -38,13 +37,15 @@ def trace_cmd(unit: str, field_id: str | None, period: str | None, form_id: str 
 
     \b
     Ví dụ:
+      xlplan trace P_AN kn_trong_ky                 (trong thư mục làm việc)
       xlplan trace P_AN kn_trong_ky --folder TongHop2017
       xlplan trace P_AN kn_trong_ky --form F02 --period 2017-01 -d TongHop2017
       xlplan trace P_AN --form F01 -d TongHop2017 --json
     """
+    from ..core.findings import place_text
     from ..services.trace import shown, trace
 
-    items = trace(Path(folder), unit, field_id, period, form_id.upper() if form_id else None)
+    items = trace(working_folder(None, folder_option), unit, field_id, period, form_id.upper() if form_id else None)
     if as_json:
         click.echo(json.dumps([t.to_dict() for t in items], ensure_ascii=False, indent=2, default=str))
         return
@@ -59,7 +60,7 @@ def trace_cmd(unit: str, field_id: str | None, period: str | None, form_id: str 
             used_version, used_cell = item.used or (None, None)
             if used_version is not None and used_cell is not None:
                 click.echo(f"  Giá trị đang dùng: {shown(used_cell)} — tệp '{used_version.file}', "
-                           f"trang '{used_cell.sheet}', ô {used_cell.cell}")
+                           f"{place_text(used_cell.sheet, used_cell.cell)}")
             click.echo(f"  Các lần nộp ({len(item.versions)}):")
             for i, (version, cell) in enumerate(zip(item.versions, item.cells), 1):
                 where = f"ô {cell.cell} = {shown(cell)}" if cell is not None else "không có ô này"
@@ -75,7 +76,7 @@ def trace_cmd(unit: str, field_id: str | None, period: str | None, form_id: str 
                 if not changes:
                     click.echo("       (không có ô nào khác lần nộp trước)")
                 for change in changes:
-                    click.echo(f"       {change.label} ({change.sheet}!{change.cell}): "
+                    click.echo(f"       {change.label} ({place_text(change.sheet, change.cell)}): "
                                f"{_text(change.before)} → {_text(change.after)}")
 
 

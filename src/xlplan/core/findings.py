@@ -121,34 +121,34 @@ _define("field-missing", E, "Thiếu ô dữ liệu",
         "Không xóa hay đổi tên các ô nhập liệu; dùng lại biểu mẫu gốc và nhập lại.")
 _define("value-missing", W, "Chưa nhập",
         "Ô '{label}' chưa được nhập.",
-        "Nhập giá trị vào ô {cell}; nếu bằng không thì ghi 0.")
+        "Nhập giá trị tại {cell}; nếu bằng không thì ghi 0.")
 _define("value-required", E, "Chưa nhập ô bắt buộc",
         "Ô bắt buộc '{label}' chưa được nhập.",
-        "Nhập giá trị vào ô {cell}.")
+        "Nhập giá trị tại {cell}.")
 _define("number-as-text", W, "Số được nhập dạng chữ",
         "Ô '{label}' chứa số dạng văn bản '{value}'; đã đọc là {number}.",
-        "Nhập lại ô {cell} dưới dạng số (không có dấu nháy hay khoảng trắng).")
+        "Nhập lại dưới dạng số (không có dấu nháy hay khoảng trắng) tại {cell}.")
 _define("not-a-number", E, "Không phải là số",
         "Ô '{label}' có giá trị '{value}', không phải là số.",
-        "Nhập số bằng chữ số (ví dụ 12) vào ô {cell}.")
+        "Nhập số bằng chữ số (ví dụ 12) tại {cell}.")
 _define("not-whole", E, "Không phải số nguyên",
         "Ô '{label}' có giá trị {value}, cần số nguyên.",
-        "Nhập số nguyên (không có phần thập phân) vào ô {cell}.")
+        "Nhập số nguyên (không có phần thập phân) tại {cell}.")
 _define("negative", E, "Số âm",
         "Ô '{label}' có giá trị {value}, không được âm.",
-        "Nhập số lớn hơn hoặc bằng 0 vào ô {cell}.")
+        "Nhập số lớn hơn hoặc bằng 0 tại {cell}.")
 _define("out-of-range", E, "Ngoài giới hạn cho phép",
         "Ô '{label}' có giá trị {value}, ngoài khoảng {low} – {high}.",
-        "Nhập giá trị trong khoảng {low} – {high} vào ô {cell}.")
+        "Nhập giá trị trong khoảng {low} – {high} tại {cell}.")
 _define("not-in-list", E, "Giá trị không có trong danh sách",
         "Ô '{label}' có giá trị '{value}', không có trong danh sách: {choices}.",
-        "Chọn một giá trị trong danh sách thả xuống ở ô {cell}.")
+        "Chọn một giá trị trong danh sách thả xuống tại {cell}.")
 _define("bad-date", E, "Ngày không hợp lệ",
         "Ô '{label}' có giá trị '{value}', không phải ngày hợp lệ.",
-        "Nhập ngày theo dạng dd/mm/yyyy vào ô {cell}.")
+        "Nhập ngày theo dạng ngày/tháng/năm (ví dụ 20/02/2017) tại {cell}.")
 _define("text-too-long", W, "Văn bản quá dài",
         "Ô '{label}' dài {length} ký tự, vượt {limit}.",
-        "Rút gọn nội dung ô {cell}.")
+        "Rút gọn nội dung tại {cell}.")
 _define("unit-mismatch", E, "Mã đơn vị không khớp",
         "Mã đơn vị trong ô ({value}) khác mã đơn vị của biểu mẫu ({expected}).",
         "Không sửa mã đơn vị; dùng đúng biểu mẫu của đơn vị mình.")
@@ -167,7 +167,7 @@ _define("plan-mismatch", E, "Biểu mẫu của kế hoạch khác",
         "Biểu mẫu thuộc kế hoạch '{value}', không phải kế hoạch đang tổng hợp '{expected}'.",
         "Dùng biểu mẫu của kế hoạch hiện hành do Ban Tổ chức Thành ủy gửi.")
 _define("period-not-accepted", E, "Biểu mẫu không có kỳ báo cáo này",
-        "Biểu mẫu {form} không có kỳ báo cáo '{value}' (chỉ theo: {kinds}).",
+        "Biểu mẫu {form} không có kỳ báo cáo '{value}' (chỉ có kỳ báo cáo theo {kinds}).",
         "Dùng đúng biểu mẫu của kỳ báo cáo do Ban Tổ chức Thành ủy gửi.")
 _define("unit-unknown", E, "Đơn vị không có trong danh mục",
         "Mã đơn vị '{value}' không có trong danh mục đơn vị.{hint}",
@@ -175,13 +175,13 @@ _define("unit-unknown", E, "Đơn vị không có trong danh mục",
 _define("number-ambiguous", E, "Số không rõ nghĩa",
         "Ô '{label}' có giá trị '{value}' dạng văn bản: không rõ là {thousands} "
         "(có dấu phân cách hàng nghìn) hay {decimal} (số thập phân).",
-        "Nhập lại ô {cell} dưới dạng số, không gõ dấu phân cách hàng nghìn.")
+        "Nhập lại dưới dạng số, không gõ dấu phân cách hàng nghìn, tại {cell}.")
 _define("date-as-text", W, "Ngày được nhập dạng chữ",
         "Ô '{label}' chứa ngày dạng văn bản '{value}'; đã đọc là {date}.",
-        "Nhập lại ô {cell} dưới dạng ngày (dd/mm/yyyy).")
+        "Nhập lại dưới dạng ngày (ngày/tháng/năm) tại {cell}.")
 _define("text-control-chars", W, "Văn bản có ký tự điều khiển",
         "Ô '{label}' có {count} ký tự điều khiển không hiển thị; đã bỏ các ký tự này.",
-        "Gõ lại nội dung ô {cell} thay vì dán từ nguồn khác.")
+        "Gõ lại nội dung tại {cell} thay vì dán từ nguồn khác.")
 
 # -- checks inside one form -------------------------------------------------------
 _define("balance-mismatch", E, "Số đảng viên cuối kỳ không cân đối",
@@ -189,7 +189,7 @@ _define("balance-mismatch", E, "Số đảng viên cuối kỳ không cân đố
         "(= đầu kỳ + kết nạp + chuyển đến − chuyển đi − từ trần − xóa tên − khai trừ − ra Đảng).",
         "Kiểm tra lại các ô biến động đảng viên và ô cuối kỳ.")
 _define("sum-mismatch", E, "Tổng không khớp",
-        "{what}: tổng các thành phần {parts} khác {total}.",
+        "{what}: tổng các thành phần {parts} ({parts_cells}) khác {total} ({total_cells}).",
         "Kiểm tra lại các ô thành phần và ô tổng.")
 _define("part-exceeds-whole", E, "Thành phần lớn hơn tổng",
         "{part_label} ({part}) lớn hơn {whole_label} ({whole}).",
@@ -236,7 +236,7 @@ _define("out-of-schedule", W, "Biểu mẫu, kỳ báo cáo ngoài đợt này",
 
 # -- intake: refusals of hostile or foreign files (xlplan.io.intake, xlplan.io.readers) ---------
 _define("file-encrypted", E, "Tệp có mật khẩu mở",
-        "Tệp được đặt mật khẩu mở ({reason}), không đọc được.",
+        "Không đọc được vì {reason}.",
         "Mở tệp bằng Excel, bỏ mật khẩu mở tệp (Tệp > Thông tin > Bảo vệ sổ làm việc), lưu lại rồi gửi lại.")
 _define("file-too-large", E, "Tệp quá lớn",
         "Tệp quá lớn để đọc an toàn: {reason}.",
@@ -258,7 +258,7 @@ _define("output-versioned", W, "Sổ tổng hợp đang bị khóa, đã ghi san
 _define("legacy-encoding", W, "Văn bản gõ bằng bảng mã cũ",
         "Ô '{label}' được gõ bằng bảng mã {encoding} (phông chữ cũ); đã chuyển '{before}' "
         "thành '{after}' theo bảng mã Unicode.",
-        "Kiểm tra lại nội dung ô {cell}; gõ lại bằng bảng mã Unicode (phông Times New Roman) "
+        "Kiểm tra lại nội dung tại {cell}; gõ lại bằng bảng mã Unicode (phông Times New Roman) "
         "hoặc chuyển mã bằng Unikey Toolkit rồi gửi lại.")
 
 # -- macros in a submission (xlplan.io.readers.macros): recorded, never run or copied ------
@@ -284,7 +284,7 @@ _define("period-name-mismatch", E, "Tên tệp và nội dung khác kỳ báo c�
         "Kiểm tra lại: dùng đúng biểu mẫu của kỳ {name_period}, hoặc đặt lại tên tệp theo kỳ {period} rồi gửi lại.")
 _define("members-implausible", W, "Tổng số đảng viên khác xa danh mục",
         "Tổng số đảng viên trong tệp ({value}) khác số của danh mục ({expected}) quá {tolerance}%.",
-        "Kiểm tra lại ô {cell} và biểu mẫu đã đúng của đơn vị mình chưa; nếu danh mục đã cũ thì cập nhật danh mục.")
+        "Kiểm tra lại số tại {cell} và biểu mẫu đã đúng của đơn vị mình chưa; nếu danh mục đã cũ thì cập nhật danh mục.")
 _define("file-converted", I, "Tệp đã được chuyển định dạng để đọc",
         "Tệp định dạng {format} đã được LibreOffice chuyển sang .xlsx để đọc; tệp gốc giữ nguyên, "
         "không macro nào được chạy.",
@@ -334,6 +334,11 @@ class Finding:
             return f"{sheet}!{self.cell}"
         return self.sheet or self.cell or ""
 
+    @property
+    def unit_location(self) -> str:
+        """Where it is, as a person reads it: ``trang Đăng ký, ô C26`` (or the sheet, or the cell, or empty)."""
+        return place_text(self.sheet, self.cell)
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["severity"] = self.severity.value
@@ -344,6 +349,40 @@ class Finding:
     def sort_key(self) -> tuple:
         return (self.severity.rank, self.unit or "", self.file or "", self.sheet or "",
                 self.cell or "", self.code)
+
+
+def place_text(sheet: str | None, cell: str | None) -> str:
+    """A cell named the way letters and messages name it: ``trang Đăng ký, ô C26``."""
+    if sheet and cell:
+        return f"trang {sheet}, ô {cell}"
+    return f"trang {sheet}" if sheet else (f"ô {cell}" if cell else "")
+
+
+def cells_text(cells: Iterable[tuple[str | None, str | None, Any]]) -> str:
+    """Cells and their values, as a sum-mismatch names them: ``ô C20 = 3, ô C21 = 4`` (``trang X, ô C20`` across sheets)."""
+    items = list(cells)
+    sheets = {sheet for sheet, _, _ in items if sheet}
+    parts = []
+    for sheet, cell, value in items:
+        where = place_text(sheet if len(sheets) > 1 else None, cell) or "(không rõ ô)"
+        parts.append(f"{where} = {_value_text(value)}")
+    return ", ".join(parts)
+
+
+PERIOD_KIND_WORDS = {"month": "tháng", "quarter": "quý", "year": "năm"}
+
+
+def period_kinds_text(kinds: Iterable[str]) -> str:
+    """Period kinds as a message says them: ``tháng, quý, năm`` (the plan file's ``month``… are not shown)."""
+    return ", ".join(PERIOD_KIND_WORDS.get(kind, kind) for kind in kinds)
+
+
+def _value_text(value: Any) -> str:
+    if value is None or value == "":
+        return "trống"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", ".")
+    return str(value)
 
 
 def _jsonable(value: Any) -> Any:
@@ -362,7 +401,7 @@ def make(code: str, /, *, unit: str | None = None, file: str | None = None,
     """
     kind = CATALOGUE[code]
     values = _Defaulting(params)
-    values.setdefault("cell", f"{sheet}!{cell}" if sheet and cell else (cell or ""))
+    values.setdefault("cell", place_text(sheet, cell))
     for key, given in (("field", field), ("unit", unit), ("file", file), ("sheet", sheet)):
         if given is not None:
             values.setdefault(key, given)

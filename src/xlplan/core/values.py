@@ -16,6 +16,7 @@ one thousand two hundred thirty-four and English writes it for one point two:
   groups with the same separator (``"1.234.567"``), groups split by spaces
   (``"1 234"``), or both marks (``"1.234,5"`` Vietnamese, ``"1,234.5"`` English);
 * one separator followed by exactly three digits (``"1.234"``, ``"1,234"``) is
+  thousands in a whole-number field (a count cannot be 1,234), and elsewhere
   ``number-ambiguous``: it is either 1234 or 1,234 and the unit must retype it;
 * any other single ``.`` or ``,`` is a decimal mark (``"3,5"`` is 3.5, then
   ``not-whole`` for a count).
@@ -106,7 +107,7 @@ EARLIEST_DATE = dt.date(1900, 1, 1)
 
 def _int(field: Field, raw: object) -> tuple[object, list[Issue]]:
     issues: list[Issue] = []
-    number = _number(field, raw, issues, percent=False)
+    number = _number(field, raw, issues, percent=False, whole=True)
     if number is None:
         return None, issues
     if number < 0:
@@ -193,8 +194,11 @@ _HANDLERS = {"int": _int, "share": _share, "date": _date, "choice": _choice, "pe
 
 # -- numbers ------------------------------------------------------------------------
 
-def _number(field: Field, raw: object, issues: list[Issue], percent: bool) -> Fraction | None:
-    """An exact number from a numeric cell or number text; records why not in ``issues``."""
+def _number(field: Field, raw: object, issues: list[Issue], percent: bool, whole: bool = False) -> Fraction | None:
+    """An exact number from a numeric cell or number text; records why not in ``issues``.
+
+    ``whole``: the field takes whole numbers only, so ``1.234`` can only be thousands (1234), never asked.
+    """
     if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.time, dt.timedelta)):
         issues.append(("not-a-number", _params(field, raw)))
         return None
@@ -211,6 +215,9 @@ def _number(field: Field, raw: object, issues: list[Issue], percent: bool) -> Fr
     try:
         number = _percent_text(raw) if percent else _number_text(raw)
     except _Ambiguous as amb:
+        if whole:  # a count: the decimal reading is no count, so the separator groups thousands
+            issues.append(("number-as-text", _params(field, raw, number=_show(Fraction(amb.thousands)))))
+            return Fraction(amb.thousands)
         issues.append(("number-ambiguous", _params(field, raw, thousands=indicators.format_number(amb.thousands),
                                                    decimal=_show(amb.decimal))))
         return None

@@ -27,7 +27,7 @@ from xml.etree.ElementTree import ParseError
 from ..core import expressions as ex
 from ..core import indicators
 from ..core.crossfile import suggest_unit, unknown_unit_hint
-from ..core.findings import CATALOGUE, Finding, Severity, make
+from ..core.findings import CATALOGUE, Finding, Severity, cells_text, make, period_kinds_text
 from ..core.legacy_text import ENCODING_LABELS, convert_runs, may_be_legacy
 from ..core.forms import META_KEYS, Check, FormSpec, Total, form_spec
 from ..core.periods import Period, PeriodError
@@ -271,7 +271,7 @@ def _check_identity(spec: FormSpec, state: _State) -> None:
         if not rule.accepts(period):
             where = period_cell or CellValue("ky_bao_cao", None)
             state.add("period-not-accepted", where.sheet, where.cell, "ky_bao_cao", form=spec.id,
-                      value=sub.period, kinds=", ".join(rule.periods))
+                      value=sub.period, kinds=period_kinds_text(rule.periods))
 
 
 def _run_checks(spec: FormSpec, state: _State) -> None:
@@ -302,7 +302,7 @@ def _run_checks(spec: FormSpec, state: _State) -> None:
         assert left is not None and right is not None  # a verdict was given
         anchor = sub.values.get(left_ids[0]) if left_ids else None
         params = _check_params(item, spec, state, left, right)
-        params.update(left_cells=_cells(left_ids, sub), right_cells=_cells(right_ids, sub))
+        params.update(left_cells=_side_cells(left_ids, sub), right_cells=_side_cells(right_ids, sub))
         state.pending.append(_Pending(item.finding, anchor.sheet if anchor else None,
                                       anchor.cell if anchor else None, left_ids[0] if left_ids else None,
                                       params, item.rule))
@@ -325,7 +325,7 @@ def _inputs(expr: ex.Expr, spec: FormSpec) -> list[str]:
     return out
 
 
-def _cells(ids: list[str], sub: Submission) -> str:
+def _side_cells(ids: list[str], sub: Submission) -> str:
     """``Sheet!C12, Sheet!C13``: where the fields of one side of a rule were read."""
     found = []
     for key in ids:
@@ -344,7 +344,9 @@ def _check_params(check: Check, spec: FormSpec, state: _State, left: Fraction, r
     if code == "balance-mismatch":
         params.update(actual=shown_left, expected=shown_right)
     elif code == "sum-mismatch":
-        params.update(what=check.label, parts=shown_left, total=shown_right)
+        params.update(what=check.label, parts=shown_left, total=shown_right,
+                      parts_cells=_cells(_inputs(check.left_expr, spec), state),
+                      total_cells=_cells(_inputs(check.right_expr, spec), state))
     elif code == "part-exceeds-whole":
         params.update(part_label=_terms_label(check.left_expr, spec, check.label), part=shown_left,
                       whole_label=_terms_label(check.right_expr, spec, check.label), whole=shown_right)
@@ -366,6 +368,12 @@ def _exact(value: object) -> Fraction | None:
         return indicators.exact(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+
+
+def _cells(field_ids: list[str], state: _State) -> str:
+    """The cells behind a check's side and their values (``ô C20 = 3, ô C21 = 4``), for its message."""
+    values = state.sub.values
+    return cells_text((values[f].sheet, values[f].cell, values[f].value) for f in field_ids if f in values)
 
 
 def _terms_label(expr: ex.Expr, spec: FormSpec, fallback: str) -> str:
