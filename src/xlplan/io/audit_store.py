@@ -29,14 +29,19 @@ the output's hash is that of the file on disk at the time), ``failed``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from ..core.findings import Finding
 from ..core.submission import CellValue
+from .workbook_files import machine_fault, shown_name
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+WHAT = "sổ ghi vết (audit.sqlite)"
 
 STATES = ("used", "superseded", "refused", "skipped")
 SCHEMA_VERSION = 1
@@ -115,6 +120,22 @@ def encode_value(value: Any) -> tuple[str, str | None]:
     return "text", str(value)
 
 
+def _text(value: str | None) -> str | None:
+    """Text SQLite can store: a name that is not UTF-8 (surrogate-escaped) is stored as its escapes."""
+    return None if value is None else shown_name(value) if not value.isprintable() else value
+
+
+def _writes(method: _F) -> _F:
+    """A write to the store; a fault of the disk under it is the Board's machine's, named as such."""
+    @functools.wraps(method)
+    def wrapper(self: "AuditStore", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            raise machine_fault(exc, self.path.parent, WHAT) from exc
+    return wrapper  # type: ignore[return-value]
+
+
 def _now() -> str:
     return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
 
@@ -124,12 +145,19 @@ class AuditStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=30)
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.executescript(_SCHEMA)
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        self._db.commit()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30)
+        except (OSError, sqlite3.Error) as exc:
+            raise machine_fault(exc, self.path.parent, WHAT) from exc
+        try:
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.executescript(_SCHEMA)
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            self._db.commit()
+        except (OSError, sqlite3.Error) as exc:
+            self._db.close()
+            raise machine_fault(exc, self.path.parent, WHAT) from exc
 
     def __enter__(self) -> "AuditStore":
         return self
@@ -142,6 +170,7 @@ class AuditStore:
 
     # -- writing a run -------------------------------------------------------------
 
+    @_writes
     def begin_run(self, command: str, host: str, pid: int, version: str) -> int:
         """Record a run as ``running`` right away, so a killed run still shows."""
         with self._db:
@@ -153,35 +182,41 @@ class AuditStore:
             raise sqlite3.DatabaseError("the run was not recorded")
         return run_id
 
+    @_writes
     def record_inputs(self, run_id: int, inputs: Sequence[InputRecord],
                       values: Iterable[tuple[str, Iterable[CellValue]]]) -> None:
         """The run's inputs and, once per file content, the values read with their cells."""
         with self._db:
             self._db.executemany(
                 "INSERT INTO inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, seq, r.name, r.name_nfc, r.size, r.sha256, r.format, r.engine, r.unit, r.form,
+                [(run_id, seq, _text(r.name), _text(r.name_nfc), r.size, r.sha256, r.format, r.engine, r.unit, r.form,
                   r.period, r.resubmission, r.state, r.received, r.archived) for seq, r in enumerate(inputs, 1)])
             self._db.executemany(  # every file's values in one statement, one transaction
                 "INSERT OR IGNORE INTO cell_values VALUES (?, ?, ?, ?, ?, ?, ?)",
                 ((sha, c.field, c.sheet, c.cell, *encode_value(c.value), None if c.raw is None else str(c.raw))
                  for sha, cells in values for c in cells))
 
+    @_writes
     def record_findings(self, run_id: int, findings: Sequence[Finding]) -> None:
         with self._db:
             self._db.executemany(
                 "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, seq, f.code, f.severity.value, f.unit, f.file, f.sheet, f.cell, f.field, f.message)
+                [(run_id, seq, f.code, f.severity.value, _text(f.unit), _text(f.file), _text(f.sheet), f.cell, f.field,
+                  _text(f.message))
                  for seq, f in enumerate(findings, 1)])
 
+    @_writes
     def record_output(self, run_id: int, path: str, sha256: str | None, action: str,
                       backup: str | None = None) -> None:
         with self._db:
-            self._db.execute("INSERT INTO outputs VALUES (?, ?, ?, ?, ?)", (run_id, path, sha256, action, backup))
+            self._db.execute("INSERT INTO outputs VALUES (?, ?, ?, ?, ?)",
+                             (run_id, _text(path), sha256, action, _text(backup)))
 
+    @_writes
     def finish_run(self, run_id: int, status: str, message: str | None = None) -> None:
         with self._db:
             self._db.execute("UPDATE runs SET finished = ?, status = ?, message = ? WHERE id = ?",
-                             (_now(), status, message, run_id))
+                             (_now(), status, _text(message), run_id))
 
     # -- reading -------------------------------------------------------------------
 

@@ -31,7 +31,9 @@ import gc
 import multiprocessing
 import os
 import signal
+import stat
 import sys
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
@@ -154,10 +156,76 @@ def _limit_memory(extra: int) -> None:
         return
 
 
-def _work(conn: Connection, plan: Plan, registry: Registry | None, limits: Limits) -> None:
+def _tie_to_parent(parent_pid: int, conn: Connection) -> None:
+    """Make this worker die with the process that started it, and let go of what it inherited.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` — the kernel kills the worker
+    the moment its parent dies, however (SIGKILL, SIGTERM, a crash). Every
+    platform: a watcher thread that ends the worker when the parent's sentinel
+    closes (spawn: Windows, macOS) or the parent pid changes (POSIX). A forked
+    worker also lets go of the descriptors it inherited and does not use —
+    the audit store, log files, other workers' connections — by pointing them
+    at the null device (closing them could let a new file reuse a number some
+    object still writes to).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.name == "posix" and os.getppid() != parent_pid:
+        os._exit(0)  # the parent died before the signal was armed
+    if os.path.isdir("/proc/self/fd") and multiprocessing.get_start_method(allow_none=True) != "spawn":
+        _release_inherited(conn)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="xlplan-parent-watch", daemon=True).start()
+
+
+def _release_inherited(conn: Connection) -> None:
+    """Point the inherited files and sockets this worker does not use at the null device (Linux, fork)."""
+    parent = multiprocessing.parent_process()
+    keep = {0, 1, 2, conn.fileno(), getattr(parent, "_sentinel", -1)}
+    try:
+        numbers = [int(name) for name in os.listdir("/proc/self/fd")]
+        null = os.open(os.devnull, os.O_RDWR)
+    except (OSError, ValueError):
+        return
+    try:
+        for fd in numbers:
+            if fd in keep or fd == null:
+                continue
+            try:
+                mode = os.fstat(fd).st_mode
+            except OSError:
+                continue  # the listing's own descriptor, already closed
+            if stat.S_ISREG(mode) or stat.S_ISSOCK(mode) or stat.S_ISDIR(mode):
+                os.dup2(null, fd, inheritable=False)  # pipes stay: one is this worker's own exit sentinel
+    finally:
+        os.close(null)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End this worker when its parent is gone (the thread of :func:`_tie_to_parent`)."""
+    parent = multiprocessing.parent_process()
+    while True:
+        if parent is not None:
+            parent.join(timeout=1.0)
+            if not parent.is_alive():
+                os._exit(0)
+        else:
+            time.sleep(1.0)
+        if os.name == "posix" and os.getppid() != parent_pid:
+            os._exit(0)
+
+
+def _work(conn: Connection, plan: Plan, registry: Registry | None, limits: Limits, parent_pid: int = 0) -> None:
     """Worker loop: receive a chunk of (index, stub Submission, engine), send back (index, Submission)
-    for each, as :func:`read_one` reads it."""
+    for each, as :func:`read_one` reads it. The worker dies with its parent (:func:`_tie_to_parent`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to handle
+    if parent_pid:
+        _tie_to_parent(parent_pid, conn)
     gc.enable()  # forked while the parent had paused it: the engines' parsers make cycles
     _limit_memory(limits.memory_bytes)
     while True:
@@ -222,7 +290,7 @@ class _Pool:
     def _start(self) -> _Worker:
         parent, child = self.context.Pipe(duplex=True)
         process = self.context.Process(target=_work, daemon=True,
-                                       args=(child, self.plan, self.registry, self.limits))
+                                       args=(child, self.plan, self.registry, self.limits, os.getpid()))
         process.start()
         child.close()
         return _Worker(process, parent)

@@ -215,3 +215,56 @@ def _fsync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+# -- names shown losslessly, and faults of the Board's own machine -----------------------------
+
+def shown_name(name: str) -> str:
+    """``name`` as it can be shown and stored anywhere (a cell, JSON, SQLite), losslessly.
+
+    A file name that is not valid UTF-8 arrives surrogate-escaped (``'\\udcff'``)
+    and control characters are legal in POSIX names; neither can be written to
+    a workbook or encoded for SQLite. Each such byte or character is shown as
+    its escape (``\\xff``, ``\\x01``), every other letter as it is.
+    """
+    if name.isprintable():
+        return name
+    try:
+        raw = name.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone UTF-16 surrogate (a Windows name), not an escaped byte
+        raw = name.encode("utf-8", "surrogatepass")
+    text = raw.decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() or c == " " else f"\\x{ord(c):02x}" if ord(c) < 256 else
+                   f"\\u{ord(c):04x}" for c in text)
+
+
+_FAULTS = {
+    "ENOSPC": ("ổ đĩa đã đầy", "Hãy giải phóng chỗ trống trên ổ đĩa chứa thư mục này rồi chạy lại."),
+    "EDQUOT": ("đã hết hạn mức dung lượng", "Hãy giải phóng chỗ trống hoặc xin nâng hạn mức rồi chạy lại."),
+    "EROFS": ("ổ đĩa chỉ cho phép đọc", "Hãy chép thư mục làm việc sang ổ đĩa ghi được rồi chạy lại."),
+    "EACCES": ("không có quyền ghi", "Hãy cấp quyền ghi cho thư mục này (hoặc bỏ thuộc tính chỉ đọc) rồi chạy lại."),
+    "EPERM": ("không có quyền ghi", "Hãy cấp quyền ghi cho thư mục này (hoặc bỏ thuộc tính chỉ đọc) rồi chạy lại."),
+}
+
+
+def machine_fault(exc: BaseException, folder: str | os.PathLike[str], what: str) -> Exception:
+    """The Vietnamese error for a fault of the Board's own machine while writing ``what`` in ``folder``.
+
+    Disk full, a read-only disk, no write permission: the message names the
+    folder and what to do; nothing about a unit's file. Returns an
+    :class:`~xlplan.core.errors.XlplanError` (the CLI shows it and exits 2).
+    """
+    from ..core.errors import XlplanError
+
+    import errno as errno_names
+
+    code = getattr(exc, "errno", None)
+    name = errno_names.errorcode.get(code, "") if isinstance(code, int) else ""
+    if not name:
+        text = str(exc).lower()
+        name = "ENOSPC" if "full" in text else "EROFS" if "readonly" in text or "read-only" in text else \
+            "EACCES" if "permission" in text or "unable to open" in text else ""
+    problem, fix = _FAULTS.get(name, (f"lỗi hệ thống ({getattr(exc, 'strerror', None) or exc})",
+                                     "Hãy kiểm tra ổ đĩa và quyền ghi của thư mục này rồi chạy lại."))
+    return XlplanError(f"Máy của Ban Tổ chức không ghi được {what} vào thư mục '{shown_name(str(folder))}': "
+                       f"{problem}. {fix} Chưa có gì bị ghi dở; các tệp của đơn vị không bị ảnh hưởng.")

@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import os
 import socket
+import stat as stat_module
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +44,9 @@ from ..core.submission import Submission
 from ..io.audit_store import AuditStore, InputRecord
 from ..io.city_workbook import write_city_data
 from ..io.intake import read_many
-from ..io.workbook_files import is_locked_error, kill_point, workbook_bytes, write_bytes_atomic
-from .archive import archive_file, sha256_of
+from ..io.workbook_files import is_locked_error, kill_point, machine_fault, shown_name, workbook_bytes, write_bytes_atomic
+from .archive import Archived, InputRefused, archive_file, kind_of, open_input, sha256_of
+from .archive import MAX_BYTES
 from .convert import convert_refused
 from .workspace import (ARCHIVE, WORKBOOK_NAME, Workspace, backup_bytes, lock_workspace, open_workspace,
                         remove_leftovers, require_not_open_elsewhere)
@@ -63,38 +65,92 @@ class Discovery:
 
 
 def discover(inbox: Path) -> Discovery:
-    """Every ``.xlsx``/``.xlsm`` under ``inbox`` (sub-folders included), in a stable order.
+    """Every form-like file under ``inbox`` (sub-folders included), in a stable order; every other entry noted.
 
-    Excel's ``~$`` lock files and other files are skipped, each with a note.
+    Nothing disappears: each entry is a file to read, or a skip with its reason
+    (Excel's ``~$`` lock file, not an Excel file, not a regular file — a FIFO,
+    a device, a folder named ``.xlsx`` —, a link leading out of the inbox or
+    nowhere, a sub-folder that cannot be listed). Only regular files are read;
+    a link is followed only to a regular file inside the inbox, never to a
+    folder (no loops). Decided on ``lstat``: nothing is opened here. xlplan's
+    own ``archive`` folder (an inbox set to the working folder itself) is not an entry.
     """
     found = Discovery()
     if not inbox.is_dir():
-        raise XlplanError(f"Không thấy thư mục nhận báo cáo '{inbox}'.")
-    for path in sorted(inbox.rglob("*"), key=lambda p: str(p.relative_to(inbox)).casefold()):
-        if not path.is_file():
+        raise XlplanError(f"Không thấy thư mục nhận báo cáo '{shown_name(str(inbox))}'.")
+    real_inbox = os.path.realpath(inbox)
+    entries: list[tuple[str, Path, str | None]] = []  # (sort key, path, skip reason or None)
+    folders = [inbox]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                children = list(listing)
+        except OSError as exc:
+            if folder == inbox:
+                raise XlplanError(f"Không đọc được thư mục nhận báo cáo '{shown_name(str(inbox))}' "
+                                  f"({exc.strerror or exc}). Hãy cấp quyền đọc thư mục này rồi chạy lại.") from None
+            entries.append((_key(folder, inbox), folder, f"không đọc được thư mục con ({_os_reason(exc)})"))
             continue
-        parts = path.relative_to(inbox).parts
-        if parts[0] == ARCHIVE or parts[0].startswith("."):  # our own archive, hidden folders
-            continue
-        rel = display_name(path, inbox)
-        if path.name.startswith("~$"):
-            found.skipped.append(make("file-skipped", file=rel, reason="tệp khóa tạm của Excel (~$)"))
-            found.skipped_files.append(path)
-        elif path.name.startswith(".") or path.name.lower() in ("thumbs.db", "desktop.ini"):
-            continue
-        elif path.suffix.lower() not in FORM_SUFFIXES:
-            found.skipped.append(make("file-skipped", file=rel,
-                                      reason=f"không phải tệp Excel .xlsx/.xlsm/.xls ({path.suffix or 'không có đuôi'})"))
-            found.skipped_files.append(path)
-        else:
+        for entry in children:
+            path = Path(entry.path)
+            if folder == inbox and entry.name == ARCHIVE and entry.is_dir(follow_symlinks=False):
+                continue  # xlplan's own archive (an inbox set to the working folder itself)
+            reason = _entry_reason(entry, path, real_inbox)
+            if reason == "":
+                folders.append(path)
+                if Path(entry.name).suffix.lower() in FORM_SUFFIXES:  # an unpacked .xlsx, a mistake: noted
+                    entries.append((_key(path, inbox), path, "là thư mục, không phải tệp Excel (các tệp bên trong "
+                                                             "vẫn được xem)"))
+                continue
+            entries.append((_key(path, inbox), path, reason))
+    for _, path, reason in sorted(entries, key=lambda item: item[0]):
+        if reason is None:
             found.files.append(path)
+            continue
+        found.skipped.append(make("file-skipped", file=display_name(path, inbox), reason=reason))
+        found.skipped_files.append(path)
     return found
 
 
+def _key(path: Path, inbox: Path) -> str:
+    return str(path.relative_to(inbox)).casefold()
+
+
+def _entry_reason(entry: os.DirEntry, path: Path, real_inbox: str) -> str | None:
+    """None: a file to read; "": a folder to walk; else why the entry is skipped."""
+    try:
+        mode = entry.stat(follow_symlinks=False).st_mode
+        if stat_module.S_ISLNK(mode):
+            target = os.path.realpath(path)
+            if not os.path.exists(target):
+                return "liên kết tới tệp không còn tồn tại"
+            if os.path.commonpath([real_inbox, target]) != real_inbox:
+                return "liên kết trỏ ra ngoài thư mục nhận báo cáo, không đọc"
+            mode = os.stat(target).st_mode
+            if stat_module.S_ISDIR(mode):
+                return "liên kết tới thư mục, không đọc (tránh vòng lặp)"
+    except (OSError, ValueError) as exc:
+        return f"không xem được mục này ({exc.strerror if isinstance(exc, OSError) else exc})"
+    name = entry.name
+    if stat_module.S_ISDIR(mode):
+        return "thư mục ẩn, không đọc" if name.startswith(".") else ""
+    if not stat_module.S_ISREG(mode):
+        return f"không phải tệp thông thường ({kind_of(mode)})"
+    if name.startswith("~$"):
+        return "tệp khóa tạm của Excel (~$)"
+    if name.startswith(".") or name.lower() in ("thumbs.db", "desktop.ini"):
+        return "tệp ẩn hoặc tệp hệ thống"
+    if Path(name).suffix.lower() not in FORM_SUFFIXES:
+        return f"không phải tệp Excel .xlsx/.xlsm/.xls ({Path(name).suffix or 'không có đuôi'})"
+    return None
+
+
 def display_name(path: Path, base: Path | None) -> str:
-    """How a file is shown and keyed: relative to the inbox, NFC-normalized."""
+    """How a file is shown and keyed: relative to the inbox, NFC-normalized, losslessly printable
+    (a name that is not UTF-8 shows its bytes as ``\\xff``, see :func:`~xlplan.io.workbook_files.shown_name`)."""
     shown = str(path.relative_to(base)) if base and path.is_relative_to(base) else str(path)
-    return unicodedata.normalize("NFC", shown)
+    return shown_name(unicodedata.normalize("NFC", shown))
 
 
 def read_files(paths: Sequence[Path], plan: Plan, registry: Registry | None = None, engine: str | None = None,
@@ -119,25 +175,38 @@ def read_files(paths: Sequence[Path], plan: Plan, registry: Registry | None = No
 def receive(paths: Sequence[Path], base: Path | None = None, archive: Path | None = None) -> list[Submission]:
     """Each path as the record of an input not yet read: where it is, how it is shown, when it came.
 
-    With ``archive`` its bytes are copied there (:func:`~.archive.archive_file`,
-    hashed while read); a file that cannot be copied (gone, held by another
-    program) gets a ``file-unreadable`` finding and is not read. Without
-    ``archive`` (``xlplan check``: paths the caller named) an OS error raises.
+    Each file is opened once and checked on that open file before anything is
+    read (:func:`~.archive.open_input`): a FIFO, a device or a folder, or a
+    file over the readers' size limit, is refused here (``file-unreadable``,
+    ``file-too-large``) and never copied, hashed or handed to a reader. With
+    ``archive`` its bytes are copied there (:func:`~.archive.archive_file`,
+    hashed while read, with the same limits). A file that cannot be read (gone,
+    held by another program, no permission) gets ``file-unreadable``; never
+    raises for a file. A fault of the archive itself (disk full, read-only) is
+    the Board's machine's and raises :class:`~xlplan.core.errors.XlplanError`.
     """
     stubs = []
     for path in paths:
         stub = Submission(file=display_name(path, base), source=str(path))
         try:
-            stat = path.stat()
-            archived = archive_file(path, archive) if archive is not None else None
+            archived: Archived | None = None
+            if archive is not None:
+                archived = archive_file(path, archive)
+                size, mtime = archived.size, archived.mtime
+            else:
+                stream, info = open_input(path)
+                stream.close()
+                size, mtime = info.st_size, info.st_mtime
+        except InputRefused as refused:
+            stub.findings = [make(refused.code, file=stub.file, reason=refused.reason)]
+            stubs.append(stub)
+            continue
         except OSError as exc:
-            if archive is None:  # a path the caller named (``xlplan check``): theirs to fix
-                raise
             stub.findings = [make("file-unreadable", file=stub.file, reason=_os_reason(exc))]
             stubs.append(stub)
             continue
-        stub.size = stat.st_size
-        stub.received = dt.datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0)
+        stub.size = size
+        stub.received = dt.datetime.fromtimestamp(mtime).replace(microsecond=0)
         if archived is not None:
             stub.sha256, stub.archived = archived.sha256, str(archived.path)
         stubs.append(stub)
@@ -225,19 +294,21 @@ def stamp_receipts(submissions: Sequence[Submission], store: AuditStore, run: in
 
 
 def consolidate_folder(root: Path, engine: str | None = None, progress: Progress | None = None,
-                       track: Iterable[tuple[str, str]] = (), *, as_of: dt.date | None = None) -> ConsolidationResult:
+                       track: Iterable[tuple[str, str]] = (), *, as_of: dt.date | None = None,
+                       allow_outside: bool = False) -> ConsolidationResult:
     """``xlplan consolidate DIR``: compute everything, then write the city workbook safely.
 
     Holds the folder's lock throughout; every run, even a failed one, is in the audit store.
-    ``as_of`` (``--as-of``) overrides the as-of date of the Cấu hình sheet for this run.
+    ``as_of`` (``--as-of``) overrides the as-of date of the Cấu hình sheet for this run;
+    ``allow_outside`` (``--allow-outside``) accepts Cấu hình folders given as absolute paths outside ``root``.
     """
-    return audited_run(Path(root), save_summary, engine, progress, track, as_of=as_of)
+    return audited_run(Path(root), save_summary, engine, progress, track, as_of=as_of, allow_outside=allow_outside)
 
 
 def audited_run(root: Path, write: Callable[[Workspace, Consolidation], WriteOutcome], engine: str | None = None,
                 progress: Progress | None = None, track: Iterable[tuple[str, str]] = (),
                 command: str = "consolidate", *, as_of: dt.date | None = None,
-                guard_open: bool = True) -> ConsolidationResult:
+                guard_open: bool = True, allow_outside: bool = False) -> ConsolidationResult:
     """Lock the folder, archive and read every input, consolidate, ``write`` the result, audit it all.
 
     ``write(ws, consolidation)`` does the writing (:func:`save_summary` for the
@@ -253,7 +324,7 @@ def audited_run(root: Path, write: Callable[[Workspace, Consolidation], WriteOut
     if guard_open:
         require_not_open_elsewhere(root / WORKBOOK_NAME)
     with lock_workspace(root, command):
-        ws = open_workspace(root, as_of=as_of)
+        ws = open_workspace(root, as_of=as_of, allow_outside=allow_outside)
         remove_leftovers(ws)
         with AuditStore(ws.audit) as store:
             run = store.begin_run(command, socket.gethostname(), os.getpid(), _version())
@@ -271,7 +342,10 @@ def audited_run(root: Path, write: Callable[[Workspace, Consolidation], WriteOut
                 kill_point()
                 store.finish_run(run, outcome.status)
             except BaseException as exc:
-                store.finish_run(run, "failed", f"{type(exc).__name__}: {exc}")
+                try:
+                    store.finish_run(run, "failed", f"{type(exc).__name__}: {exc}")
+                except XlplanError:
+                    pass  # the store's own disk failed too: the first fault is the one to tell
                 raise
     return ConsolidationResult(outcome.path, outcome.backup, result, len(found.files), len(found.skipped),
                                outcome.status, run, outcome.findings, ws)
@@ -298,7 +372,7 @@ def input_records(ws: Workspace, submissions: Sequence[Submission], found: Disco
         state = "refused" if key is None else ("used" if used else "superseded")
         suffix = Path(sub.source).suffix.lower().lstrip(".") or None
         records.append(InputRecord(
-            name=_relative(Path(sub.source), ws.inbox), name_nfc=sub.file, size=sub.size,
+            name=shown_name(_relative(Path(sub.source), ws.inbox)), name_nfc=sub.file, size=sub.size,
             sha256=sub.sha256 or None, format=(sub.format or suffix) if sub.size is not None else None,
             engine=sub.engine or None, unit=key[0] if key else sub.unit, form=sub.form,
             period=str(key[2]) if key else (None if sub.period is None else str(sub.period)),
@@ -306,13 +380,16 @@ def input_records(ws: Workspace, submissions: Sequence[Submission], found: Disco
             received=sub.received.isoformat(sep=" ") if sub.received else None,
             archived=_relative(Path(sub.archived), ws.root) if sub.archived else None))
     for path in found.skipped_files:
-        size: int | None
-        sha: str | None
-        try:
-            size, sha = path.stat().st_size, sha256_of(path)
-        except OSError:
-            size = sha = None
-        records.append(InputRecord(name=_relative(path, ws.inbox), name_nfc=display_name(path, ws.inbox),
+        size: int | None = None
+        sha: str | None = None
+        try:  # a skipped entry is hashed only when it is a regular file within the readers' limit
+            info = path.lstat()
+            if stat_module.S_ISREG(info.st_mode):
+                size = info.st_size
+                sha = sha256_of(path, MAX_BYTES)
+        except (OSError, InputRefused):
+            sha = None
+        records.append(InputRecord(name=shown_name(_relative(path, ws.inbox)), name_nfc=display_name(path, ws.inbox),
                                    size=size, sha256=sha, format=path.suffix.lower().lstrip(".") or None,
                                    engine=None, unit=None, form=None, period=None, resubmission=None,
                                    state="skipped"))
@@ -349,11 +426,14 @@ def save_summary(ws: Workspace, result: Consolidation) -> WriteOutcome:
     write_city_data(wb, ws.plan, result.tables, result.cells, stream=True)
     data = workbook_bytes(wb)
     digest = hashlib.sha256(data).hexdigest()
+    if ws.book_bytes and hashlib.sha256(ws.book_bytes).hexdigest() == digest:
+        return WriteOutcome(ws.workbook, digest, "no-change")
     try:
-        if ws.book_bytes and hashlib.sha256(ws.book_bytes).hexdigest() == digest:
-            return WriteOutcome(ws.workbook, digest, "no-change")
         backup = backup_bytes(ws.book_bytes, ws.workbook.name, ws.backups) if ws.book_bytes else None
-        kill_point()
+    except OSError as exc:  # the backups folder: the Board's disk, never "open in Excel"
+        raise machine_fault(exc, ws.backups, "bản sao lưu sổ tổng hợp") from exc
+    kill_point()
+    try:
         try:
             write_bytes_atomic(data, ws.workbook)
         except OSError as exc:
@@ -364,9 +444,19 @@ def save_summary(ws: Workspace, result: Consolidation) -> WriteOutcome:
             finding = make("output-versioned", file=target.name, workbook=ws.workbook.name,
                            written=target.name)
             return WriteOutcome(target, digest, "versioned", backup, [finding])
-    except PermissionError:
-        raise _locked(ws.workbook) from None
+    except OSError as exc:
+        if is_locked_error(exc) or (isinstance(exc, PermissionError) and _held_by_program(ws.workbook)):
+            raise _locked(ws.workbook) from None
+        raise machine_fault(exc, ws.workbook.parent, f"sổ tổng hợp {ws.workbook.name}") from exc
     return WriteOutcome(ws.workbook, digest, "written", backup)
+
+
+def _held_by_program(workbook: Path) -> bool:
+    """Whether a permission error on the workbook is a program holding it (Windows), not the folder's rights:
+    the folder itself takes a new file."""
+    if os.name != "nt":
+        return False
+    return os.access(workbook.parent, os.W_OK)
 
 
 def versioned_name(path: Path) -> Path:

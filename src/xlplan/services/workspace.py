@@ -15,23 +15,23 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
-import json
 import os
-import socket
-import sys
-import time
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..core.errors import XlplanError
 from ..core.findings import Finding
 from ..core.plan import Plan
 from ..core.registry import Registry
-from ..io.plans import bundled_plans, load_plan
+from ..io.plans import bundled_plans, checked_plan, load_plan
 from ..io.registry import load_registry, read_registry_sheet
-from ..io.workbook_files import kill_point
+from ..io.workbook_files import kill_point, shown_name
+from .folder_lock import LOCK_NAME as LOCK_NAME  # the lock lives in folder_lock; these names stay here too
+from .folder_lock import lock_workspace as lock_workspace
+from .folder_lock import pid_alive as pid_alive
+from .folder_lock import read_lock as read_lock
 from .settings import SettingProblem, SettingsError, apply_settings
 
 if TYPE_CHECKING:
@@ -42,8 +42,6 @@ INBOX, OUTBOX, OUTPUT = "NopBaoCao", "GuiDonVi", "KetQua"
 BACKUPS = "SaoLuu"
 ARCHIVE = "archive"
 AUDIT_NAME = "audit.sqlite"
-LOCK_NAME = ".xlplan.lock"
-UNREADABLE_LOCK_GRACE = 5.0  # seconds a lock file may stay empty while its holder writes it
 
 
 @dataclass
@@ -126,7 +124,7 @@ def init_workspace(root: Path, plan_name: str | None = None, registry_name: str 
     return workbook
 
 
-def open_workspace(root: Path, as_of: dt.date | None = None) -> Workspace:
+def open_workspace(root: Path, as_of: dt.date | None = None, allow_outside: bool = False) -> Workspace:
     """Open a working folder made by :func:`init_workspace`, reading its settings and registry.
 
     The city workbook is opened once: its bytes are read, the workbook is
@@ -139,6 +137,8 @@ def open_workspace(root: Path, as_of: dt.date | None = None) -> Workspace:
     The Cấu hình cells are checked and applied (:mod:`xlplan.services.settings`):
     ``ws.plan`` is the plan with this folder's deadline, rounding and decimals,
     ``ws.as_of`` the as-of date (``as_of``, from ``--as-of``, overrides the cell).
+    The folders must lie inside ``root`` unless ``allow_outside`` (the Board's
+    ``--allow-outside``) accepts an absolute path outside it.
     """
     from ..io.city_workbook import config_cells, load_city_workbook, read_config
 
@@ -166,42 +166,108 @@ def open_workspace(root: Path, as_of: dt.date | None = None) -> Workspace:
     if errors:
         raise XlplanError(f"Danh mục đơn vị trong '{workbook.name}' có {len(errors)} lỗi.", errors)
 
-    inbox, outbox, output = settings_folders(root, settings, cells)
+    inbox, outbox, output = settings_folders(root, settings, cells, allow_outside)
     return Workspace(root, workbook, inbox, outbox, output, applied.plan, registry, settings, wb, data,
                      applied.as_of)
 
 
+PLAN_BYTES = 1 << 20  # a plan file is a few kilobytes of TOML
+OUTSIDE_FLAG = "--allow-outside"
+
+
 def settings_plan(root: Path, settings: Mapping[str, object], cells: Mapping[str, str]) -> Plan:
-    """The plan the «Kế hoạch» cell names (a bundled name, or a .toml path relative to the folder)."""
+    """The plan the «Kế hoạch» cell names (a bundled name, or a .toml path relative to the folder).
+
+    A plan file must be a regular file of at most :data:`PLAN_BYTES` (a device
+    would be read until memory runs out, a FIFO would wait forever); a file
+    that cannot be parsed (nested or huge values) is refused naming the cell.
+    """
     plan_ref = str(settings.get("cfg_ke_hoach") or "bac_ninh_2017")  # as load_plan would read it
     plan_path = Path(plan_ref)
-    if not plan_path.is_absolute() and (root / plan_path).is_file():
-        plan_ref = str(root / plan_path)
-    try:
-        return load_plan(plan_ref)
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
-        problem = str(exc) if isinstance(exc, FileNotFoundError) else f"không đọc được '{plan_ref}'"
-        raise SettingsError([SettingProblem(
+    if not plan_path.is_absolute() and (root / plan_path).exists():
+        plan_path = root / plan_path
+
+    def refuse(problem: str) -> SettingsError:
+        return SettingsError([SettingProblem(
             "cfg_ke_hoach", cells.get("cfg_ke_hoach", ""), settings.get("cfg_ke_hoach"), problem,
-            f"Hãy gõ tên kế hoạch có sẵn ({', '.join(bundled_plans())}) hoặc đường dẫn tệp .toml.")]) from None
+            f"Hãy gõ tên kế hoạch có sẵn ({', '.join(bundled_plans())}) hoặc đường dẫn một tệp .toml.")])
+
+    try:
+        if plan_path.suffix.lower() != ".toml" and not os.path.lexists(plan_path):
+            return load_plan(plan_ref)  # a bundled plan's name
+        from .archive import InputRefused, open_input
+
+        stream, _ = open_input(plan_path, PLAN_BYTES)
+        with stream:
+            data = stream.read(PLAN_BYTES + 1)
+        if len(data) > PLAN_BYTES:
+            raise InputRefused("file-too-large", "tệp lớn hơn giới hạn")
+        return checked_plan(data.decode("utf-8"), source=str(plan_path))
+    except InputRefused as exc:
+        limit = f" (tối đa {PLAN_BYTES // 1024} KB)" if exc.code == "file-too-large" else ""
+        raise refuse(f"tệp kế hoạch '{shown_name(str(plan_path))}' {exc.reason}{limit}") from None
+    except FileNotFoundError as exc:
+        raise refuse(str(exc) if not exc.filename else f"không thấy tệp '{shown_name(str(plan_path))}'") from None
+    except OSError:
+        raise refuse(f"không đọc được '{shown_name(str(plan_path))}'") from None
+    except UnicodeDecodeError:
+        raise refuse(f"tệp kế hoạch '{shown_name(str(plan_path))}' không dùng mã UTF-8") from None
+    except (RecursionError, OverflowError, MemoryError) as exc:
+        raise refuse(f"tệp kế hoạch '{shown_name(str(plan_path))}' lồng quá sâu hoặc có số quá lớn "
+                     f"({type(exc).__name__})") from None
+    except ValueError as exc:
+        if isinstance(exc, XlplanError):
+            raise
+        raise refuse(f"tệp kế hoạch '{shown_name(str(plan_path))}' sai cú pháp ({exc})") from None
 
 
-def settings_folders(root: Path, settings: Mapping[str, object], cells: Mapping[str, str]) -> tuple[Path, Path, Path]:
-    """The inbox, outbox and output folders the Cấu hình cells name; one that is a file is refused."""
+def settings_folders(root: Path, settings: Mapping[str, object], cells: Mapping[str, str],
+                     allow_outside: bool = False) -> tuple[Path, Path, Path]:
+    """The inbox, outbox and output folders the Cấu hình cells name; each confined and checked.
+
+    A folder must lie inside the working folder (``..`` cannot leave it); an
+    absolute path outside it is used only when the Board confirms it
+    (``allow_outside``: the ``--allow-outside`` flag). One that is a file, or
+    lies under a file, is refused naming the cell.
+    """
     problems = []
     found = []
+    real_root = os.path.realpath(root)
     for key, default in (("cfg_thu_muc_nop", INBOX), ("cfg_thu_muc_gui", OUTBOX), ("cfg_thu_muc_ket_qua", OUTPUT)):
         value = settings.get(key)
-        path = Path(str(value).strip() if value not in (None, "") else default)
-        path = path if path.is_absolute() else root / path
-        if path.exists() and not path.is_dir():
-            problems.append(SettingProblem(key, cells.get(key, ""), value, f"'{path}' là một tệp, không phải thư mục",
-                                           "Hãy gõ tên một thư mục (hoặc để trống để dùng thư mục mặc định "
-                                           f"{default})."))
+        text = str(value).strip() if value not in (None, "") else default
+        path = Path(text)
+        absolute = path.is_absolute()
+        path = path if absolute else root / path
+        usual = f"Hãy gõ tên một thư mục bên trong thư mục làm việc (hoặc để trống để dùng thư mục mặc định {default})"
+        try:
+            real = os.path.realpath(path)
+            inside = os.path.commonpath([real_root, real]) == real_root
+        except (OSError, ValueError):
+            real, inside = str(path), False
+        if not inside and not (absolute and allow_outside):
+            fix = (f"{usual}; nếu chắc chắn muốn dùng thư mục ngoài này, hãy chạy lệnh với {OUTSIDE_FLAG}."
+                   if absolute else f"{usual}.")
+            problems.append(SettingProblem(key, cells.get(key, ""), value,
+                                           f"'{shown_name(real)}' nằm ngoài thư mục làm việc", fix))
+        elif (blocker := _not_a_folder(path)) is not None:
+            problems.append(SettingProblem(key, cells.get(key, ""), value,
+                                           f"'{shown_name(str(blocker))}' là một tệp, không phải thư mục", f"{usual}."))
         found.append(path)
     if problems:
         raise SettingsError(problems)
     return found[0], found[1], found[2]
+
+
+def _not_a_folder(path: Path) -> Path | None:
+    """The path itself or its nearest existing ancestor when that is not a folder (a file, a device); else None."""
+    for candidate in (path, *path.parents):
+        try:
+            if candidate.exists():
+                return None if candidate.is_dir() else candidate
+        except OSError:
+            return candidate
+    return None
 
 
 def _read_registry(data: bytes, workbook: Path, plan: Plan) -> tuple[Registry, list[Finding]]:
@@ -273,53 +339,6 @@ def _backup(folder: Path, path: Path, write: Callable[[Path], object]) -> Path:
     return target
 
 
-# -- one consolidation at a time -------------------------------------------------------
-
-@contextlib.contextmanager
-def lock_workspace(root: Path, command: str = "consolidate") -> Iterator[Path]:
-    """Hold ``root/.xlplan.lock`` for the duration; refuse if another live run holds it.
-
-    The lock is created with ``O_EXCL`` (atomic on local disks and SMB shares)
-    and names its holder (pid, host, time). A lock left by a process that died
-    on this same host is taken over; one from another computer is never
-    guessed stale: the message says who holds it and how to remove it.
-    """
-    path = Path(root) / LOCK_NAME
-    me = {"pid": os.getpid(), "host": socket.gethostname(),
-          "time": dt.datetime.now().replace(microsecond=0).isoformat(sep=" "), "command": command}
-    for _ in range(10):
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            holder = read_lock(path)
-            if holder is None and _age(path) < UNREADABLE_LOCK_GRACE:
-                time.sleep(0.2)  # being written by its holder right now
-                continue
-            if holder is not None and not _stale(holder):
-                raise _held(path, holder) from None
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)  # dead holder on this host, or a lock its holder died writing
-            continue
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            json.dump(me, stream, ensure_ascii=False)
-        break
-    else:
-        raise _held(path, read_lock(path) or {})
-    try:
-        yield path
-    finally:
-        if read_lock(path) == me:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-
-
-def _age(path: Path) -> float:
-    try:
-        return time.time() - path.stat().st_mtime
-    except OSError:
-        return 0.0
-
-
 def remove_leftovers(ws: "Workspace") -> list[Path]:
     """Delete the temporary files a killed run left behind (call only while holding the lock).
 
@@ -336,60 +355,6 @@ def remove_leftovers(ws: "Workspace") -> list[Path]:
                 path.unlink()
                 removed.append(path)
     return removed
-
-
-def read_lock(path: Path) -> dict[str, Any] | None:
-    """The holder recorded in a lock file; None when it is gone or unreadable."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _stale(holder: dict[str, Any]) -> bool:
-    """A lock is stale only when its process is known dead: same host, pid gone."""
-    if holder.get("host") != socket.gethostname():
-        return False
-    try:
-        pid = int(holder.get("pid", 0))
-    except (TypeError, ValueError):
-        return True
-    return pid <= 0 or not pid_alive(pid)
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id runs on this computer."""
-    # os.kill(pid, 0) would send CTRL_C_EVENT on Windows. (sys.platform, the same test as
-    # os.name == "nt", is the one mypy knows: ctypes.windll exists only there.)
-    if sys.platform == "win32":
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        try:
-            kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        finally:
-            kernel32.CloseHandle(handle)
-        return code.value == 259  # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
-
-
-def _held(path: Path, holder: dict[str, Any]) -> XlplanError:
-    return XlplanError(
-        f"Thư mục làm việc '{path.parent}' đang được một lần tổng hợp khác sử dụng "
-        f"(tiến trình {holder.get('pid', '?')} trên máy '{holder.get('host', '?')}', "
-        f"bắt đầu lúc {holder.get('time', '?')}). Hãy chờ lần đó chạy xong rồi chạy lại; "
-        f"nếu chắc chắn không còn chạy, hãy xóa tệp '{path.name}' trong thư mục làm việc.")
 
 
 # -- the city workbook open in another program -------------------------------------------
