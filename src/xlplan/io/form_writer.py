@@ -38,6 +38,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 import xlplan
 
+from ..core.carry_forward import Prefilled, RunningTotal
 from ..core.forms import FORM_IDS, META_KEYS, Check, Derived, Field, FormSpec, Ratio, form_spec
 from ..core.periods import Period
 from ..core.plan import Plan, check_period
@@ -69,17 +70,21 @@ _BLANK_PROMPTS = {
 
 
 def build_form(spec: FormSpec, plan: Plan, unit: Unit | None = None, period: Period | str | None = None,
-               values: Mapping[str, Any] | None = None, password: str | None = None) -> Workbook:
+               values: Mapping[str, Any] | None = None, password: str | None = None,
+               carried: Mapping[str, Prefilled] | None = None) -> Workbook:
     """The form ``spec`` as a workbook for ``unit`` and ``period`` (blank identity when None).
 
     ``values`` fills input cells (tests and the demo use it to make filled forms);
-    ``password`` protects sheets and structure with a password (none by default,
-    so the Board can still unprotect a form without one).
+    ``carried`` prefills input cells from the unit's consolidated reports
+    (:mod:`xlplan.core.carry_forward`): still inputs, with a note saying where
+    the figure comes from; ``password`` protects sheets and structure with a
+    password (none by default, so the Board can still unprotect a form without one).
     """
     parsed = check_period(plan, spec.id, period) if period is not None else None
     _check_names(spec)
     values = dict(values or {})
-    unknown = sorted(set(values) - {f.id for f in spec.fields})
+    carried = dict(carried or {})
+    unknown = sorted((set(values) | set(carried)) - {f.id for f in spec.fields})
     if unknown:
         raise ValueError(f"biểu {spec.id} không có ô: {', '.join(unknown)}")
     prefilled = _prefill(spec, plan, unit, parsed)
@@ -95,7 +100,7 @@ def build_form(spec: FormSpec, plan: Plan, unit: Unit | None = None, period: Per
     style = st.Styler()
     layout.write_help(help_ws, ctx, style)
     list_names = _write_lists(wb, lists_ws, style, spec, plan)
-    _write_main(wb, main, ctx, style, prefilled, values, list_names)
+    _write_main(wb, main, ctx, style, prefilled, values, list_names, carried)
     _write_meta(wb, meta_ws, style, spec, plan, unit, parsed)
 
     lists_ws.sheet_state = meta_ws.sheet_state = "hidden"
@@ -111,9 +116,9 @@ def build_form(spec: FormSpec, plan: Plan, unit: Unit | None = None, period: Per
 
 def write_form(path: str | os.PathLike[str], spec: FormSpec, plan: Plan, unit: Unit | None = None,
                period: Period | str | None = None, values: Mapping[str, Any] | None = None,
-               password: str | None = None) -> Path:
+               password: str | None = None, carried: Mapping[str, Prefilled] | None = None) -> Path:
     """Build the form and save it atomically and reproducibly at ``path``."""
-    return save_workbook(build_form(spec, plan, unit, period, values, password), path)
+    return save_workbook(build_form(spec, plan, unit, period, values, password, carried), path)
 
 
 def own_formulas(plan: Plan) -> frozenset[str]:
@@ -169,7 +174,8 @@ def _check_names(spec: FormSpec) -> None:
 # -- the main sheet -----------------------------------------------------------------
 
 def _write_main(wb: Workbook, ws: Worksheet, ctx: layout.FormContext, style: st.Styler,
-                prefilled: Mapping[str, Any], values: Mapping[str, Any], list_names: Mapping[str, str]) -> None:
+                prefilled: Mapping[str, Any], values: Mapping[str, Any], list_names: Mapping[str, str],
+                carried: Mapping[str, Prefilled]) -> None:
     spec = ctx.spec
     layout.setup_columns(ws)
     row = layout.write_header(ws, ctx, style)
@@ -188,10 +194,13 @@ def _write_main(wb: Workbook, ws: Worksheet, ctx: layout.FormContext, style: st.
             style(cell, st.value_look(item.type, is_input))
             if item.id in prefilled:
                 put_value(cell, prefilled[item.id])  # registry and plan text: text, whatever it starts with
+            note = _note(item, is_input, item.id in prefilled)
             if item.id in values:
                 _put(cell, item, values[item.id])
+            elif item.id in carried:
+                note = _put_carried(cell, carried[item.id], note)
             shown = cell.value if isinstance(cell.value, str) else ""
-            _label_cells(ws, style, row, index, item.label, _note(item, is_input, item.id in prefilled), shown)
+            _label_cells(ws, style, row, index, item.label, note, shown)
             if is_input:
                 validations.add(cell.coordinate, item, list_names)
             _name(wb, item.id, ws.title, cell.coordinate)
@@ -279,6 +288,22 @@ def _put(cell: Any, item: Field, value: Any) -> None:
         put_value(cell, value)
     else:
         put_text(cell, str(value))  # "=HYPERLINK(...)" typed by a unit stays text, never a formula
+
+
+def _put_carried(cell: Any, figure: Prefilled, note: str) -> str:
+    """Write a figure carried from the unit's earlier reports; returns the note column's text.
+
+    A year-to-date figure is the formula ``=<so far>+<this period's field>``
+    (the one formula in an input cell, built here from two whole numbers and a
+    field id): it follows what the unit types as this period's admissions.
+    """
+    if isinstance(figure, RunningTotal):
+        put_formula(cell, f"={figure.prior}+{figure.plus}")
+        said = f"Điền sẵn: {figure.prior} + ô kết nạp trong kỳ ({figure.source})"
+    else:
+        put_value(cell, figure.value)
+        said = f"Điền sẵn: {figure.value} ({figure.source})"
+    return f"{said}; sửa nếu chưa đúng. {note}".strip()
 
 
 def _quoted(text: str) -> str:

@@ -11,16 +11,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from fractions import Fraction
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from ..core.carry_forward import CARRIED_FORM, Prefilled, Report, carry_forward
 from ..core.errors import XlplanError
 from ..core.forms import FORM_IDS, Check, FormSpec, Ratio, Total, form_spec
 from ..core.periods import Period
 from ..core.plan import Plan, check_period
 from ..core.registry import Unit
 from ..io import form_writer
+from ..io.audit_store import AuditStore, StoredValue
 from ..io.excel_formulas import render
 
 class FormsError(XlplanError, ValueError):
@@ -39,8 +42,11 @@ def form_file_name(unit_code: str, form_id: str, period: Period | str) -> str:
 def make_forms(plan: Plan, units: Sequence[Unit], form_id: str, period: Period | str, out_dir: str | os.PathLike[str],
                codes: Iterable[str] | None = None,
                values_by_unit: Mapping[str, Mapping[str, Any]] | None = None,
-               workers: int | None = None) -> list[Path]:
+               workers: int | None = None,
+               carried_by_unit: Mapping[str, Mapping[str, Prefilled]] | None = None) -> list[Path]:
     """Write one form per unit (or per unit in ``codes``) into ``out_dir``; returns the paths.
+
+    ``carried_by_unit`` prefills each unit's opening figures (:func:`carried_forward`).
 
     Raises ValueError (Vietnamese) for a period the form does not take, unknown
     codes or duplicate unit codes. ``workers`` processes share the work (by
@@ -68,15 +74,18 @@ def make_forms(plan: Plan, units: Sequence[Unit], form_id: str, period: Period |
         raise FormsError(f"Có số liệu cho đơn vị không có trong danh mục: {', '.join(stray)}")
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    jobs = [(folder / form_file_name(u.code, spec.id, parsed), u, values_by_unit.get(u.code)) for u in chosen]
+    carried = carried_by_unit or {}
+    jobs = [(folder / form_file_name(u.code, spec.id, parsed), u, values_by_unit.get(u.code), carried.get(u.code))
+            for u in chosen]
     count = _worker_count(workers, len(jobs))
     if count <= 1:
-        return [form_writer.write_form(path, spec, plan, unit, parsed, values) for path, unit, values in jobs]
+        return [form_writer.write_form(path, spec, plan, unit, parsed, values, carried=prefill)
+                for path, unit, values, prefill in jobs]
     chunks = [jobs[i::count] for i in range(count)]
     with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork")) as pool:
         done = pool.map(_write_chunk, [(spec, plan, parsed, chunk) for chunk in chunks])
         list(done)  # re-raise the first error, if any
-    return [path for path, _, _ in jobs]
+    return [path for path, _, _, _ in jobs]
 
 
 def _worker_count(workers: int | None, jobs: int) -> int:
@@ -91,11 +100,59 @@ def _worker_count(workers: int | None, jobs: int) -> int:
     return max(1, min(os.cpu_count() or 1, 4, jobs // (_PARALLEL_FROM // 2)))
 
 
-def _write_chunk(task: tuple[FormSpec, Plan, Period, list[tuple[Path, Unit, Mapping[str, Any] | None]]]) -> int:
+_Job = tuple[Path, Unit, Mapping[str, Any] | None, Mapping[str, Prefilled] | None]
+
+
+def _write_chunk(task: tuple[FormSpec, Plan, Period, list[_Job]]) -> int:
     spec, plan, period, jobs = task
-    for path, unit, values in jobs:
-        form_writer.write_form(path, spec, plan, unit, period, values)
+    for path, unit, values, carried in jobs:
+        form_writer.write_form(path, spec, plan, unit, period, values, carried=carried)
     return len(jobs)
+
+
+def carried_forward(audit: Path, plan: Plan, form_id: str, period: Period | str
+                    ) -> dict[str, dict[str, Prefilled]]:
+    """For each unit, the figures of ``form_id`` for ``period`` that its consolidated reports determine.
+
+    Read from the working folder's audit store (``audit``): the files the last
+    consolidation used, with the values stored for them. Empty when nothing
+    was consolidated yet or the form carries nothing (only F02 does).
+    """
+    spec = form_spec(form_id, plan)
+    parsed = check_period(plan, spec.id, period)
+    if form_id != CARRIED_FORM or not audit.is_file():
+        return {}
+    reports: dict[str, list[Report]] = {}
+    with AuditStore(audit) as store:
+        run = store.last_run()
+        if run is None:
+            return {}
+        for row in store.inputs(run["id"]):
+            if row["state"] != "used" or not row["unit"] or not row["sha256"] or not row["period"]:
+                continue
+            try:
+                report_period = Period.parse(row["period"])
+            except ValueError:
+                continue
+            values = {name: _number(stored) for name, stored in store.values(row["sha256"]).items()}
+            reports.setdefault(row["unit"], []).append(Report(row["form"], report_period, values))
+    out = {}
+    for unit, unit_reports in reports.items():
+        figures = carry_forward(form_id, parsed, unit_reports)
+        if figures:
+            out[unit] = figures
+    return out
+
+
+def _number(stored: StoredValue) -> int | Fraction | None:
+    """A stored whole number or fraction; anything else (text, dates, floats) is not carried."""
+    if stored.value is None:
+        return None
+    if stored.kind == "int":
+        return int(stored.value)
+    if stored.kind == "fraction":
+        return Fraction(stored.value)
+    return None
 
 
 def make_templates(plan: Plan, out_dir: str | os.PathLike[str]) -> list[Path]:
