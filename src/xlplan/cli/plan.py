@@ -1,4 +1,4 @@
-"""``xlplan plan show``: the plan a committee works to (targets, kinds, categories, deadlines)."""
+"""``xlplan plan show`` / ``plan new``: the plan a committee works to, and a copy of it for a new year."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ def plan_group() -> None:
     \b
     Ví dụ:
       xlplan plan show
+      xlplan plan new --year 2018 --from bac_ninh_2017
     """
 
 
@@ -35,3 +36,31 @@ def plan_show(file: str | None, as_json: bool) -> None:
         echo_json(plan_as_dict(plan))
     else:
         click.echo(plan_summary(plan))
+
+
+@plan_group.command("new")
+@click.option("--year", "year", type=int, required=True, help="Năm của kế hoạch mới.")
+@click.option("--from", "source", required=True,
+              help="Tệp kế hoạch gốc (đường dẫn .toml hoặc tên có sẵn, ví dụ bac_ninh_2017, vi_du_2018_bon_muc).")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Tệp kế hoạch mới (mặc định: ke_hoach_<năm>.toml trong thư mục hiện tại).")
+@guard
+def plan_new(year: int, source: str, out: str | None) -> None:
+    """Chép một tệp kế hoạch sang năm mới: đổi năm, dời các hạn nộp, ghi năm trước.
+
+    Chỉ tiêu, thang xếp loại và các quy tắc kiểm tra giữ nguyên để Ban Tổ chức sửa;
+    tệp mới được kiểm tra trước khi ghi. Không ghi đè tệp đã có.
+
+    \b
+    Ví dụ:
+      xlplan plan new --year 2018 --from bac_ninh_2017
+      xlplan plan new --year 2019 --from ke_hoach_2018.toml --out ke_hoach_2019.toml
+    """
+    from pathlib import Path
+
+    from ..io.plans import write_new_plan
+    target = Path(out) if out else Path.cwd() / f"ke_hoach_{year}.toml"
+    written = write_new_plan(source, year, target)
+    click.echo(f"Đã ghi kế hoạch năm {year}: {written}")
+    click.echo("Hãy kiểm tra lại chỉ tiêu, hạn nộp, thang xếp loại và quy tắc kiểm tra ([[rules]]) trong tệp; "
+               f"xem bằng: xlplan plan show {written}")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from ..core.errors import XlplanError
+from ..core.findings import make
 from ..core.forms import rule_problems
 from ..core.plan import Plan, PlanError, load_plan_text
 
@@ -52,3 +56,77 @@ def _bundled(name: str) -> Plan:
     if not resource.is_file():
         raise FileNotFoundError(f"không có kế hoạch '{name}' (có sẵn: {', '.join(bundled_plans())})")
     return checked_plan(resource.read_text(encoding="utf-8"), source=f"xlplan:{name}")
+
+
+_DATE = re.compile(r"(?<![\w\"'])(\d{4})-(\d{2})-(\d{2})(?![\w\"'])")
+_TABLE = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+\s*(#.*)?$")
+_KEY = re.compile(r"^(\s*)([A-Za-z0-9_]+)(\s*=\s*)(.*)$")
+
+
+def new_plan_text(text: str, year: int, origin: str = "") -> str:
+    """A plan file's text carried over to ``year``: the comments, rules and words kept, the years moved.
+
+    ``plan.year`` becomes ``year`` (and the old year in ``plan.id`` and ``plan.title``);
+    ``previous_year.year`` the old plan year and ``previous_year.admission_plan`` its city
+    target; every date moves by the same number of years (29 February becomes the 28th).
+    The targets stay as they were: the Board edits them. Raises :class:`PlanError`
+    when the source or the result is not a valid plan file.
+    """
+    old = checked_plan(text, source=origin)
+    delta = year - old.year
+    if delta <= 0:
+        raise PlanError([make("plan-invalid", key="plan.year", field="plan.year",
+                              problem=f"năm mới {year} phải sau năm {old.year} của tệp gốc")])
+    lines, table = [], ""
+    for line in text.splitlines():
+        found = _TABLE.match(line)
+        if found and "=" not in line.split("#", 1)[0]:
+            table = found.group(1)
+        elif (key := _KEY.match(line)) is not None:
+            indent, name, eq, rest = key.groups()
+            if table == "plan" and name == "year":
+                line = f"{indent}{name}{eq}{year}" + _comment(rest)
+            elif table == "plan" and name in ("id", "title"):
+                line = f"{indent}{name}{eq}{rest.replace(str(old.year), str(year))}"
+            elif table == "previous_year" and name == "year":
+                line = f"{indent}{name}{eq}{old.year}" + _comment(rest)
+            elif table == "previous_year" and name == "admission_plan":
+                line = f"{indent}{name}{eq}{old.city_admission_target}  # kế hoạch kết nạp năm {old.year}"
+        lines.append(_DATE.sub(lambda m: _shifted(m, delta), line))
+    head = (f"# Chép từ {origin or 'tệp kế hoạch năm ' + str(old.year)} cho năm {year} bằng `xlplan plan new`: "
+            "kiểm tra lại chỉ tiêu, hạn nộp, thang xếp loại và quy tắc kiểm tra trước khi dùng.\n")
+    result = head + "\n".join(lines) + "\n"
+    checked_plan(result)
+    return result
+
+
+def _comment(rest: str) -> str:
+    """The comment after a value, kept (``# …``)."""
+    return "  #" + rest.split("#", 1)[1] if "#" in rest else ""
+
+
+def _shifted(match: re.Match[str], delta: int) -> str:
+    y, m, d = (int(g) for g in match.groups())
+    try:
+        day = dt.date(y + delta, m, d)
+    except ValueError:  # 29 February in a year without one
+        day = dt.date(y + delta, m, 28)
+    return day.isoformat()
+
+
+def write_new_plan(source: str | Path, year: int, out: Path) -> Path:
+    """``xlplan plan new``: the plan file ``source`` (bundled name or path) for ``year``, written to ``out``."""
+    path = Path(str(source))
+    if path.suffix.lower() == ".toml" or path.exists():
+        text, origin = path.read_text(encoding="utf-8"), path.name
+    else:
+        resource = resources.files("xlplan") / "data" / "plans" / f"{source}.toml"
+        if not resource.is_file():
+            raise FileNotFoundError(f"không có kế hoạch '{source}' (có sẵn: {', '.join(bundled_plans())})")
+        text, origin = resource.read_text(encoding="utf-8"), f"{source}.toml"
+    result = new_plan_text(text, year, origin)
+    if out.exists():
+        raise XlplanError(f"Tệp '{out}' đã có; hãy chọn tên khác (không ghi đè).")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(result, encoding="utf-8")
+    return out
