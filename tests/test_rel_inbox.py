@@ -105,7 +105,7 @@ def test_every_entry_is_read_skipped_with_a_reason_or_refused_and_nothing_big_is
     os.symlink("/etc/passwd", inbox / "he_thong.xlsx")
     os.symlink(outside / "lon.xlsx", inbox / "lien_ket_lon.xlsx")
     os.symlink(inbox, inbox / "vong_lap")
-    shutil.copy2(inbox / "P_AN_F01_2017.xlsx", os.path.join(os.fsencode(inbox), os.fsencode(NON_UTF8)))
+    shutil.copy2(os.fsencode(inbox / "P_AN_F01_2017.xlsx"), os.path.join(os.fsencode(inbox), os.fsencode(NON_UTF8)))
     (inbox / ".DS_Store").write_bytes(b"\0" * 10)
 
     started = time.monotonic()

@@ -33,8 +33,29 @@ def load_plan(name_or_path: str | Path | None = None) -> Plan:
     text_name = str(name_or_path)
     path = Path(text_name)
     if path.suffix.lower() == ".toml" or path.exists():
-        return checked_plan(path.read_text(encoding="utf-8"), source=str(path))
+        return checked_plan(plan_file_text(path), source=str(path))
     return _bundled(text_name)
+
+
+PLAN_BYTES = 1 << 20  # a plan file is a few kilobytes of TOML
+
+
+def plan_file_text(path: Path) -> str:
+    """A plan file's text, bounded: a regular file of at most :data:`PLAN_BYTES` (a FIFO or a device is
+    refused at once, never waited on or read until memory runs out); XlplanError otherwise."""
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as stream:
+        info = os.fstat(fd)
+        data = stream.read(PLAN_BYTES + 1) if stat.S_ISREG(info.st_mode) else b""
+    if not stat.S_ISREG(info.st_mode) or len(data) > PLAN_BYTES:
+        raise XlplanError(f"'{path}' không phải tệp kế hoạch .toml thông thường dưới {PLAN_BYTES >> 10} KB.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise XlplanError(f"Tệp kế hoạch '{path}' không dùng mã UTF-8.") from None
 
 
 def checked_plan(text: str, source: str = "") -> Plan:
@@ -43,7 +64,14 @@ def checked_plan(text: str, source: str = "") -> Plan:
     (:func:`xlplan.core.plan.load_plan_text` checks each key alone; the rules' fields need the
     form specs, which are built from the plan.) Raises :class:`PlanError` naming each bad key.
     """
-    plan = load_plan_text(text, source=source)
+    try:
+        plan = load_plan_text(text, source=source)
+    except (RecursionError, OverflowError) as exc:  # arrays nested 100,000 deep, a number of 5,000 digits
+        raise XlplanError(f"Tệp kế hoạch '{source}' lồng quá sâu hoặc có số quá lớn ({type(exc).__name__}).") from None
+    except ValueError as exc:
+        if isinstance(exc, XlplanError):
+            raise
+        raise XlplanError(f"Tệp kế hoạch '{source}' có giá trị không đọc được ({exc}).") from None
     problems = rule_problems(plan)
     if problems:
         raise PlanError(problems)

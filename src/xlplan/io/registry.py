@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
 import unicodedata
 import zipfile
 from importlib import resources
@@ -36,6 +38,7 @@ DEFAULT_REGISTRY = "bac_ninh_2017"
 SHEET_NAME = "Danh mục đơn vị"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _DELIMITERS = (",", ";", "\t")
+MAX_CSV_BYTES = 16 << 20  # 52,000 units are a few megabytes
 
 
 def bundled_registries() -> list[str]:
@@ -78,7 +81,14 @@ def read_registry_csv(path: str | Path, plan: Plan) -> tuple[Registry, list[Find
     UTF-8 gives a ``file-unreadable`` finding rather than guessed, garbled names.
     """
     path = Path(path)
-    return _parse_csv_bytes(path.read_bytes(), plan, str(path))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as stream:  # a registry is kilobytes: a FIFO, a device or a huge file is refused
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CSV_BYTES:
+            return Registry(), [make("file-unreadable", file=str(path),
+                                     reason=f"không phải tệp CSV thông thường dưới {MAX_CSV_BYTES >> 20} MB")]
+        data = stream.read(MAX_CSV_BYTES + 1)
+    return _parse_csv_bytes(data, plan, str(path))
 
 
 def _parse_csv_bytes(data: bytes, plan: Plan, source: str) -> tuple[Registry, list[Finding]]:
@@ -88,7 +98,10 @@ def _parse_csv_bytes(data: bytes, plan: Plan, source: str) -> tuple[Registry, li
         return Registry(), [make("file-unreadable", file=source,
                                  reason="tệp CSV không dùng mã UTF-8 (hãy lưu lại bằng "
                                         "'CSV UTF-8 (Comma delimited)')")]
-    rows, numbers = _csv_rows(text)
+    try:
+        rows, numbers = _csv_rows(text)
+    except csv.Error as exc:  # a value over the csv module's 131,072 characters, a NUL byte …
+        return Registry(), [make("file-unreadable", file=source, reason=f"tệp CSV có ô quá dài hoặc sai dạng ({exc})")]
     return parse_registry(rows, plan, source=source, row_numbers=numbers)
 
 
