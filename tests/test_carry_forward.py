@@ -121,3 +121,22 @@ def test_a_unit_types_only_april_and_the_balance_holds(demo: Path, soffice: str,
 def test_nothing_consolidated_nothing_carried(tmp_path: Path, demo: Path) -> None:
     ws = open_workspace(demo)
     assert carried_forward(tmp_path / "no-audit.sqlite", ws.plan, "F02", "2017-04") == {}
+
+
+def test_forms_make_prefills_in_a_working_folder(demo: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from xlplan.cli import main
+
+    ws = open_workspace(demo)
+    unit = sorted(carried_forward(ws.audit, ws.plan, "F02", "2017-04"))[0]
+    for flags, prefilled in (([], True), (["--khong-dien-san"], False)):
+        out = tmp_path / ("on" if prefilled else "off")
+        result = CliRunner().invoke(main, ["forms", "make", "F02", "--period", "2017-04", "-d", str(demo),
+                                           "--out", str(out), "--units", unit, *flags])
+        assert result.exit_code == 0, result.output
+        assert ("Điền sẵn" in result.output) is prefilled
+        wb = openpyxl.load_workbook(out / f"{unit}_F02_2017-04.xlsx")
+        sheet, ref = next(iter(wb.defined_names["kn_luy_ke"].destinations))
+        value = wb[sheet][ref.replace("$", "")].value
+        assert (isinstance(value, str) and value.endswith("+kn_trong_ky")) is prefilled

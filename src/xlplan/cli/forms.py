@@ -54,11 +54,13 @@ def forms_describe(form: str, plan_name: str | None, as_json: bool) -> None:
               help="Thư mục ghi biểu mẫu (mặc định: GuiDonVi/<biểu>_<kỳ> trong thư mục làm việc).")
 @FOLDER_OPTION
 @click.option("--units", metavar="MÃ,MÃ", help="Chỉ tạo cho các mã đơn vị này (cách nhau bằng dấu phẩy).")
+@click.option("--khong-dien-san", "no_prefill", is_flag=True,
+              help="F02: không điền sẵn đảng viên đầu kỳ và kết nạp lũy kế từ các báo cáo đã tổng hợp.")
 @PLAN_OPTION
 @REGISTRY_OPTION
 @guard
 def forms_make(form: str, period: str, out_dir: str | None, folder_option: Path | None, units: str | None,
-               plan_name: str | None, registry_name: str | None) -> None:
+               no_prefill: bool, plan_name: str | None, registry_name: str | None) -> None:
     """Tạo biểu mẫu FORM kỳ --period cho từng đơn vị: <mã>_<biểu>_<kỳ>.xlsx.
 
     Các đơn vị là danh mục đơn vị (trang Danh mục đơn vị) của thư mục làm việc: thư mục
@@ -66,13 +68,17 @@ def forms_make(form: str, period: str, out_dir: str | None, folder_option: Path 
     hiện tại. Mặc định biểu mẫu được ghi vào GuiDonVi/<biểu>_<kỳ> của thư mục làm việc.
     Ngoài mọi thư mục làm việc, lệnh dùng danh mục mẫu 80 đơn vị và báo rõ điều đó.
 
+    Biểu F02 được điền sẵn đảng viên đầu kỳ (= cuối kỳ của báo cáo liền trước đã tổng
+    hợp, hoặc tổng số trên phiếu đăng ký với kỳ đầu năm) và kết nạp lũy kế (= lũy kế kỳ
+    trước + ô kết nạp trong kỳ); đơn vị vẫn sửa được. --khong-dien-san để tạo biểu trống.
+
     \b
     Ví dụ:
       xlplan forms make F01 --period 2017            (trong thư mục làm việc)
       xlplan forms make F01 --period 2017 -d TongHop2017
       xlplan forms make F02 --period 2017-01 --out bieu-mau --units P_VUNINH,X_HOALONG
     """
-    from ..services.forms import make_forms
+    from ..services.forms import carried_forward, make_forms
     from ..services.working_folder import outbox_folder, setup
 
     ready = setup(folder_option, [Path(out_dir)] if out_dir else [], plan_name, registry_name)
@@ -86,7 +92,13 @@ def forms_make(form: str, period: str, out_dir: str | None, folder_option: Path 
                       "(hoặc chạy trong thư mục làm việc, hay thêm -d THƯ_MỤC).", "xlplan forms make")
     codes = [c.strip() for c in units.split(",") if c.strip()] if units else None
     assert ready.registry is not None  # (setup gives a registry unless asked not to)
-    paths = make_forms(ready.plan, list(ready.registry), form.upper(), period, out, codes=codes)
+    carried = ({} if no_prefill or ready.workspace is None else
+               carried_forward(ready.workspace.audit, ready.plan, form.upper(), period))
+    paths = make_forms(ready.plan, list(ready.registry), form.upper(), period, out, codes=codes,
+                       carried_by_unit=carried)
+    if carried:
+        click.echo(f"Điền sẵn đảng viên đầu kỳ và kết nạp lũy kế cho {len(carried)} đơn vị "
+                   "từ lần tổng hợp gần nhất (đơn vị vẫn sửa được).")
     whose = (f"danh mục của thư mục làm việc {ready.folder}" if ready.folder is not None else
              "danh mục mẫu" if registry_name is None else f"danh mục {registry_name}")
     click.echo(f"Đã tạo {len(paths)} biểu mẫu {form.upper()} kỳ {period} ({whose}) trong: {out.resolve()}")
