@@ -18,8 +18,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 
 from xlplan.core.plan import Plan
+from xlplan.core.report_sections import BOARD_CELLS, GENERATED_CELLS, RESULT_CELLS, SECTION_HEADINGS, SEED_SUFFIX
 from xlplan.core.summary_tables import CONFIG_CELLS, REPORT_CELLS, SHEETS, summary_tables
 from xlplan.io.city_layout import HIGHLIGHT_ROWS, resolve
+from xlplan.io.report_sheet import REPORT_WIDTHS
 from xlplan.io.city_workbook import (
     CityWorkbookError,
     build_city_template,
@@ -127,7 +129,10 @@ def test_template_has_every_sheet_in_order_and_every_name(plan: Plan, template: 
         assert head.font.b and head.font.name == "Times New Roman" and head.fill.fgColor.rgb.endswith("D9E1F2")
         assert head.border.left.style == "thin" and head.alignment.wrap_text
         for i, column in enumerate(spec.columns):
-            assert ws.column_dimensions[get_column_letter(col + i)].width == column.width
+            letter = get_column_letter(col + i)
+            # the report's appendix takes the page's widths (the text width of its margins)
+            wanted = REPORT_WIDTHS[letter] if spec.id == "tbl_bao_cao" else column.width
+            assert ws.column_dimensions[letter].width == wanted
         data_ws, cells = resolve(wb, spec.id + "_data")
         assert (data_ws, cells.min_row, cells.max_row) == (ws, header + 1, header + 1)
     for name, _ in CONFIG_CELLS:
@@ -188,28 +193,72 @@ def test_guide_explains_every_sheet(template: Path) -> None:
 
 
 def test_report_sheet_follows_the_party_document_style(plan: Plan, template: Path) -> None:
+    """Hướng dẫn 36-HD/VPTW, cell by cell: fonts, sizes, places, sections, page and margins."""
     wb = load_city_workbook(template)
     ws = wb["Báo cáo"]
     values = {c.value: c for row in ws.iter_rows() for c in row if c.value}
+    cells = {name: ws.cell(*anchor(wb, name)[1:]) for name in (*REPORT_CELLS, *GENERATED_CELLS, *BOARD_CELLS)}
+
+    def font(cell) -> tuple[str, float, bool, bool]:
+        return cell.font.name, cell.font.sz, bool(cell.font.b), bool(cell.font.i)
+
     party = values["ĐẢNG CỘNG SẢN VIỆT NAM"]
-    assert party.font.u == "single" and party.font.b
-    assert "*" in values and "T/M BAN THƯỜNG VỤ" in values
-    cells = {name: ws.cell(*anchor(wb, name)[1:]) for name in REPORT_CELLS}
-    assert cells["bc_cap_tren"].value == "ĐẢNG BỘ TỈNH BẮC NINH" and cells["bc_co_quan"].value == "THÀNH ỦY BẮC NINH"
-    assert cells["bc_noi_ngay"].font.i and cells["bc_tieu_de"].font.b
+    assert font(party) == ("Times New Roman", 15, True, False)
+    assert all(ws.cell(party.row, c).border.bottom.style == "thin" for c in range(3, 6))  # the rule under it
+    assert font(cells["bc_cap_tren"]) == ("Times New Roman", 14, False, False)
+    assert font(cells["bc_co_quan"]) == ("Times New Roman", 14, True, False)
+    star = values["*"]
+    assert font(star) == ("Times New Roman", 14, False, False) and star.row == cells["bc_co_quan"].row + 1
+    assert font(cells["bc_so"]) == ("Times New Roman", 14, False, False)
+    assert font(cells["bc_noi_ngay"]) == ("Times New Roman", 14, False, True)
+    assert font(cells["bc_tieu_de"]) == ("Times New Roman", 15, True, False)
+    assert font(cells["bc_ky"]) == ("Times New Roman", 14, False, True)
+    for name in ("bc_doan_van", "bc_doan_van_nam", *RESULT_CELLS, *BOARD_CELLS):
+        assert font(cells[name]) == ("Times New Roman", 14, False, False), name
+        assert cells[name].alignment.horizontal == "justify" and cells[name].alignment.wrap_text, name
+        assert any(r.min_row == r.max_row == cells[name].row and r.min_col == 1 and r.max_col == 5
+                   for r in ws.merged_cells.ranges), name
+    for heading in SECTION_HEADINGS.values():
+        assert font(values[heading]) == ("Times New Roman", 14, True, False), heading
+    # top left the organizations, top right the Party; sections in order, then recipients and signature
+    assert cells["bc_cap_tren"].column == 1 and party.column == 3 and party.row == cells["bc_cap_tren"].row == 1
+    assert cells["bc_noi_ngay"].column == 3 and cells["bc_so"].column == 1
+    order = [cells["bc_tieu_de"].row, cells["bc_ky"].row, cells["bc_doan_van"].row,
+             values[SECTION_HEADINGS["I"]].row, cells["bc_doan_van_nam"].row,
+             *(cells[n].row for n in RESULT_CELLS), values[SECTION_HEADINGS["II"]].row, cells["bc_han_che"].row,
+             values[SECTION_HEADINGS["III"]].row, cells["bc_phuong_huong"].row, cells["bc_noi_nhan"].row]
+    assert order == sorted(order) and len(set(order)) == len(order)
+    assert cells["bc_noi_nhan"].value.startswith("Nơi nhận:") and cells["bc_noi_nhan"].column == 1
+    assert font(values["T/M BAN THƯỜNG VỤ"]) == ("Times New Roman", 14, True, False)
     assert cells["bc_tieu_de"].value == cells["bc_tieu_de"].value.upper()
-    assert cells["bc_noi_nhan"].value.startswith("Nơi nhận:")
-    assert cells["bc_cap_tren"].column < party.column  # issuer left, party name right
+    # the Board's cells remember their seed in a hidden cell outside the page
+    for name in BOARD_CELLS:
+        seed = ws.cell(*anchor(wb, name + SEED_SUFFIX)[1:])
+        assert seed.value == cells[name].value and ws.column_dimensions[seed.column_letter].hidden
+    # rows as tall as their text: no fixed 195 pt blank, no clipped line
     paragraph = cells["bc_doan_van"]
-    assert paragraph.alignment.horizontal == "justify" and paragraph.alignment.wrap_text
-    assert ws.row_dimensions[paragraph.row].height >= 180
-    assert any(r.min_row == paragraph.row and r.max_col - r.min_col >= 4 for r in ws.merged_cells.ranges)
-    assert cells["bc_noi_nhan"].row > paragraph.row and cells["bc_noi_nhan"].column == 1
-    assert all(c.font.name == "Times New Roman" and 13 <= c.font.sz <= 14 for c in cells.values()
-               if c is not cells["bc_noi_nhan"])
+    assert ws.row_dimensions[paragraph.row].height < 60  # the placeholder is one line
+    # A4 portrait, margins after 36-HD (top/bottom 20–25 mm, left 30–35, right 15–20), not centred
     assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "portrait"
+    mm = {side: getattr(ws.page_margins, side) * 25.4 for side in ("top", "bottom", "left", "right")}
+    assert 20 <= mm["top"] <= 25 and 20 <= mm["bottom"] <= 25 and 30 <= mm["left"] <= 35 and 15 <= mm["right"] <= 20
+    assert not ws.print_options.horizontalCentered
+    assert sum(REPORT_WIDTHS.values()) <= 85  # the page's text width: 14 pt prints at 14 pt
     _, header, _ = anchor(wb, "tbl_bao_cao")
     assert ws.print_area.endswith(f"$A$1:$E${header + 1}")
+
+
+def test_report_rows_follow_their_text(plan: Plan, template: Path, tmp_path: Path) -> None:
+    """A long generated paragraph makes its row tall enough; a short one leaves no blank half page."""
+    wb = load_city_workbook(template)
+    long = "Năm 2016, Đảng bộ Thành phố có 80 tổ chức cơ sở đảng với 8.877 đảng viên. " * 8
+    write_city_data(wb, plan, {}, {"bc_doan_van": long, "bc_doan_van_nam": "Ngắn."})
+    wb = saved(wb, tmp_path / "r.xlsx")
+    ws = wb["Báo cáo"]
+    tall = ws.row_dimensions[anchor(wb, "bc_doan_van")[1]].height
+    short = ws.row_dimensions[anchor(wb, "bc_doan_van_nam")[1]].height
+    assert short < 30 and tall > 8 * 17  # 600 characters are at least eight lines of 14 pt on 165 mm
+    assert tall < 20 * 17
 
 
 def test_print_setup_freeze_and_filter(plan: Plan, template: Path) -> None:

@@ -150,4 +150,4 @@ def test_cli_report_without_libreoffice(folder: Path, monkeypatch: pytest.Monkey
 def test_cli_report_cannot_run(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", str(tmp_path), "--pdf"])
     assert result.exit_code == 2
-    assert "Không thấy sổ tổng hợp" in result.output
+    assert "Không thấy" in result.output and "SoTongHop.xlsx" in result.output

@@ -9,9 +9,11 @@ look of each table's first data row to the new rows, and resizes the
 ``<table>_data`` names. Staff may restyle the workbook, insert rows above the
 tables or move them; the next consolidation keeps their work.
 
-The Hướng dẫn, Cấu hình and Báo cáo sheets are laid out here; the generic
-table machinery is in :mod:`xlplan.io.city_layout`, the charts in
-:mod:`xlplan.io.city_charts`.
+The Hướng dẫn and Cấu hình sheets are laid out here; the Báo cáo sheet (the
+report and its sections) in :mod:`xlplan.io.report_sheet`, the generic table
+machinery in :mod:`xlplan.io.city_layout`, the charts in
+:mod:`xlplan.io.city_charts`. A write of the tracking also writes the call
+list (:mod:`xlplan.core.call_list`) on the Theo dõi nộp sheet.
 """
 
 from __future__ import annotations
@@ -22,20 +24,21 @@ from pathlib import Path
 from typing import IO, Collection, Mapping, Sequence
 
 from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
-from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..core import report_sections as rs
+from ..core.call_list import TABLE_ID as CALL_TABLE
+from ..core.call_list import call_rows, call_table
 from ..core.forms import form_spec
 from ..core.periods import periods_of
 from ..core.plan import Plan
-from ..core.summary_tables import (CONFIG_CELLS, REPORT_CELLS, SHEETS, TableSpec, keeps_report_text, report_defaults,
-                                   summary_tables)
+from ..core.summary_tables import (CONFIG_CELLS, SHEETS, TableSpec, keeps_report_text, summary_tables)
 from . import city_layout as lay
 from . import party_style as ps
 from .city_charts import add_charts
@@ -43,10 +46,11 @@ from .city_layout import CityWorkbookError, Region, define_name, number_format, 
 from .gc_pause import paused_gc
 from .openpyxl_internals import cell_store, style_record
 from .cell_values import fill_cell, put_value, write_formula, write_value
+from .report_sheet import fit_row, lay_out_report, read_named_values, write_board_cells
 from .streamed_rows import DeferredRows, defer
 
 __all__ = ["CityWorkbookError", "build_city_template", "config_cells", "default_settings", "load_city_workbook",
-           "read_config", "write_city_data"]
+           "read_config", "read_named_values", "write_city_data"]
 
 _CONFIG_NAMES = tuple(name for name, _ in CONFIG_CELLS)
 # Cấu hình cells shown for information only (not yellow, not a setting): the plan year is the plan
@@ -55,8 +59,6 @@ CONFIG_INFO_CELLS = frozenset({"cfg_nam"})
 CONFIG_OPTIONAL_CELLS = frozenset({"cfg_ngay_chot"})
 _COMPARISON_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 
-_PARAGRAPH_LINES = 10
-_POINTS_PER_LINE = 19.5  # a 14 pt line with Times New Roman's leading
 
 
 # -- public API ------------------------------------------------------------------------
@@ -97,7 +99,7 @@ def build_city_template(plan: Plan, settings: Mapping[str, object] | None = None
         wb.create_sheet(title)
     specs = summary_tables(plan)
     by_sheet: dict[str, list[TableSpec]] = {}
-    for spec in specs.values():
+    for spec in (*specs.values(), call_table()):
         by_sheet.setdefault(spec.sheet, []).append(spec)
     for sheet, tables in by_sheet.items():
         if sheet != "Báo cáo":
@@ -105,7 +107,7 @@ def build_city_template(plan: Plan, settings: Mapping[str, object] | None = None
     _counts(wb, plan)
     _guide(wb[SHEETS[0]], plan)
     _config(wb, wb["Cấu hình"], plan, values)
-    _report(wb, wb["Báo cáo"], plan, specs["tbl_bao_cao"])
+    lay_out_report(wb, wb["Báo cáo"], plan, specs["tbl_bao_cao"])
     add_charts(wb, plan)
     return wb
 
@@ -153,7 +155,8 @@ def config_cells(wb: Workbook) -> dict[str, str]:
 
 
 def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapping[str, object]]],
-                    cells: Mapping[str, object], *, stream: bool = False) -> None:
+                    cells: Mapping[str, object], *, stream: bool = False,
+                    report_period: rs.ReportPeriod | None = None) -> None:
     """Write table rows and named cells into a city workbook; re-create the charts.
 
     For each table id in ``tables``, the rows (mappings by column id; missing
@@ -170,8 +173,20 @@ def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapp
     :func:`xlplan.io.workbook_files.workbook_bytes` saves: memory stays flat
     at national scale and the bytes are the same (:mod:`xlplan.io.streamed_rows`).
     The tables' cells cannot be read from ``wb`` in between.
+
+    A write of every table also writes the report's sections
+    (:func:`xlplan.core.report_sections.section_cells`, for ``report_period``,
+    by default the plan year) into the Báo cáo cells the workbook has; the
+    Board's cells II and III only while they hold the seed last written.
     """
-    specs = summary_tables(plan)
+    cells = dict(cells)
+    if _REPORT_SOURCES <= set(tables):
+        generated = rs.section_cells(plan, tables, report_period)
+        cells = {**{k: v for k, v in generated.items() if resolve(wb, k) is not None}, **cells}
+    write_board_cells(wb, cells)
+    specs = {**summary_tables(plan), CALL_TABLE: call_table()}
+    if _CALL_SOURCES <= set(tables) and CALL_TABLE not in tables and resolve(wb, CALL_TABLE) is not None:
+        tables = {**tables, CALL_TABLE: call_rows(plan, tables)}  # the call list follows the tracking
     unknown = sorted(set(tables) - set(specs))
     if unknown:
         raise CityWorkbookError(f"Sổ tổng hợp không có bảng: {', '.join(unknown)}.")
@@ -184,12 +199,16 @@ def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapp
         if keeps_report_text(name, cell.value, plan):
             continue  # staff typed it (the report's number, date…): theirs, not a default's
         put_value(cell, value)
-        if isinstance(cell.value, str):
-            _fit_height(ws, cell)
+        fit_row(ws, cell)
     add_charts(wb, plan)
 
 
 # -- writing ---------------------------------------------------------------------------
+
+_CALL_SOURCES = frozenset({"tbl_theo_doi", "tbl_kiem_tra", "tbl_don_vi"})
+_REPORT_SOURCES = frozenset({"tbl_dang_ky", "tbl_tien_do", "tbl_tong_hop", "tbl_chi_tieu", "tbl_ty_le_nop",
+                             "tbl_theo_doi"})
+
 
 def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, object]], stream: bool,
                  plan: Plan) -> None:
@@ -273,29 +292,6 @@ def _range(text: str) -> CellRange | None:
         return CellRange(text.replace("$", ""))
     except (ValueError, TypeError):
         return None
-
-
-def _fit_height(ws: Worksheet, cell: Cell) -> None:
-    """Grow (never shrink) the row of a wrapped, merged text cell so the whole text prints."""
-    if not (cell.alignment and cell.alignment.wrap_text):
-        return
-    width = 0.0
-    for merged in ws.merged_cells.ranges:
-        if merged.min_row == cell.row and merged.min_col == cell.column:
-            if merged.max_row != merged.min_row:
-                return
-            width = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43
-                        for c in range(merged.min_col, merged.max_col + 1))
-            break
-    if not width:
-        return
-    size = float(cell.font.sz or 11) if cell.font else 11.0
-    per_line = max(width * 11.0 / size * 1.05, 10.0)
-    lines = sum(max(1, math.ceil(len(part) / per_line)) for part in str(cell.value).split("\n"))
-    needed = lines * size * 1.4 + 6
-    current = ws.row_dimensions[cell.row].height or 15
-    if needed > current:
-        ws.row_dimensions[cell.row].height = needed
 
 
 def tidy_setting(value: object) -> object:
@@ -512,51 +508,3 @@ def _validate(ws: Worksheet, cell: str, validation: DataValidation) -> None:
     validation.error = "Xem cột Ghi chú để biết giá trị được phép."
     validation.add(cell)
     ws.add_data_validation(validation)
-
-
-def _report(wb: Workbook, ws: Worksheet, plan: Plan, spec: TableSpec) -> None:
-    """The printable report (DOMAIN.md "Document style"); its indicator table follows as an appendix.
-
-    The table comes after the signature, on its own page, so it can grow
-    without pushing into the signature block.
-    """
-    defaults = report_defaults(plan)
-    places = {  # name → (merged range, font, alignment, row height)
-        "bc_cap_tren": ("A1:B1", ps.HEADER, ps.CENTER, None),
-        "bc_co_quan": ("A2:B2", ps.HEADER_BOLD, ps.CENTER, None),
-        "bc_so": ("A4:B4", ps.HEADER, ps.CENTER, None),
-        "bc_noi_ngay": ("C2:E2", ps.HEADER_ITALIC, ps.CENTER, None),
-        "bc_tieu_de": ("A6:E6", ps.TITLE, ps.CENTER, 58),
-        "bc_doan_van": ("A8:E8", ps.PARAGRAPH, ps.JUSTIFY, _PARAGRAPH_LINES * _POINTS_PER_LINE),
-        "bc_doan_van_nam": ("A9:E9", ps.PARAGRAPH, ps.JUSTIFY, _PARAGRAPH_LINES * _POINTS_PER_LINE),
-        "bc_noi_nhan": ("A11:B15", ps.BODY_ITALIC, ps.TOP_LEFT, None),
-    }
-    fixed = {"C1:E1": (ps.PARTY, ps.HEADER_PARTY), "A3:B3": (ps.ISSUER_MARK, ps.HEADER),
-             "C11:E11": ("T/M BAN THƯỜNG VỤ", ps.HEADER_BOLD), "C12:E12": ("BÍ THƯ", ps.HEADER_BOLD),
-             "C16:E16": (ps.SIGNATURE_PLACEHOLDER, ps.HEADER_BOLD)}
-    for coord, (text, font) in fixed.items():
-        _place(ws, coord, text, font, ps.CENTER)
-    for name in REPORT_CELLS:
-        coord, font, align, height = places[name]
-        cell = _place(ws, coord, defaults[name], font, align)
-        define_name(wb, name, ws, cell.column, cell.row)
-        if height:
-            ws.row_dimensions[cell.row].height = height
-    ws.row_breaks.append(Break(id=17))
-    _place(ws, "A18:E18", "PHỤ LỤC", ps.TITLE, ps.CENTER)
-    region = lay.lay_out_sheet(wb, ws, [spec], plan, header_row=21, print_setup=False)[0]
-    title = ws.cell(region.header_row - 2, region.first_col)
-    ws.merge_cells(start_row=title.row, start_column=1, end_row=title.row, end_column=region.last_col)
-    title.alignment = ps.CENTER
-    _place(ws, "A20:E20", "(Kèm theo báo cáo kết quả thực hiện kế hoạch)", ps.HEADER_ITALIC, ps.CENTER)
-    ps.print_a4(ws)
-    ws.print_area = f"A1:{get_column_letter(region.last_col)}{region.last_row}"
-
-
-def _place(ws: Worksheet, coord: str, text: str, font: Font, align: Alignment) -> Cell:
-    cells = CellRange(coord)
-    if cells.size["rows"] * cells.size["columns"] > 1:
-        ws.merge_cells(coord)
-    cell = write_value(ws, cells.min_row, cells.min_col, text)
-    cell.font, cell.alignment = font, align
-    return cell

@@ -46,6 +46,26 @@ LINK = Font(name=FONT_NAME, size=BODY_SIZE, color="0563C1", underline="single")
 NOTE = Font(name=FONT_NAME, size=11, italic=True)
 ALERT = Font(name=FONT_NAME, size=BODY_SIZE, bold=True, color="C00000")
 
+# The printed report, after Hướng dẫn 36-HD/VPTW (2018): the national Party header in 15 pt bold
+# with a rule under it; the superior organization 14 pt, the issuing one 14 pt bold over a star;
+# number 14 pt; place and date 14 pt italic; the document type 15–16 pt bold; body 14 pt.
+REPORT_PARTY_SIZE = 15
+REPORT_SIZE = 14
+REPORT_TYPE_SIZE = 16  # "BÁO CÁO" where it stands alone (the editable document)
+REPORT_TITLE_SIZE = 15  # the sheet's one title cell: type and summary together, in both ranges
+REPORT_RECIPIENTS_SIZE = 12
+REPORT_PARTY = Font(name=FONT_NAME, size=REPORT_PARTY_SIZE, bold=True)
+REPORT_SUPERIOR = Font(name=FONT_NAME, size=REPORT_SIZE)
+REPORT_ISSUER = Font(name=FONT_NAME, size=REPORT_SIZE, bold=True)
+REPORT_NUMBER = Font(name=FONT_NAME, size=REPORT_SIZE)
+REPORT_PLACE_DATE = Font(name=FONT_NAME, size=REPORT_SIZE, italic=True)
+REPORT_TITLE = Font(name=FONT_NAME, size=REPORT_TITLE_SIZE, bold=True)
+REPORT_PERIOD = Font(name=FONT_NAME, size=REPORT_SIZE, italic=True)
+REPORT_BODY = Font(name=FONT_NAME, size=REPORT_SIZE)
+REPORT_HEADING = Font(name=FONT_NAME, size=REPORT_SIZE, bold=True)
+REPORT_SIGNATURE = Font(name=FONT_NAME, size=REPORT_SIZE, bold=True)
+REPORT_RECIPIENTS = Font(name=FONT_NAME, size=REPORT_RECIPIENTS_SIZE, italic=True)
+
 
 def _solid(rgb: str) -> PatternFill:
     return PatternFill(fill_type="solid", start_color=rgb, end_color=rgb)
@@ -61,6 +81,7 @@ GROUP_FILL = _solid("F2F2F2")  # group rows of a form
 # Borders
 _THIN = Side(style="thin", color="808080")
 GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+PARTY_RULE = Border(bottom=Side(style="thin", color="000000"))  # the rule under "ĐẢNG CỘNG SẢN VIỆT NAM"
 
 # Alignment
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -85,6 +106,9 @@ TEXT_FORMAT = "@"
 # Page margins in inches (left/right, top/bottom).
 SIDE_MARGIN = 0.6
 TOP_MARGIN = 0.7
+# The report's page (36-HD/VPTW): top and bottom 20–25 mm, left 30–35 mm, right 15–20 mm.
+MM_PER_INCH = 25.4
+REPORT_MARGINS_MM = {"top": 20.0, "bottom": 20.0, "left": 30.0, "right": 15.0}
 
 
 def print_a4(ws: Worksheet, landscape: bool = False) -> None:
@@ -101,3 +125,18 @@ def print_a4(ws: Worksheet, landscape: bool = False) -> None:
     ws.page_margins.left = ws.page_margins.right = SIDE_MARGIN
     ws.page_margins.top = ws.page_margins.bottom = TOP_MARGIN
     ws.print_options.horizontalCentered = True
+
+
+def print_report_page(ws: Worksheet) -> None:
+    """A4 portrait with the report's margins (36-HD/VPTW), one page wide, never centred.
+
+    The report's columns are sized to the text width these margins leave, so
+    one page wide is the full size: the 14 pt body prints at 14 pt.
+    """
+    print_a4(ws)
+    ws.print_options.horizontalCentered = False
+    ws.page_margins.top = REPORT_MARGINS_MM["top"] / MM_PER_INCH
+    ws.page_margins.bottom = REPORT_MARGINS_MM["bottom"] / MM_PER_INCH
+    ws.page_margins.left = REPORT_MARGINS_MM["left"] / MM_PER_INCH
+    ws.page_margins.right = REPORT_MARGINS_MM["right"] / MM_PER_INCH
+    ws.page_margins.header = ws.page_margins.footer = 0.3
