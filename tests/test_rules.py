@@ -198,3 +198,37 @@ def test_plan_rejects_rules_that_are_not_tables() -> None:
     with pytest.raises(PlanError) as info:
         checked_plan(bundled_text("bac_ninh_2017").replace("[[rules]]\nid = \"kt_ket_nap\"", "[[rules]]\nid = 5", 1))
     assert any("rules[0]" in f.params["key"] for f in info.value.findings)
+
+
+# -- kind and city rules on the rolled-up figures ---------------------------------------------
+
+def test_kind_and_city_rules_judge_the_sums() -> None:
+    from test_rollup import sub, unit
+
+    from xlplan.core.rollup import consolidate
+    extra = [
+        {"id": "thanh_pho_xuat_sac_20", "form": "F03", "scope": "city", "left": "dv_xuat_sac", "op": "<=",
+         "right": "dv_tot * 20 / 100", "message": "{kind}: {left} > {right}.", "source": SOURCE},
+        {"id": "loai_hinh_xuat_sac_20", "form": "F03", "scope": "kind", "left": "dv_xuat_sac", "op": "<=",
+         "right": "dv_tot * 20 / 100", "severity": "warning", "message": "{kind}: {left} > {right}."},
+    ]
+    data = tomllib.loads(bundled_text("bac_ninh_2017"))
+    data["rules"] += extra
+    from xlplan.core.plan import plan_from_dict
+    plan = plan_from_dict(data)
+    a, b, c = unit("P_A"), unit("P_B"), unit("CQ_C", "co_quan")
+    subs = [sub(a, "F03", "2017", dv_xuat_sac=30, dv_tot=100), sub(b, "F03", "2017", dv_xuat_sac=10, dv_tot=100),
+            sub(c, "F03", "2017", dv_xuat_sac=1, dv_tot=100)]
+    found = [f for f in consolidate(subs, [a, b, c], plan).findings if f.code in {r["id"] for r in extra}]
+    # city: 41 > 60? no. wards: 40 > 40? no -> nothing; then one more excellent in a ward breaks both
+    assert found == []
+    subs[1] = sub(b, "F03", "2017", dv_xuat_sac=11, dv_tot=100)
+    found = [f for f in consolidate(subs, [a, b, c], plan).findings if f.code in {r["id"] for r in extra}]
+    assert [(f.code, f.severity.value, f.params["kind"], f.params["left"], f.params["right"]) for f in found] == [
+        ("loai_hinh_xuat_sac_20", "warning", "Đảng bộ xã, phường", "41", "40")]
+    assert found[0].unit is None and found[0].source is None
+    subs[2] = sub(c, "F03", "2017", dv_xuat_sac=30, dv_tot=100)
+    found = [f for f in consolidate(subs, [a, b, c], plan).findings if f.code == "thanh_pho_xuat_sac_20"]
+    assert [(f.params["kind"], f.params["left"], f.params["right"], f.source) for f in found] == [
+        ("Toàn thành phố", "71", "60", SOURCE)]
+    assert found[0].message.endswith(f"(Căn cứ: {SOURCE})")

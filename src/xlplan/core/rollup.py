@@ -65,6 +65,7 @@ from .narrative import (Figures, Progress, Sources, current_year_paragraph, indi
 from .periods import Period, periods_of
 from .plan import Category, Plan
 from .registry import Unit
+from .rules import group_findings
 from .submission import Submission
 from .summary_tables import report_defaults, summary_tables
 from .witness import UnitNames
@@ -542,6 +543,30 @@ def _summary(plan: Plan, submissions: Sequence[Submission], resolution: Resoluti
     }
 
 
+def _shown(value: Fraction) -> str:
+    return indicators.format_number(value, 0 if value.denominator == 1 else 2)
+
+
+def _group_rule_findings(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Finding]:
+    """The plan file's kind and city rules on each group's sums of the plan year's year-end forms."""
+    out: list[Finding] = []
+    for scope in ("kind", "city"):
+        rules = tuple(r for r in plan.rules if r.scope == scope)
+        if not rules:
+            continue
+        groups = [(k.label, [u for u in units if u.kind == k.code]) for k in plan.kinds] if scope == "kind" \
+            else [(CITY, list(units))]
+        year_end = Period(plan.year, "year")
+        fields = {form: {f for r in rules if r.form == form for f in r.refs} for form in {r.form for r in rules}}
+        for label, members in groups:
+            values: dict[str, dict[str, Fraction | None]] = {}
+            for form, ids in fields.items():
+                subs = [s for u in members if (s := book.get(u.code, form, year_end)) is not None]
+                values[form] = {f: None if (v := _sum(number(s, f) for s in subs)) is None else Fraction(v) for f in ids}
+            out += group_findings(rules, label, values, _shown)
+    return out
+
+
 # -- entry point ----------------------------------------------------------------------
 
 def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[Unit]", plan: Plan,
@@ -575,7 +600,7 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
     findings = list(extra_findings) + supersede(
         [f for s in submissions for f in s.findings] + cross_file_findings(submissions, finder, plan, resolution.latest, witness),
         resolution.superseded())
-    findings += list(resolution.findings) + stray + tracking_findings(items)
+    findings += list(resolution.findings) + stray + tracking_findings(items) + _group_rule_findings(unit_list, plan, book)
     findings.sort(key=lambda f: (*f.sort_key(), f.message))
 
     previous = _figures(unit_list, plan.previous_year, book, plan, plan.previous_admission_plan)

@@ -279,3 +279,41 @@ def builtin_rule_tables(member_fields: list[str], org_cell_fields: list[str]) ->
         rule("kt_chi_bo", "sum-mismatch", "F03", "Tổng chi bộ theo xếp loại bằng tổng số chi bộ",
              " + ".join(org_cell_fields) or "0", "=", "chi_bo_tong_so", *match),
     ]
+
+
+def rule_verdict(rule: Rule, values: Mapping[str, Fraction | None]) -> tuple[Fraction, Fraction] | None:
+    """Both sides of a failed rule over ``values`` (field id → number or None); None when it holds or has no data.
+
+    No data: every field of the rule empty, or (``missing = "skip"``) every field of one side, or a zero divisor.
+    """
+    if rule.refs and all(values.get(i) is None for i in rule.refs):
+        return None
+    sides: list[Fraction] = []
+    for expr in (rule.left, rule.right):
+        ids = ex.refs(expr)
+        if rule.missing == "skip" and ids and all(values.get(i) is None for i in ids):
+            return None
+        value = ex.evaluate(expr, lambda key: values.get(key) or Fraction(0))
+        if value is None:
+            return None
+        sides.append(value)
+    left, right = sides
+    return None if rule.holds(left, right) else (left, right)
+
+
+def group_findings(rules: tuple[Rule, ...], group: str, values_by_form: Mapping[str, Mapping[str, Fraction | None]],
+                   shown: Callable[[Fraction], str]) -> list[Finding]:
+    """The kind or city rules that fail on a group's rolled-up figures (field sums by form).
+
+    ``group`` is the group's name (a kind's label, or the city), offered to the message as ``{kind}``.
+    """
+    out = []
+    for rule in rules:
+        failed = rule_verdict(rule, values_by_form.get(rule.form, {}))
+        if failed is None:
+            continue
+        left, right = failed
+        params = {"left": shown(left), "right": shown(right), "kind": group,
+                  "left_cells": ", ".join(ex.refs(rule.left)), "right_cells": ", ".join(ex.refs(rule.right))}
+        out.append(rule_finding(rule, params, field=next(iter(ex.refs(rule.left)), None)))
+    return out
