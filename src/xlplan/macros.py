@@ -5,7 +5,11 @@ which runs ``RunPython "import xlplan.macros; xlplan.macros.dispatch('<id>')"``.
 :func:`dispatch` finds the workbook, runs the button's function from
 :data:`BUTTONS` and turns any exception into a Vietnamese message box: staff
 never see a traceback; the details go to ``xlplan.log`` in the working folder
-(else the temp folder) for whoever supports them.
+(else the temp folder) for whoever supports them. Vietnamese is shown only in a
+message box (the workbook's, else Windows's ``MessageBoxW``), never on stderr:
+RunPython shows stderr from a temp file VBA reads in the ANSI code page, where
+Vietnamese becomes ``\\uXXXX``. What goes to stderr (only when no box can be
+shown) is ASCII and names the log (:func:`to_stderr`).
 
 Each function takes the ``xlwings.Book`` it works on, so the tests drive it
 without Excel, on xlwings's remote engine, and stays small: it calls one job of
@@ -311,16 +315,21 @@ def dispatch(control_id: str, book: "xw.Book | None" = None) -> str | None:
     """Run the button ``control_id`` on ``book`` (default: ``xw.Book.caller()``); never raise into Excel.
 
     Returns the closing message, or the error message shown instead. With no
-    workbook to talk to, the message goes to stderr and the process exits with
-    1, which makes RunPython show it in a message box.
+    workbook to talk to, the Vietnamese message goes to a Windows message box;
+    where there is none, an ASCII message naming the log goes to stderr and the
+    process exits with 1, which makes RunPython show it.
     """
     if book is None:
         try:
             book = target_book(xw.Book.caller())
         except Exception as exc:
             log = _log(None, control_id, exc)
-            print(f"xlplan: không xác định được sổ Excel đang mở ({type(exc).__name__}). Hãy mở sổ tổng hợp rồi "
-                  f"bấm lại nút. Chi tiết: {log}", file=sys.stderr)
+            text = (f"Không xác định được sổ Excel đang mở ({type(exc).__name__}). Hãy mở sổ tổng hợp rồi "
+                    f"bấm lại nút.\nChi tiết đã ghi vào tệp:\n{log}")
+            if message_box(text):
+                return text
+            to_stderr(f"xlplan: could not find the open Excel workbook ({type(exc).__name__}). Open the city "
+                      f"workbook (SoTongHop.xlsx) and press the button again. Details: {ascii_path(log)}")
             raise SystemExit(1) from None
     button = BUTTONS.get(control_id)
     if button is None:
@@ -340,9 +349,56 @@ def _fail(book: "xw.Book", control_id: str, exc: BaseException) -> str:
     text = error_text(exc, LABELS.get(control_id, control_id), log)
     try:
         return say(book, text, critical=True)
-    except Exception:  # Excel cannot show it (closing, busy): RunPython shows stderr instead
-        print(text, file=sys.stderr)
-        return text
+    except Exception:  # Excel cannot show it (closing, busy): Windows's box, else stderr for RunPython
+        if message_box(text):
+            return text
+        to_stderr(f"xlplan: the button {control_id} did not complete ({type(exc).__name__}) and Excel could not "
+                  f"show the message. Details: {ascii_path(log)}")
+        raise SystemExit(1) from None
+
+
+def message_box(text: str) -> bool:
+    """Show ``text`` in a Windows message box (``MessageBoxW``: Unicode, in front of Excel);
+    False where there is none (not Windows, or the call failed)."""
+    if not sys.platform.startswith("win"):
+        return False
+    try:
+        import ctypes
+
+        user32 = ctypes.windll.user32  # Windows only (mypy skips this branch off Windows)
+        user32.MessageBoxW(None, text, TITLE, 0x10 | 0x10000 | 0x40000)  # MB_ICONERROR|SETFOREGROUND|TOPMOST
+        return True
+    except Exception:
+        return False
+
+
+def to_stderr(text: str) -> None:
+    """The one way this module writes to stderr: ASCII only (RunPython's log is read in the ANSI
+    code page, so anything else would show as ``\\uXXXX``)."""
+    print(text.encode("ascii", "replace").decode("ascii"), file=sys.stderr)
+
+
+def ascii_path(path: Path | None) -> str:
+    """A path as an ASCII message can name it: ``%TEMP%``/``%LOCALAPPDATA%``/``%USERPROFILE%`` for
+    those folders, the Windows short (8.3) name where there is one, ``?`` for any letter left."""
+    if path is None:
+        return "(no log could be written)"
+    text = str(path)
+    for variable in ("TEMP", "TMP", "LOCALAPPDATA", "APPDATA", "USERPROFILE"):
+        base = os.environ.get(variable, "").rstrip("\\/")
+        if base and text[:len(base)].lower() == base.lower() and text[len(base):len(base) + 1] in ("\\", "/"):
+            text = f"%{variable}%{text[len(base):]}"
+            break
+    if not text.isascii() and sys.platform.startswith("win"):
+        try:
+            import ctypes
+
+            buffer = ctypes.create_unicode_buffer(1024)
+            if ctypes.windll.kernel32.GetShortPathNameW(str(path), buffer, 1024):  # type: ignore[attr-defined]
+                text = buffer.value if buffer.value.isascii() else text
+        except Exception:
+            pass
+    return text.encode("ascii", "replace").decode("ascii")
 
 
 def error_text(exc: BaseException, label: str, log: Path | None) -> str:

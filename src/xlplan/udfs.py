@@ -41,6 +41,7 @@ import os
 import unicodedata
 from decimal import Decimal
 from fractions import Fraction
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, TypeVar
@@ -85,7 +86,8 @@ ERR_FLAG = "#LỖI: có nguồn phải là TRUE hoặc FALSE"
 ERR_NOT_TEXT = "#LỖI: không phải mã hoặc tên"
 ERR_SHAPE = "#LỖI: các vùng ô không cùng kích thước"
 ERR_RANGE = "#LỖI: vùng ô không hợp lệ"
-ERR_UNEXPECTED = "#LỖI: lỗi không mong đợi (xem nhật ký xlplan)"
+UDF_LOG = "%LOCALAPPDATA%\\xlplan\\xlplan.log"  # where the UDF server logs a bug, as staff find it
+ERR_UNEXPECTED = f"#LỖI: lỗi không mong đợi (xem {UDF_LOG})"
 
 
 def err_unknown_kind(text: str) -> str:
@@ -215,8 +217,36 @@ def _cell(func: Callable[..., Any], values: list[Any]) -> Any:
     except _CellError as exc:
         return exc.value
     except Exception:  # the contract is "never raise into Excel"; a bug is logged, not shown
+        _log_to_file()
         log.exception("xlplan UDF %s failed on %r", getattr(func, "__name__", func), values)
         return ERR_UNEXPECTED
+
+
+def udf_log_path() -> Path:
+    """The UDF server's log: ``%LOCALAPPDATA%\\xlplan\\xlplan.log`` (elsewhere ``~/.local/state``).
+
+    Excel's COM server configures no logging, so without this a bug's traceback went nowhere.
+    """
+    base = os.environ.get("LOCALAPPDATA") or str(Path.home() / ".local" / "state")
+    return Path(base) / "xlplan" / "xlplan.log"
+
+
+def _log_to_file() -> None:
+    """Attach (once per path) a file handler for :data:`log` at :func:`udf_log_path`."""
+    path = udf_log_path()
+    ours = [h for h in log.handlers if isinstance(h, RotatingFileHandler)]
+    if any(Path(h.baseFilename) == path.absolute() for h in ours):
+        return
+    for handler in ours:
+        log.removeHandler(handler)
+        handler.close()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=1, encoding="utf-8", delay=True)
+    except OSError:
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    log.addHandler(handler)
 
 
 # -- reading one cell's value -----------------------------------------------------

@@ -130,7 +130,7 @@ ERROR_CASES: Mapping[str, str] = MappingProxyType({
     "err_unknown_field": "a bad truong",
     "err_plan": "the active plan file is missing or invalid",
     "err_registry": "the active unit registry is missing or invalid",
-    "ERR_UNEXPECTED": "a bug: logged with its traceback (logger xlplan.udfs)",
+    "ERR_UNEXPECTED": "a bug: logged with its traceback (logger xlplan.udfs) in %LOCALAPPDATA%\\xlplan\\xlplan.log",
 })
 """Every error value (constant or builder of :mod:`xlplan.udfs`) and when it appears (English, for the docs)."""
 
