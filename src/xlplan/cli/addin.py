@@ -73,8 +73,10 @@ def addin_build(out: Path | None, sources_dir: Path | None) -> None:
 def addin_install(addin_file: Path | None, python: Path | None, sources_dir: Path | None) -> None:
     """Cài phần bổ trợ vào Excel của người dùng này (Windows), rồi kiểm tra.
 
-    Chép xlplan.xlam vào thư mục XLSTART của Excel và ghi Python cần dùng vào
-    %USERPROFILE%\\.xlplan\\xlplan.conf. Hãy đóng Excel trước khi cài.
+    Chép xlplan.xlam vào thư mục XLSTART của Excel, ghi Python cần dùng vào trang
+    xlplan.conf của bản đã cài (và, để dự phòng, vào %USERPROFILE%\\.xlplan\\xlplan.conf).
+    Không cài tệp phần bổ trợ dựng cho phiên bản xlwings khác với xlwings của Python đó.
+    Hãy đóng Excel trước khi cài.
 
     \b
     Ví dụ:
@@ -113,7 +115,7 @@ def addin_uninstall(sources_dir: Path | None) -> None:
               help="So bản đã cài với tệp .xlam này (mặc định: addin/xlplan.xlam hoặc bản đi kèm gói xlplan).")
 @guard
 def addin_status(addin_file: Path | None) -> None:
-    """Kiểm tra phần bổ trợ đã cài và những gì nó cần: Python, xlwings, DLL của xlwings, xlplan.
+    """Kiểm tra phần bổ trợ đã cài và những gì nó cần: Python, xlwings, pywin32, DLL của xlwings, xlplan.
 
     \b
     Ví dụ:
