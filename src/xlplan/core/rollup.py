@@ -53,7 +53,7 @@ Roll-up rules (the Organization Board relies on them; change them only here):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable, Literal, Sequence
 
@@ -63,9 +63,9 @@ from .findings import Finding, Severity
 from .narrative import (Figures, Progress, Sources, current_year_paragraph, indicator_rows, figures_sources_text,
                         previous_year_paragraph, progress_text, report_rows)
 from .periods import Period, periods_of
-from .plan import Category, Plan
+from .plan import Category, Plan, RatingScale
 from .registry import Unit
-from .rules import group_findings
+from .group_rules import group_rule_findings
 from .submission import Submission
 from .summary_tables import report_defaults, summary_tables
 from .witness import UnitNames
@@ -90,6 +90,30 @@ class Consolidation:
     summary: dict[str, object]
     paragraph: str
     resolution: Resolution | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class PreviousYear:
+    """Last year's figures from last year's own folder (``xlplan init --previous``), in last year's scale."""
+
+    city: Figures
+    kinds: dict[str, Figures]  # by kind code
+    scales: tuple[RatingScale, RatingScale]  # last year's (organization, member) rating scales
+    source: str = ""  # the folder it was read from
+
+
+def year_figures(latest: dict[SubmissionKey, Submission], units: Sequence[Unit], plan: Plan) -> PreviousYear:
+    """The plan year's figures of a folder whose used files are ``latest``, for next year's baseline."""
+    book = _Book(latest)
+    kinds = {k.code: _figures([u for u in units if u.kind == k.code], plan.year, book, plan, None) for k in plan.kinds}
+    return PreviousYear(_figures(units, plan.year, book, plan, plan.city_admission_target), kinds,
+                        (plan.org_ratings, plan.member_ratings))
+
+
+def _mapped(figures: Figures, plan: Plan) -> Figures:
+    """Last year's figures under this year's set names (``previous_year.set_map``: this year's → last year's)."""
+    names = ("tsvm", "weak", "good_or_better", "excellent")
+    return replace(figures, **{n: getattr(figures, plan.previous_set_map.get(n, n)) for n in names})
 
 
 class _Book:
@@ -445,8 +469,9 @@ def _kind_minimums(units: Sequence[Unit], plan: Plan) -> dict[str, int]:
     return {k.code: sum(_minimum(plan, u) for u in units if u.kind == k.code) for k in plan.kinds}
 
 
-def _totals_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
-    years = ([plan.previous_year] if _has_results(book, plan, plan.previous_year) else []) + [plan.year]
+def _totals_rows(units: Sequence[Unit], plan: Plan, book: _Book, baseline: PreviousYear | None = None) -> list[Row]:
+    known = baseline is not None or _has_results(book, plan, plan.previous_year)
+    years = ([plan.previous_year] if known else []) + [plan.year]
     minimums = _kind_minimums(units, plan)
     rows = []
     for year in years:
@@ -454,9 +479,15 @@ def _totals_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
         for kind in plan.kinds:
             mine = [u for u in units if u.kind == kind.code]
             target = minimums[kind.code] if current else None
-            rows.append(_summary_row(kind.label, _figures(mine, year, book, plan, target), plan))
+            figures = _figures(mine, year, book, plan, target)
+            if baseline is not None and not current:  # last year's folder: a kind it did not have is empty
+                figures = _mapped(baseline.kinds.get(kind.code) or Figures(year, 0), plan)
+            rows.append(_summary_row(kind.label, figures, plan))
         city_target = plan.city_admission_target if current else plan.previous_admission_plan
-        rows.append(_summary_row(CITY, _figures(units, year, book, plan, city_target), plan))
+        city = _figures(units, year, book, plan, city_target)
+        if baseline is not None and not current:
+            city = _mapped(baseline.city, plan)
+        rows.append(_summary_row(CITY, city, plan))
     return rows
 
 
@@ -543,40 +574,20 @@ def _summary(plan: Plan, submissions: Sequence[Submission], resolution: Resoluti
     }
 
 
-def _shown(value: Fraction) -> str:
-    return indicators.format_number(value, 0 if value.denominator == 1 else 2)
-
-
-def _group_rule_findings(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Finding]:
-    """The plan file's kind and city rules on each group's sums of the plan year's year-end forms."""
-    out: list[Finding] = []
-    for scope in ("kind", "city"):
-        rules = tuple(r for r in plan.rules if r.scope == scope)
-        if not rules:
-            continue
-        groups = [(k.label, [u for u in units if u.kind == k.code]) for k in plan.kinds] if scope == "kind" \
-            else [(CITY, list(units))]
-        year_end = Period(plan.year, "year")
-        fields = {form: {f for r in rules if r.form == form for f in r.refs} for form in {r.form for r in rules}}
-        for label, members in groups:
-            values: dict[str, dict[str, Fraction | None]] = {}
-            for form, ids in fields.items():
-                subs = [s for u in members if (s := book.get(u.code, form, year_end)) is not None]
-                values[form] = {f: None if (v := _sum(number(s, f) for s in subs)) is None else Fraction(v) for f in ids}
-            out += group_findings(rules, label, values, _shown)
-    return out
-
-
 # -- entry point ----------------------------------------------------------------------
 
 def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[Unit]", plan: Plan,
                 extra_findings: Sequence[Finding] = (), track: Sequence[tuple[str, str]] = (),
-                as_of: dt.date | None = None) -> Consolidation:
+                as_of: dt.date | None = None, previous_year: PreviousYear | None = None) -> Consolidation:
     """The city summary from the submissions read (see the module docstring for the rules).
 
     ``extra_findings`` (e.g. the registry's) are listed with the others;
-    ``track`` adds (form, period) pairs to follow even before any unit sent them.
+    ``track`` adds (form, period) pairs to follow even before any unit sent them;
+    ``previous_year``: last year's figures from last year's folder, the baseline instead of
+    the previous year's files in this folder (and said in last year's words, unless mapped).
     """
+    if previous_year is not None:
+        plan = replace(plan, previous_scales=previous_year.scales)
     # the very same file passed twice (same path, same bytes) is one file
     submissions = list({(s.file, s.sha256): s for s in submissions}.values())
     unit_list = tuple(units)
@@ -600,17 +611,18 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
     findings = list(extra_findings) + supersede(
         [f for s in submissions for f in s.findings] + cross_file_findings(submissions, finder, plan, resolution.latest, witness),
         resolution.superseded())
-    findings += list(resolution.findings) + stray + tracking_findings(items) + _group_rule_findings(unit_list, plan, book)
+    findings += list(resolution.findings) + stray + tracking_findings(items) + group_rule_findings(unit_list, plan, book.get)
     findings.sort(key=lambda f: (*f.sort_key(), f.message))
 
-    previous = _figures(unit_list, plan.previous_year, book, plan, plan.previous_admission_plan)
+    previous = (_mapped(previous_year.city, plan) if previous_year is not None
+                else _figures(unit_list, plan.previous_year, book, plan, plan.previous_admission_plan))
     current = _figures(unit_list, plan.year, book, plan, plan.city_admission_target)
     minimum_total = sum(_minimum(plan, u) for u in unit_list)
     progress = _progress(unit_list, plan, book, status, current, as_of)
     paragraph = previous_year_paragraph(previous, plan)
     has_current_year_end = _has_year_end(book, plan.year)
     current_paragraph = current_year_paragraph(progress, plan, current if has_current_year_end else None)
-    shown_previous = previous if _has_results(book, plan, plan.previous_year) else None
+    shown_previous = previous if previous_year is not None or _has_results(book, plan, plan.previous_year) else None
     rates = rate_rows(items, pairs, plan)
 
     tables: dict[str, list[Row]] = {
@@ -619,7 +631,7 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
         "tbl_tien_do": _progress_rows(unit_list, plan, book, progress.year_over),
         "tbl_tien_do_thang": _monthly_rows(unit_list, plan, book),
         "tbl_danh_gia": _assessment_rows(unit_list, plan, book),
-        "tbl_tong_hop": _totals_rows(unit_list, plan, book),
+        "tbl_tong_hop": _totals_rows(unit_list, plan, book, previous_year),
         "tbl_chi_tieu": indicator_rows(shown_previous, current, plan, minimum_total, progress),
         "tbl_theo_doi": tracking_rows(items, refused),
         "tbl_ty_le_nop": rates,

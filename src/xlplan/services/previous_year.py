@@ -1,0 +1,107 @@
+"""Last year's working folder as this year's baseline (``xlplan init TH2018 --previous TH2017``).
+
+The previous year's figures (the comparison columns, the "năm trước" paragraph)
+need no re-collection when last year was run with xlplan: its last
+consolidation's audit store lists the files it used, the archive holds their
+bytes, and its city workbook names its plan file. They are read again here
+with *last year's* plan and rating scale (a TSVM scale stays a TSVM scale), and
+rolled up with the same rules (:func:`xlplan.core.rollup.year_figures`).
+
+The link is a small text file in this year's folder, :data:`LINK_NAME`, holding
+the previous folder's path (relative to this folder when it lies beside it), so
+the Board can see and change it; every consolidation reads the previous folder
+afresh, so a correction made there reaches this year's baseline.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..core.errors import XlplanError
+from ..core.periods import Period, PeriodError
+from ..core.plan import Plan
+from ..core.rollup import PreviousYear, year_figures
+from ..core.submission import Submission
+from ..core.tracking import SubmissionKey
+from ..io.audit_store import AuditStore
+from ..io.intake import read_many
+from .workspace import open_workspace
+
+LINK_NAME = "ThuMucNamTruoc.txt"
+_HEAD = "# Thư mục làm việc năm trước (số liệu năm trước lấy từ đây khi tổng hợp); xóa tệp này để bỏ.\n"
+
+
+def write_link(root: Path, previous: Path) -> Path:
+    """Link the folder ``root`` to last year's folder ``previous`` (check it first with :func:`read_previous`)."""
+    target = previous.resolve()
+    try:
+        shown = os.path.relpath(target, root.resolve())
+    except ValueError:  # another drive (Windows)
+        shown = str(target)
+    link = root / LINK_NAME
+    link.write_text(_HEAD + shown + "\n", encoding="utf-8")
+    return link
+
+
+def linked_folder(root: Path) -> Path | None:
+    """The previous year's folder this folder is linked to, or None."""
+    link = root / LINK_NAME
+    if not link.is_file():
+        return None
+    lines = [ln.strip() for ln in link.read_text(encoding="utf-8").splitlines()
+             if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        return None
+    path = Path(lines[0])
+    return path if path.is_absolute() else (root / path)
+
+
+def previous_of(root: Path, plan: Plan, engine: str | None = None) -> PreviousYear | None:
+    """The baseline from the linked previous folder, or None when this folder has no link."""
+    folder = linked_folder(root)
+    return None if folder is None else read_previous(folder, plan, engine)
+
+
+def read_previous(folder: Path, plan: Plan, engine: str | None = None) -> PreviousYear:
+    """Last year's figures from its folder, read with its own plan; XlplanError saying what is wrong."""
+    if not folder.is_dir():
+        raise XlplanError(f"Không có thư mục năm trước '{folder}'.")
+    ws = open_workspace(folder)
+    last = ws.plan
+    if last.year != plan.previous_year:
+        raise XlplanError(f"Thư mục '{folder}' là của kế hoạch năm {last.year}, không phải năm trước "
+                          f"({plan.previous_year}) của kế hoạch năm {plan.year}.")
+    if not ws.audit.is_file():
+        raise XlplanError(f"Thư mục năm trước '{folder}' chưa được tổng hợp lần nào (không có {ws.audit.name}): "
+                          "hãy chạy «xlplan consolidate» cho thư mục đó trước.")
+    with AuditStore(ws.audit) as store:
+        run = store.last_run()
+        rows = store.inputs(run["id"]) if run is not None else []
+    if run is None:
+        raise XlplanError(f"Thư mục năm trước '{folder}' chưa có lần tổng hợp nào thành công.")
+    stubs = []
+    for row in rows:
+        if row["state"] != "used" or not row["archived"] or not _of_year(row["period"], last.year):
+            continue
+        if row["form"] not in ("F02", "F03"):  # last year's own year: its year-end forms and reports
+            continue
+        stubs.append(Submission(file=row["name_nfc"], source=str(folder / row["archived"]),
+                                archived=str(folder / row["archived"]), sha256=row["sha256"] or ""))
+    missing = [s.file for s in stubs if not Path(s.archived).is_file()]
+    if missing:
+        raise XlplanError(f"Thư mục năm trước '{folder}' thiếu bản lưu của {len(missing)} tệp "
+                          f"(ví dụ {missing[0]}) trong thư mục archive.")
+    latest: dict[SubmissionKey, Submission] = {}
+    for sub in read_many(stubs, last, ws.registry, engine):
+        if sub.unit and sub.form and sub.period:
+            latest[(sub.unit, sub.form, Period.parse(sub.period))] = sub
+    baseline = year_figures(latest, list(ws.registry), last)
+    return PreviousYear(baseline.city, baseline.kinds, baseline.scales, str(folder))
+
+
+def _of_year(period: str | None, year: int) -> bool:
+    try:
+        return period is not None and Period.parse(period).year == year
+    except PeriodError:
+        return False
