@@ -109,8 +109,11 @@ def _print_findings(findings) -> None:
 @PLAN_OPTION
 @REGISTRY_OPTION
 @click.option("--overwrite", is_flag=True, help="Tạo lại sổ tổng hợp nếu đã có (sổ cũ được sao lưu).")
+@click.option("--previous", "previous", type=click.Path(file_okay=False), default=None, metavar="THƯ_MỤC_NĂM_TRƯỚC",
+              help="Thư mục làm việc năm trước (đã tổng hợp): số liệu năm trước lấy từ đó, không cần thu lại.")
 @guard
-def init_cmd(folder: str, plan_name: str | None, registry_name: str | None, overwrite: bool) -> None:
+def init_cmd(folder: str, plan_name: str | None, registry_name: str | None, overwrite: bool,
+             previous: str | None = None) -> None:
     """Tạo thư mục làm việc THƯ_MỤC: sổ tổng hợp, thư mục nhận báo cáo (NopBaoCao),
     thư mục gửi đơn vị (GuiDonVi) và thư mục kết quả (KetQua).
 
@@ -118,9 +121,17 @@ def init_cmd(folder: str, plan_name: str | None, registry_name: str | None, over
     Ví dụ:
       xlplan init TongHop2017
       xlplan init TongHop2017 --registry danh_muc.csv
+      xlplan init TongHop2018 --plan ke_hoach_2018.toml --previous TongHop2017
     """
     from ..services.workspace import init_workspace
+    if previous:  # checked before anything is made: last year's folder, consolidated, of the previous year
+        from ..services.previous_year import read_previous, write_link
+        from ._common import load_plan as named_plan
+        read_previous(Path(previous), named_plan(plan_name))
     workbook = init_workspace(Path(folder), plan_name, registry_name, overwrite=overwrite)
+    if previous:
+        write_link(Path(folder), Path(previous))
+        click.echo(f"Số liệu năm trước lấy từ thư mục: {Path(previous).resolve()}")
     click.echo(f"Đã tạo sổ tổng hợp: {workbook.resolve()}")
     click.echo(f"Đặt các tệp báo cáo nhận được vào: {(workbook.parent / 'NopBaoCao').resolve()}")
     click.echo(next_steps(Path(folder), registry_name is None))

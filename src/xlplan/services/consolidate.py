@@ -48,6 +48,7 @@ from ..io.workbook_files import is_locked_error, kill_point, machine_fault, show
 from .archive import Archived, InputRefused, archive_file, kind_of, open_input, sha256_of
 from .archive import MAX_BYTES
 from .convert import convert_refused
+from .previous_year import previous_of
 from .workspace import (ARCHIVE, WORKBOOK_NAME, Workspace, backup_bytes, lock_workspace, open_workspace,
                         remove_leftovers, require_not_open_elsewhere)
 
@@ -275,7 +276,7 @@ def _compute(ws: Workspace, engine: str | None, progress: Progress | None, track
         stamp_receipts(submissions, store, run)
     as_of = ws.as_of or dt.date.today()  # ngày chốt số liệu: the Cấu hình cell, --as-of, else the day of the run
     result = consolidate(submissions, ws.registry, ws.plan, extra_findings=found.skipped, track=tuple(track),
-                         as_of=as_of)
+                         as_of=as_of, previous_year=previous_of(ws.root, ws.plan, engine))
     return result, found, submissions
 
 
