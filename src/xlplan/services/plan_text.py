@@ -41,6 +41,9 @@ def plan_as_dict(plan: Plan) -> dict[str, Any]:
                                 for kind in rule.periods for p in periods_of(plan.year, kind)}}
             for fid, rule in plan.forms.items()
         },
+        "rules": [{"id": r.id, "code": r.finding_code, "form": r.form, "scope": r.scope, "left": r.left_text,
+                   "op": r.op, "right": r.right_text, "severity": r.severity.value, "source": r.source}
+                  for r in plan.rules],
         "source": plan.source,
     }
 
@@ -86,6 +89,12 @@ def plan_summary(plan: Plan) -> str:
         first = [Period(plan.year, k, 1) for k in rule.periods]
         due = "; ".join(f"{p.label}: {format_date(plan.due_date(fid, p))}" for p in first)
         lines.append(f"- {fid} (phiên bản {', '.join(rule.versions)}), theo {kinds}. Ví dụ hạn nộp — {due}")
+    lines += ["", "QUY TẮC KIỂM TRA SỐ LIỆU ([[rules]])"]
+    for r in plan.rules:
+        where = {"unit": "từng đơn vị", "kind": "từng loại hình", "city": "toàn thành phố"}[r.scope]
+        basis = f"; căn cứ: {r.source}" if r.source else ""
+        lines.append(f"- {r.finding_code} ({r.severity.label}, biểu {r.form}, {where}): "
+                     f"{r.left_text} {r.op} {r.right_text}{basis}")
     lines += ["", f"Làm tròn tỷ lệ: {_ROUNDING[plan.rounding_mode]}, {plan.share_digits} chữ số thập phân; "
                   f"tỷ lệ hoàn thành kế hoạch: {plan.completion_digits} chữ số thập phân."]
     if plan.source:
