@@ -38,12 +38,14 @@ from ..core.errors import XlplanError
 from ..core.findings import Finding, Severity
 from . import party_style as ps
 from .cell_values import clean_text, put_text, write_value
-from .readers.base import NotAWorkbook, UnsupportedFormat
-from .readers.sniff import sniff
+from .form_writer import LIST_SHEET, META_SHEET
+from .readers import Limits
 from .unit_formulas import values_for_formulas
+from .unit_package import INLINE_BYTES, UnitFileRefused, run_bounded, unit_bytes
 from .workbook_files import save_workbook
 
 LETTER_SHEET = "Phản hồi"
+FORM_HIDDEN_SHEETS = (LIST_SHEET, META_SHEET)  # the form's own hidden sheets: every other hidden sheet is dropped
 
 # Fills by severity. Not yellow for warnings: the forms already colour input cells pale yellow.
 FILLS = {
@@ -103,8 +105,8 @@ class CopyOutcome:
 # -- comments ------------------------------------------------------------------------
 
 def comment_line(finding: Finding) -> str:
-    """The head line of one finding in a comment: ``Lỗi [code]: message`` (the code helps support)."""
-    return f"{finding.severity.label} [{finding.code}]: {finding.message}"
+    """The head line of one finding in a comment: ``Lỗi: message`` (codes are the Board's, on Kiểm tra; never a unit's)."""
+    return f"{finding.severity.label}: {finding.message}"
 
 
 def comment_text(findings: Sequence[Finding]) -> str:
@@ -126,7 +128,8 @@ def _comment(findings: Sequence[Finding], author: str, note: str = "") -> Commen
 # -- the highlighted copy ------------------------------------------------------------
 
 def write_highlighted_copy(source: Path, target: Path, letter: Letter, findings: Sequence[Finding],
-                           author: str, own_formulas: Collection[str] = ()) -> CopyOutcome:
+                           author: str, own_formulas: Collection[str] = (),
+                           keep_hidden: Collection[str] = FORM_HIDDEN_SHEETS, limits: Limits = Limits()) -> CopyOutcome:
     """Copy ``source`` to ``target`` with each finding's cell coloured and commented, the letter first.
 
     Findings without a sheet and cell, or whose sheet or cell the file does not
@@ -138,9 +141,33 @@ def write_highlighted_copy(source: Path, target: Path, letter: Letter, findings:
     formulas become their values, except ``own_formulas`` (the formulas the
     form writer builds: :func:`xlplan.io.form_writer.own_formulas`); a formula
     without a cached value becomes its text, with a note in the cell's comment.
-    Raises :class:`FeedbackCopyError` when the file cannot be opened as a workbook.
+
+    Bounded as the readers are (:mod:`xlplan.io.unit_package`): the file is
+    read once with ``limits``, hidden sheets other than ``keep_hidden`` (the
+    form's own) are dropped before loading and never sent back, and a file
+    still big after that is copied in a worker with the readers' memory cap
+    and a deadline. Raises :class:`FeedbackCopyError` when the file cannot be
+    opened as a workbook within those limits.
     """
-    wb, cached = _open_copy(source)
+    try:
+        prepared = unit_bytes(source, keep_hidden, limits)
+        job = (prepared.data, prepared.dropped, source.name, Path(target), letter, tuple(findings), author,
+               tuple(own_formulas))
+        if prepared.inflated > INLINE_BYTES:
+            return run_bounded(_copy_from_bytes, job, limits)
+        return _copy_from_bytes(*job)
+    except UnitFileRefused as exc:
+        raise FeedbackCopyError(f"Không mở được tệp '{source.name}' để tô màu: {exc}.") from None
+
+
+def _copy_from_bytes(data: bytes, dropped: Sequence[str], name: str, target: Path, letter: Letter,
+                     findings: Sequence[Finding], author: str, own_formulas: Collection[str]) -> CopyOutcome:
+    """:func:`write_highlighted_copy` on bytes already bounded (in this process or a capped worker)."""
+    wb, cached = _open_copy(data, name)
+    for book in (wb, cached):
+        for sheet in dropped:
+            if sheet in book.sheetnames:
+                book.remove(book[sheet])
     _drop_earlier_round(wb, author)
     notes = values_for_formulas(wb, cached, own_formulas)
     outcome = CopyOutcome(Path(target))
@@ -165,24 +192,21 @@ def write_highlighted_copy(source: Path, target: Path, letter: Letter, findings:
     return outcome
 
 
-def _open_copy(source: Path) -> tuple[Workbook, Workbook]:
+def _open_copy(data: bytes, name: str) -> tuple[Workbook, Workbook]:
     """The unit's workbook in memory, with its formulas and with their cached values (links and macros dropped).
 
-    The file's bytes are read once; both loads parse them from memory.
+    Both loads parse the same bytes, read once (:func:`~xlplan.io.unit_package.unit_bytes`).
     """
-    try:
-        sniff(source)
-    except (NotAWorkbook, UnsupportedFormat) as exc:
-        raise FeedbackCopyError(f"Không mở được tệp '{source.name}' để tô màu: {exc}.") from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # extensions openpyxl drops are not the unit's problem
-            data = source.read_bytes()
             formulas, values = (openpyxl.load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False,
                                                        data_only=only) for only in (False, True))
             return formulas, values
+    except MemoryError:
+        raise UnitFileRefused("tệp quá lớn") from None
     except Exception as exc:  # a damaged or hostile file: the letter alone still goes out
-        raise FeedbackCopyError(f"Không mở được tệp '{source.name}' để tô màu ({type(exc).__name__}).") from None
+        raise UnitFileRefused(f"tệp hỏng ({type(exc).__name__})") from None
 
 
 def _drop_earlier_round(wb: Workbook, author: str) -> None:
@@ -309,10 +333,8 @@ def _fit(ws: Worksheet, row: int, text: str, width: float, size: float) -> None:
 
 
 def place_text(finding: Finding) -> str:
-    """Where a finding is, as a unit reads it in a letter: ``Đăng ký, ô C29`` (no Excel quoting)."""
-    if finding.sheet and finding.cell:
-        return f"{finding.sheet}, ô {finding.cell}"
-    return finding.sheet or (f"ô {finding.cell}" if finding.cell else "")
+    """Where a finding is, as a unit reads it in a letter: ``trang Đăng ký, ô C29`` (no Excel quoting)."""
+    return finding.unit_location
 
 
 def letter_rows(findings: Iterable[Finding], where: dict[Finding, str] | None = None) -> tuple[LetterRow, ...]:

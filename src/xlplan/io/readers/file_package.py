@@ -60,6 +60,13 @@ class Package:
         self._members: dict[_Identity, bytes] = {}
         self._heads: dict[_Identity, _Inflater] = {}  # only heads of parts a reader will read whole
 
+    @classmethod
+    def from_bytes(cls, path: str | Path, data: bytes) -> "Package":
+        """A package over bytes already read (bounded by the caller) from the file at ``path``."""
+        made = cls(path)
+        made._data = data
+        return made
+
     # -- the file -------------------------------------------------------------------------
 
     @property

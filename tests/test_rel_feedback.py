@@ -1,0 +1,95 @@
+"""Bounded feedback (issue 12): the copy sent back is built within the readers' limits, hidden extras dropped.
+
+A unit's real form, with a finding, carries an extra hidden sheet of about
+three million cells (random numbers, so it compresses like real data: a file
+of a dozen megabytes that passes every size and ratio check). ``xlplan
+feedback`` runs in a real process whose address space is capped
+(``RLIMIT_AS``): the highlighted copy must be written in seconds, without the
+hidden sheet, and still carry the form, its own hidden sheets and the finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xlplan.services.feedback import FEEDBACK_FOLDER
+from xlplan.services.forms import make_forms
+from xlplan.services.workspace import INBOX, OUTBOX, open_workspace
+
+from test_archive import small_folder
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None  # type: ignore[assignment]
+
+ROWS, COLUMNS = 3_100, 1_000  # 3.1 million cells
+CAP = 1536 << 20  # the whole command, workers included
+
+
+def add_hidden_sheet(path: Path, name: str = "Bom") -> int:
+    """Add a hidden sheet of ROWS × COLUMNS random numbers to the workbook at ``path``; its size in bytes."""
+    rng = random.Random(12)
+    rows = "".join("<row>" + "".join(f"<c><v>{rng.randrange(10 ** 6)}</v></c>" for _ in range(COLUMNS)) + "</row>"
+                   for _ in range(ROWS))
+    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxml'
+             f'formats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>').encode()
+    with zipfile.ZipFile(path) as source:
+        members = {info.filename: source.read(info) for info in source.infolist()}
+    members["xl/worksheets/sheetBom.xml"] = sheet
+    members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(
+        b"</sheets>", f'<sheet name="{name}" sheetId="99" state="hidden" r:id="rIdBom"/></sheets>'.encode())
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdBom" Type="http://schemas.openxmlformats.org/officeDocument/'
+                             b'2006/relationships/worksheet" Target="worksheets/sheetBom.xml"/></Relationships>')
+    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/worksheets/sheetBom.xml" ContentType="application/vnd.openxml'
+                     b'formats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for member, data in members.items():
+            target.writestr(member, data)
+    return path.stat().st_size
+
+
+def _cap() -> None:
+    assert resource is not None
+    resource.setrlimit(resource.RLIMIT_AS, (CAP, CAP))
+
+
+@pytest.mark.skipif(resource is None or not hasattr(resource, "RLIMIT_AS"),
+                    reason="capping a process's memory needs RLIMIT_AS (POSIX)")
+def test_a_hidden_cell_bomb_is_not_loaded_nor_sent_back(tmp_path: Path) -> None:
+    root = small_folder(tmp_path / "TongHop")
+    ws = open_workspace(root)
+    unit = next(u for u in ws.registry if u.code == "P_AN")
+    source = root / INBOX / "P_AN_F01_2017.xlsx"
+    source.unlink()
+    make_forms(ws.plan, [unit], "F01", "2017", root / INBOX, workers=1,
+               values_by_unit={"P_AN": {"dv_tong_so": 320, "dk_ket_nap": -5, "ngay_lap": dt.date(2017, 2, 18)}})
+    size = add_hidden_sheet(source)
+    assert 4 << 20 < size < 64 << 20  # past nothing the readers refuse on size or ratio
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "xlplan", "feedback", str(root), "--as-of", "28/02/2017"],
+                          capture_output=True, text=True, timeout=300, preexec_fn=_cap)
+    elapsed = time.monotonic() - started
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    copy = root / OUTBOX / FEEDBACK_FOLDER / "P_AN_F01_2017_phanhoi.xlsx"
+    assert copy.is_file(), done.stdout + done.stderr
+    with zipfile.ZipFile(copy) as archive:
+        assert max(info.file_size for info in archive.infolist()) < 4 << 20  # no sheet of millions of cells
+    wb = openpyxl.load_workbook(copy)
+    assert "Bom" not in wb.sheetnames
+    assert {"DanhSach", "_xlplan"} <= set(wb.sheetnames)  # the form's own hidden sheets stay
+    assert any(cell.comment is not None for sheet in wb.worksheets for row in sheet.iter_rows() for cell in row)
+    assert elapsed < 120
+    assert shutil.disk_usage(root).free > 0
