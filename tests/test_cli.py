@@ -27,6 +27,8 @@ from xlplan.cli import main
 from xlplan.services.sample_data import demo_scenario
 from xlplan.services.workspace import INBOX, WORKBOOK_NAME, open_workspace
 
+from tests.test_words_vietnamese import assert_vietnamese
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 CommandPath = tuple[str, ...]
 
@@ -69,7 +71,10 @@ class Ctx:
 
 
 def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
+    """The real entry point; every output is checked for English words (tests/test_words_vietnamese.py)."""
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert_vietnamese(result)
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +129,21 @@ def _plan_show_fails(ctx: Ctx) -> None:
     assert result.stderr.startswith("Lỗi:") and "Traceback" not in result.output
 
 
+@normal("plan", "new")
+def _plan_new(ctx: Ctx) -> None:
+    out = ctx.folder("plan-new") / "ke_hoach_2018.toml"
+    result = run("plan", "new", "--year", "2018", "--from", "bac_ninh_2017", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert json.loads(run("plan", "show", out, "--json").stdout)["year"] == 2018
+
+
+@failing("plan", "new")
+def _plan_new_fails(ctx: Ctx) -> None:
+    result = run("plan", "new", "--year", "2016", "--from", "bac_ninh_2017", "--out", ctx.folder("plan-old") / "a.toml")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Lỗi:") and "Traceback" not in result.output
+
+
 # -- findings ------------------------------------------------------------------------------
 
 @normal("findings")
@@ -135,7 +155,7 @@ def _findings(ctx: Ctx) -> None:
                  "below-minimum", "late-submission", "missing-submission", "file-skipped", "part-exceeds-whole"):
         assert code in codes, code
     assert codes["ytd-decreasing"] == "error" and codes["late-submission"] == "warning"
-    markdown = run("findings", "--markdown")
+    markdown = CliRunner().invoke(main, ["findings", "--markdown"])  # the developers' docs/findings.md: English
     assert markdown.exit_code == 0 and "`ytd-decreasing`" in markdown.stdout
 
 

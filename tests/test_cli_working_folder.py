@@ -22,6 +22,8 @@ from xlplan.io.registry import load_registry
 from xlplan.services.forms import make_forms
 from xlplan.services.sample_data import registration_values
 
+from tests.test_words_vietnamese import assert_vietnamese
+
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "xlplan" / "data" / "registry" / "bac_ninh_2017.csv"
 OURS = ["P_VUNINH", "P_DAPCAU", "P_THICAU"]  # the first three units of the sample registry
 SENT = OURS[:2]  # who sent their registration (F01 2017)
@@ -29,7 +31,10 @@ OUTSIDER = "X_HOALONG"  # a sample unit that is not in the folder's registry
 
 
 def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
+    """The real entry point; every output is checked for English words (tests/test_words_vietnamese.py)."""
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert_vietnamese(result)
+    return result
 
 
 @pytest.fixture(scope="module")

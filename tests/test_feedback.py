@@ -38,7 +38,7 @@ from xlplan.services.workspace import open_workspace
 TODAY = dt.date(2017, 3, 20)
 DEADLINE = dt.date(2017, 3, 31)
 SENT_LABELS = ("Lỗi", "Cảnh báo")
-COMMENT_HEAD = re.compile(r"^(Lỗi|Cảnh báo|Ghi chú) \[([a-z0-9-]+)\]: (.*)$")
+COMMENT_HEAD = re.compile(r"^(Lỗi|Cảnh báo|Ghi chú): (.*)$")  # no finding code: codes are the Board's
 
 
 def _hashes(folder: Path) -> dict[str, str]:
@@ -78,10 +78,10 @@ def _split_location(location: str) -> tuple[str, str] | None:
     return sheet, cell
 
 
-def _comments(path: Path, author: str) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
-    """(sheet, cell) → [(severity label, code, message)] parsed from the copy's comments by ``author``."""
+def _comments(path: Path, author: str) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(sheet, cell) → [(severity label, message)] parsed from the copy's comments by ``author``."""
     wb = openpyxl.load_workbook(path)
-    found: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
@@ -100,12 +100,12 @@ def test_comments_name_the_same_findings_as_the_kiem_tra_sheet(demo: SimpleNames
     assert len(copies) >= 5  # the demo's error, below-minimum and late registrations
     for item in copies:
         name = PureWindowsPath(item.source).name
-        expected: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        expected: dict[tuple[str, str], list[tuple[str, str]]] = {}
         for row in rows:
             if row["tep"] == name and row["don_vi"] == item.unit and row["muc_do"] in SENT_LABELS:
                 place = _split_location(row["o"])
                 assert place is not None, row  # every demo finding in a file names its cell
-                expected.setdefault(place, []).append((row["muc_do"], row["ma_loi"], row["noi_dung"]))
+                expected.setdefault(place, []).append((row["muc_do"], row["noi_dung"]))
         expected = {k: sorted(v) for k, v in expected.items()}
         assert expected, f"no Kiểm tra row for {name}"
         assert _comments(item.path, demo.ws.plan.board) == expected, item.path.name
@@ -151,12 +151,13 @@ def test_copy_is_the_units_form_behind_a_letter(demo: SimpleNamespace) -> None:
     # the offending cell: coloured as an error, commented; the values are the unit's
     cell = copy["Đăng ký"]["C29"]
     assert cell.fill.fgColor.rgb.endswith(FILLS[Severity.ERROR].fgColor.rgb[-6:])
-    assert "[part-exceeds-whole]" in cell.comment.text and "Cách khắc phục:" in cell.comment.text
+    assert cell.comment.text.startswith("Lỗi:") and "Cách khắc phục:" in cell.comment.text
+    assert "part-exceeds-whole" not in cell.comment.text  # codes are the Board's (Kiểm tra), never a unit's
     assert cell.value == source["Đăng ký"]["C29"].value
     letter = copy[LETTER_SHEET]
     texts = " ".join(str(c.value) for r in letter.iter_rows() for c in r if c.value is not None)
     for wanted in ("ĐẢNG CỘNG SẢN VIỆT NAM", demo.ws.plan.board, "Kính gửi: Đảng bộ phường Ninh Xá",
-                   "31/03/2017", "Bắc Ninh, ngày 20 tháng 03 năm 2017", "Đăng ký, ô C29", "Kiểm tra lại hai ô này."):
+                   "31/03/2017", "Bắc Ninh, ngày 20 tháng 03 năm 2017", "trang Đăng ký, ô C29", "Kiểm tra lại hai ô này."):
         assert wanted in texts, wanted
     assert str(letter.page_setup.paperSize) == letter.PAPERSIZE_A4 and letter.page_setup.orientation == "portrait"
 
@@ -176,7 +177,7 @@ def test_warnings_are_coloured_as_warnings_and_worded_for_the_unit(demo: SimpleN
     copy = openpyxl.load_workbook(item.path)
     (place, heads), = _comments(item.path, demo.ws.plan.board).items()
     cell = copy[place[0]][place[1]]
-    assert heads[0][:2] == ("Cảnh báo", "late-submission")
+    assert heads[0][0] == "Cảnh báo" and "sau hạn" in heads[0][1]  # late-submission (no code in a unit's text)
     assert cell.fill.fgColor.rgb.endswith(FILLS[Severity.WARNING].fgColor.rgb[-6:])
     assert UNIT_FIXES["late-submission"] in cell.comment.text
     assert "Nhắc đơn vị" not in cell.comment.text  # the Board's wording stays in Kiểm tra
@@ -254,8 +255,8 @@ def test_comment_text_lists_each_finding_with_its_fix() -> None:
     one = make("negative", sheet="S", cell="C5", label="Số", value=-1)
     two = make("value-missing", severity=Severity.WARNING, sheet="S", cell="C5", label="Số")
     text = comment_text([two, one])
-    heads = [m.groups()[:2] for line in text.split("\n") if (m := COMMENT_HEAD.match(line))]
-    assert heads == [("Lỗi", "negative"), ("Cảnh báo", "value-missing")]
+    heads = [m.groups() for line in text.split("\n") if (m := COMMENT_HEAD.match(line))]
+    assert heads == [("Lỗi", one.message), ("Cảnh báo", two.message)]
     assert text.count("Cách khắc phục:") == 2
 
 

@@ -91,8 +91,8 @@ def not_found_message(given: Path | None) -> str:
     where = f"'{given}' hay các thư mục chứa nó" if given is not None else \
         f"thư mục hiện tại ('{Path.cwd()}') hay các thư mục chứa nó"
     make = f"xlplan init {given}" if given is not None else "xlplan init THƯ_MỤC"
-    return (f"Không thấy thư mục làm việc (thư mục có sổ tổng hợp {WORKBOOK_NAME}) ở {where}. Hãy chạy lệnh trong "
-            f"thư mục làm việc, chỉ rõ bằng -d THƯ_MỤC, hoặc tạo thư mục làm việc mới bằng '{make}'.")
+    return (f"Không thấy sổ tổng hợp {WORKBOOK_NAME} ở {where}, nên không biết thư mục làm việc. Hãy chạy lệnh "
+            f"trong thư mục làm việc, chỉ rõ bằng -d THƯ_MỤC, hoặc tạo thư mục làm việc mới bằng '{make}'.")
 
 
 def moved_note(given: Path | None, found: Path) -> str | None:
