@@ -228,6 +228,10 @@ _define("late-submission", W, "Nộp muộn",
 _define("missing-submission", W, "Chưa nộp",
      "Chưa nhận được biểu {form} kỳ {period} (hạn nộp {due}).",
      "Đôn đốc đơn vị nộp biểu {form} kỳ {period}.")
+_define("report-date-out-of-range", W, "Ngày lập báo cáo không hợp lý",
+        "Ngày lập báo cáo {date} nằm ngoài các năm {first}–{last} của kế hoạch; không dùng ngày này để xét "
+        "đúng hạn (xét theo {source}).",
+        "Sửa ô ngày lập báo cáo thành ngày lập thật (ngày/tháng/năm) rồi gửi lại.")
 _define("out-of-schedule", W, "Biểu mẫu, kỳ báo cáo ngoài đợt này",
      "Tệp là biểu {form} kỳ {period}, không thuộc các biểu mẫu và kỳ báo cáo của kế hoạch năm {year} "
      "(cần: {expected}); tệp không được dùng để tổng hợp.",

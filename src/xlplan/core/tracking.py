@@ -164,10 +164,20 @@ def _naive(moment: dt.datetime | None) -> dt.datetime | None:
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
-def date_used(sub: Submission) -> tuple[dt.date | None, str]:
-    """The date timeliness is judged on, and where it came from (form date first)."""
+def plausible(day: dt.date | None, year: int | None) -> bool:
+    """Whether a form's date can be a report date of a plan of ``year``: from its previous year to its next.
+
+    A date of 01/01/1900 or of year 1 (a cell typed wrongly, a default) would
+    make any report "on time"; it is a finding, never a timeliness decision.
+    """
+    return day is not None and (year is None or year - 1 <= day.year <= year + 1)
+
+
+def date_used(sub: Submission, year: int | None = None) -> tuple[dt.date | None, str]:
+    """The date timeliness is judged on, and where it came from (form date first, when plausible for the
+    plan ``year``; else the file time)."""
     own = form_date(sub)
-    if own is not None:
+    if own is not None and plausible(own, year):
         return own, SOURCE_FORM_DATE
     received = _naive(sub.received)
     if received is not None:
@@ -360,6 +370,7 @@ class Status:
     first: Submission | None = None  # the first usable file received: timeliness is judged on it
     due_now: bool = True  # False: the pair is not due yet at the as-of date
     unreadable: tuple[Submission, ...] = ()  # files of the unit for the pair that could not be read
+    year: int | None = None  # the plan year: a form date outside its previous to next year is not used
 
     @property
     def submitted(self) -> bool:
@@ -373,7 +384,7 @@ class Status:
     @property
     def used(self) -> tuple[dt.date | None, str]:
         judged = self.judged
-        return date_used(judged) if judged is not None else (None, "")
+        return date_used(judged, self.year) if judged is not None else (None, "")
 
     @property
     def on_time(self) -> bool | None:
@@ -432,7 +443,8 @@ def statuses(units: Sequence[Unit], plan: Plan, resolution: Resolution, pairs: S
         for unit in units:
             key = (unit.code, form, period)
             out.append(Status(unit, form, period, due, resolution.latest.get(key), resolution.count(key),
-                              resolution.first(key), due_now, tuple(files.get((unit.code, (form, period)), ()))))
+                              resolution.first(key), due_now, tuple(files.get((unit.code, (form, period)), ())),
+                              plan.year))
     order = {u.code: i for i, u in enumerate(units)}
     return sorted(out, key=lambda s: order[s.unit.code])  # stable: pair order within a unit
 
@@ -509,6 +521,7 @@ def tracking_findings(items: Sequence[Status]) -> list[Finding]:
     """
     out = []
     for s in items:
+        out.extend(_implausible_dates(s))
         due = indicators.format_date(s.due) if s.due else ""
         if s.chased:
             out.append(make("missing-submission", unit=s.unit.code, form=s.form, period=period_text(s.period),
@@ -522,4 +535,24 @@ def tracking_findings(items: Sequence[Status]) -> list[Finding]:
                             field="ngay_lap" if cell else None, form=s.form, period=period_text(s.period),
                             period_code=str(s.period),
                             date=indicators.format_date(day) if day else "", source=source.lower(), due=due))
+    return out
+
+
+def _implausible_dates(s: Status) -> list[Finding]:
+    """``report-date-out-of-range`` for the files of ``s`` whose form date cannot be a report date of the plan."""
+    out = []
+    seen = set()
+    for sub in (s.judged, s.submission):
+        if sub is None or sub.file in seen:
+            continue
+        seen.add(sub.file)
+        own = form_date(sub)
+        if own is None or plausible(own, s.year) or s.year is None:
+            continue
+        cell = sub.values.get("ngay_lap")
+        _, source = date_used(sub, s.year)
+        out.append(make("report-date-out-of-range", unit=s.unit.code, file=sub.file,
+                        sheet=cell.sheet if cell else None, cell=cell.cell if cell else None, field="ngay_lap",
+                        date=f"{own.day:02d}/{own.month:02d}/{own.year:04d}", first=s.year - 1, last=s.year + 1,
+                        source=source.lower() if source else "không có ngày nào"))
     return out
