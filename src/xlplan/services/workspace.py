@@ -26,7 +26,7 @@ from ..core.findings import Finding
 from ..core.plan import Plan
 from ..core.registry import Registry
 from ..io.plans import bundled_plans, checked_plan, load_plan
-from ..io.registry import load_registry, read_registry_sheet
+from ..io.registry import load_registry, read_registry_bytes
 from ..io.workbook_files import kill_point, shown_name
 from .folder_lock import LOCK_NAME as LOCK_NAME  # the lock lives in folder_lock; these names stay here too
 from .folder_lock import lock_workspace as lock_workspace
@@ -271,17 +271,11 @@ def _not_a_folder(path: Path) -> Path | None:
 
 
 def _read_registry(data: bytes, workbook: Path, plan: Plan) -> tuple[Registry, list[Finding]]:
-    """The Danh mục đơn vị sheet's values, streamed from the workbook's bytes (read-only, cached values)."""
-    from openpyxl import load_workbook
-
+    """The Danh mục đơn vị sheet's cached values, read from the workbook's bytes."""
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return read_registry_bytes(data, plan, source=workbook.name)
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
         raise _damaged(workbook.parent, workbook, exc) from None
-    try:
-        return read_registry_sheet(book, plan, source=workbook.name)
-    finally:
-        book.close()
 
 
 def latest_backup(root: Path) -> Path | None:
