@@ -9,7 +9,6 @@ from importlib import resources
 from pathlib import Path
 
 from ..core.errors import XlplanError
-from ..core.findings import make
 from ..core.forms import rule_problems
 from ..core.plan import Plan, PlanError, load_plan_text
 
@@ -103,8 +102,7 @@ def new_plan_text(text: str, year: int, origin: str = "") -> str:
     old = checked_plan(text, source=origin)
     delta = year - old.year
     if delta <= 0:
-        raise PlanError([make("plan-invalid", key="plan.year", field="plan.year",
-                              problem=f"năm mới {year} phải sau năm {old.year} của tệp gốc")])
+        raise XlplanError(f"Năm mới {year} phải sau năm {old.year} của tệp kế hoạch gốc.")
     lines, table = [], ""
     for line in text.splitlines():
         found = _TABLE.match(line)
