@@ -27,6 +27,8 @@ from xlplan.cli import main
 from xlplan.services.sample_data import demo_scenario
 from xlplan.services.workspace import INBOX, WORKBOOK_NAME, open_workspace
 
+from tests.test_words_vietnamese import assert_vietnamese
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 CommandPath = tuple[str, ...]
 
@@ -69,7 +71,10 @@ class Ctx:
 
 
 def run(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
+    """The real entry point; every output is checked for English words (tests/test_words_vietnamese.py)."""
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert_vietnamese(result)
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +155,7 @@ def _findings(ctx: Ctx) -> None:
                  "below-minimum", "late-submission", "missing-submission", "file-skipped", "part-exceeds-whole"):
         assert code in codes, code
     assert codes["ytd-decreasing"] == "error" and codes["late-submission"] == "warning"
-    markdown = run("findings", "--markdown")
+    markdown = CliRunner().invoke(main, ["findings", "--markdown"])  # the developers' docs/findings.md: English
     assert markdown.exit_code == 0 and "`ytd-decreasing`" in markdown.stdout
 
 
