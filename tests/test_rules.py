@@ -232,3 +232,33 @@ def test_kind_and_city_rules_judge_the_sums() -> None:
     assert [(f.params["kind"], f.params["left"], f.params["right"], f.source) for f in found] == [
         ("Toàn thành phố", "71", "60", SOURCE)]
     assert found[0].message.endswith(f"(Căn cứ: {SOURCE})")
+
+
+# -- the rule's check cell in a real spreadsheet engine ------------------------------------------
+
+@pytest.mark.libreoffice
+def test_the_check_cell_agrees_with_the_reader_in_libreoffice(tmp_path: Path, soffice: str) -> None:
+    """30/100 "Không hợp lệ", 20/100 "Hợp lệ", an empty side no verdict; and a division by zero is no data."""
+    from tests.support.recalc import recalculate_many
+    from test_recalc_forms import read_named
+
+    text = bundled_text(EXAMPLE) + "\n".join([
+        "", "[[rules]]", 'id = "ty_le_tot"', 'form = "F03"', 'left = "dv_tot / dv_duoc_danh_gia"', 'op = ">="',
+        'right = "1 / 2"', 'message = "Tỷ lệ ({left}) dưới một nửa."', ""])
+    plan = checked_plan(text)
+    spec = form_spec("F03", plan)
+    cases = {"vuot": (30, 100), "dat": (20, 100), "trong": (30, None)}
+    paths = []
+    for name, (excellent, good) in cases.items():
+        paths.append(write_form(tmp_path / f"{name}.xlsx", spec, plan, UNIT, "2018",
+                                values=f03_values(plan, excellent, good)))
+    zero = {**f03_values(plan, None, None), "dv_duoc_danh_gia": 0, "dv_hoan_thanh": None}
+    paths.append(write_form(tmp_path / "khong.xlsx", spec, plan, UNIT, "2018", values=zero))
+    out = recalculate_many(paths, tmp_path / "out")
+    cells = {p.stem: read_named(p) for p in out}
+    check = next(d for d in spec.derived if d.id == "xuat_sac_toi_da_20")
+    assert [cells[n]["xuat_sac_toi_da_20"] for n in cases] == [check.not_ok, check.ok, None]
+    assert cells["khong"]["ty_le_tot"] in (None, "")
+    for name, (excellent, good) in cases.items():
+        expected = spec.compute(f03_values(plan, excellent, good))["xuat_sac_toi_da_20"]
+        assert (cells[name]["xuat_sac_toi_da_20"] or "") == expected
