@@ -13,19 +13,25 @@ has no import circle.
 
 from __future__ import annotations
 
-import logging
+import sys
 
-import click
+try:
+    import logging
 
-from .. import __version__
-from ._common import CliGroup
-from .addin import addin_group
-from .findings import findings_cmd
-from .folder import check_cmd, consolidate_cmd, demo_cmd, feedback_cmd, init_cmd, report_cmd, status_cmd
-from .forms import forms_group
-from .plan import plan_group
-from .registry import registry_group
-from .trace import trace_cmd
+    import click
+
+    from .. import __version__
+    from ._common import CliGroup
+    from .addin import addin_group
+    from .findings import findings_cmd
+    from .folder import check_cmd, consolidate_cmd, demo_cmd, feedback_cmd, init_cmd, report_cmd, status_cmd
+    from .forms import forms_group
+    from .plan import plan_group
+    from .registry import registry_group
+    from .trace import trace_cmd
+except KeyboardInterrupt:  # Ctrl+C while Python loads the command line: the line and exit code of any other moment
+    sys.stderr.write("\nĐã dừng theo yêu cầu (Ctrl+C); lần chạy này chưa xong, không có gì được ghi dở.\n")
+    raise SystemExit(130) from None
 
 
 @click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -193,16 +193,14 @@ class CliGroup(click.Group):
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
-        from . import _words
-
-        _words.install()
-        _words.vietnamese_usage(self)
         if not standalone_mode:
+            _vietnamese(self)
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         argv = list(sys.argv[1:] if args is None else args)
         as_json = "--json" in (argv[:argv.index("--")] if "--" in argv else argv)
         try:
             try:
+                _vietnamese(self)
                 returned = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
             except (KeyboardInterrupt, click.Abort):
                 raise Interrupted() from None
@@ -228,6 +226,13 @@ class CliGroup(click.Group):
             return super().invoke(ctx)
         except click.UsageError as exc:
             raise _refusal(exc) from None
+
+
+def _vietnamese(group: click.Group) -> None:
+    from . import _words
+
+    _words.install()
+    _words.vietnamese_usage(group)
 
 
 def _refusal(exc: click.UsageError) -> Refusal:
