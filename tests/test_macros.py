@@ -36,6 +36,9 @@ import pytest
 import xlwings as xw
 
 from xlplan import __version__, macros
+from xlplan.core.call_list import TABLE_ID as CALL_TABLE
+from xlplan.core.call_list import call_table
+from xlplan.core.report_sections import BOARD_CELLS, GENERATED_CELLS
 from xlplan.core.summary_tables import REPORT_CELLS, summary_tables
 from xlplan.io.plans import load_plan
 from xlplan.services import excel_book
@@ -55,7 +58,7 @@ RIBBON = Path(__file__).resolve().parents[1] / "addin" / "customUI14.xml"
 RIBBON_IDS = {"xlp_khoi_tao", "xlp_tao_bieu_mau", "xlp_tong_hop", "xlp_kiem_tra", "xlp_theo_doi", "xlp_phan_hoi",
               "xlp_xuat_pdf", "xlp_mo_thu_muc", "xlp_gioi_thieu"}
 PLAN = load_plan()
-TABLES = summary_tables(PLAN)
+TABLES = {**summary_tables(PLAN), CALL_TABLE: call_table()}  # the call list is written with the tracking
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)?$")
 DATA_FUNCS = {"setValues", "rangeClearContents", "rangeClear", "namesAdd", "setNameRefersTo", "nameDelete",
               "setNumberFormat", "addSheet", "sheetDelete", "sheetClear", "sheetClearContents"}
@@ -290,7 +293,8 @@ def test_tong_hop_writes_what_consolidate_writes_into_a_new_workbook(fresh, tmp_
     twin = copy_folder(fresh, tmp_path / "cli")
     data, actions, message = run(fresh / WORKBOOK_NAME, "xlp_tong_hop")
     result = consolidate_folder(twin)
-    assert_written_like_the_file(data, actions, twin / WORKBOOK_NAME, list(TABLES), REPORT_CELLS)
+    assert_written_like_the_file(data, actions, twin / WORKBOOK_NAME, list(TABLES),
+                                 (*REPORT_CELLS, *GENERATED_CELLS, *BOARD_CELLS))  # the report's sections too
     assert actions[-1]["func"] == "alert" and "Kiểm tra" in actions[-1]["args"][0]
     assert f"Đã tổng hợp {result.files} tệp" in message
     assert (fresh / OUTPUT / "SaoLuu").is_dir()  # the saved file was backed up, as the CLI does
@@ -435,7 +439,7 @@ def test_theo_doi_writes_the_tracking_tables_as_consolidate_does(fresh, tmp_path
     twin = copy_folder(fresh, tmp_path / "cli")
     data, actions, message = run(fresh / WORKBOOK_NAME, "xlp_theo_doi")
     consolidate_folder(twin)
-    assert_written_like_the_file(data, actions, twin / WORKBOOK_NAME, ["tbl_theo_doi", "tbl_ty_le_nop"])
+    assert_written_like_the_file(data, actions, twin / WORKBOOK_NAME, ["tbl_theo_doi", "tbl_ty_le_nop", CALL_TABLE])
     assert "F01 kỳ 2017: đã nộp 79/80 (98,75%)" in message and "chưa nộp" in message
     (ran,) = audit_runs(fresh)  # audited like «Tổng hợp»; only the tracking tables written, no backup
     assert (ran["command"], ran["status"]) == ("excel:xlp_theo_doi", macros.OPEN_BOOK_STATUS)

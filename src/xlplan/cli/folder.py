@@ -203,10 +203,13 @@ def consolidate_cmd(folder: Path | None, folder_option: Path | None, engine: str
 @click.option("--form", "form_id", type=FORM_CHOICE,
               help="Chỉ biểu này.")
 @click.option("--period", metavar="KỲ", help="Chỉ kỳ này (2017, 2017-Q1, 2017-01).")
+@click.option("--can-nhac", "to_call", is_flag=True,
+              help="Danh sách đơn vị cần nhắc (chưa nộp, tệp không đọc được, có lỗi) kèm liên hệ, theo loại hình; "
+                   "in ra KetQua/DanhSachCanNhac_<ngày>.pdf (cần LibreOffice).")
 @AS_OF_OPTION
 @JSON_OPTION
 @guard
-def status_cmd(folder: Path | None, folder_option: Path | None, form_id: str | None, period: str | None, as_of: dt.date | None, as_json: bool) -> None:
+def status_cmd(folder: Path | None, folder_option: Path | None, form_id: str | None, period: str | None, as_of: dt.date | None, as_json: bool, to_call: bool = False) -> None:
     """Ai đã nộp, ai nộp muộn, ai chưa nộp — theo biểu và kỳ.
 
     THƯ_MỤC (hoặc -d THƯ_MỤC) là thư mục làm việc; không ghi thì dùng thư mục hiện tại hoặc thư mục
@@ -217,7 +220,11 @@ def status_cmd(folder: Path | None, folder_option: Path | None, form_id: str | N
       xlplan status                 (trong thư mục làm việc)
       xlplan status -d TongHop2017 --form F01 --period 2017
       xlplan status TongHop2017 --as-of 28/02/2017
+      xlplan status TongHop2017 --can-nhac
     """
+    if to_call:
+        call_list_cmd(working_folder(folder, folder_option), as_of, as_json)
+        return
     from ..core.tracking import NOT_DUE, ON_TIME
     from ..services.status import submission_status
     from ..services.workspace import check_tracked, open_workspace
@@ -239,6 +246,28 @@ def status_cmd(folder: Path | None, folder_option: Path | None, form_id: str | N
         click.echo()
         click.echo(table(((r["bieu"], r["ky"], r["ma"], r["ten"], r["dung_han"], r["han_nop"]) for r in late),
                           ["Biểu", "Kỳ", "Mã", "Đơn vị", "Tình trạng", "Hạn nộp"]))
+
+
+def call_list_cmd(root: Path, as_of: dt.date | None, as_json: bool) -> None:
+    """``status --can-nhac``: the call list, printed and written to PDF (a note when LibreOffice is missing)."""
+    from ..io.libreoffice import LibreOfficeMissing
+    from ..services.call_list import call_list, print_call_list
+    found = call_list(root, as_of)
+    try:
+        pdf: Path | None = print_call_list(found) if found.rows else None
+        missing = ""
+    except LibreOfficeMissing as exc:
+        pdf, missing = None, str(exc)
+    if as_json:
+        echo_json({"as_of": found.as_of.isoformat(), "rows": found.rows, "pdf": str(pdf) if pdf else None})
+        return
+    if not found.rows:
+        click.echo(f"Không có đơn vị nào cần nhắc (các biểu đến hạn tính đến ngày {found.as_of:%d/%m/%Y}).")
+        return
+    click.echo(f"Đơn vị cần nhắc {found.subtitle}:")
+    click.echo(table(((r["tt"], r["loai_hinh"], r["ma"], r["ten"], r["lien_he"], r["can_nhac"]) for r in found.rows),
+                     ["TT", "Loại hình", "Mã", "Đơn vị", "Liên hệ", "Việc cần nhắc"]))
+    click.echo(f"\nBản in: {pdf.resolve()}" if pdf else f"\nChưa in được danh sách ra PDF. {missing}")
 
 
 @click.command("demo")
@@ -288,11 +317,15 @@ SUMMARY_LABELS = {
 @click.option("--pdf", "as_pdf", is_flag=True,
               help="Xuất trang Báo cáo ra tệp PDF (A4 dọc) trong thư mục kết quả: KetQua/BaoCao_<năm>.pdf. "
                    "Cần LibreOffice.")
+@click.option("--docx", "as_docx", is_flag=True,
+              help="Ghi báo cáo ra tệp Word sửa được (KetQua/BaoCao_<năm>.docx), cùng nội dung và thể thức.")
+@click.option("--period", "report_period", metavar="KỲ",
+              help="Báo cáo cho một kỳ: quý (2017-Q2), 6 tháng đầu năm (2017-6T) hoặc cả năm (2017).")
 @ENGINE_OPTION
 @AS_OF_OPTION
 @JSON_OPTION
 @guard
-def report_cmd(folder: Path | None, folder_option: Path | None, as_pdf: bool, engine: str | None, as_of: dt.date | None, as_json: bool) -> None:
+def report_cmd(folder: Path | None, folder_option: Path | None, as_pdf: bool, engine: str | None, as_of: dt.date | None, as_json: bool, as_docx: bool = False, report_period: str | None = None) -> None:
     """Cập nhật trang Báo cáo của sổ tổng hợp (tổng hợp lại từ thư mục nhận báo cáo) và, với --pdf,
     in trang đó ra PDF theo thể thức văn bản của Đảng; mã thoát 1 nếu có lỗi số liệu.
 
@@ -303,20 +336,24 @@ def report_cmd(folder: Path | None, folder_option: Path | None, as_pdf: bool, en
     Ví dụ:
       xlplan report                 (trong thư mục làm việc)
       xlplan report -d TongHop2017 --pdf
+      xlplan report --docx --period 2017-6T
     """
     from ..services.report import refresh_report
     root = working_folder(folder, folder_option)
-    done = with_progress(lambda progress: refresh_report(root, pdf=as_pdf, engine=engine,
-                                                          progress=progress, as_of=as_of), "Đang tổng hợp")
+    done = with_progress(lambda progress: refresh_report(root, pdf=as_pdf, engine=engine, progress=progress,
+                                                          as_of=as_of, docx=as_docx, period=report_period),
+                         "Đang tổng hợp")
     report = report_of(done.result.findings)
     if as_json:
         echo_json({"workbook": str(done.workbook), "pdf": str(done.pdf) if done.pdf else None,
-                    "paragraph": done.paragraph, "summary": done.result.consolidation.summary,
+                    "docx": str(done.docx) if done.docx else None, "paragraph": done.paragraph, "summary": done.result.consolidation.summary,
                     "findings": [f.to_dict() for f in report]})
     else:
         click.echo(f"Đã cập nhật trang Báo cáo: {done.workbook.resolve()}")
         if done.pdf:
             click.echo(f"Báo cáo PDF: {done.pdf.resolve()}")
+        if done.docx:
+            click.echo(f"Báo cáo Word (sửa được): {done.docx.resolve()}")
         print_counts(report)
     sys.exit(done.exit_code)
 

@@ -92,6 +92,7 @@ def calls(plan: Plan, tables: Tables) -> list[Call]:
     labels = {k.label: i for i, k in enumerate(plan.kinds)}
     units: dict[str, Row] = {str(r.get("ma")): r for r in tables.get("tbl_don_vi", ())}
     found: dict[str, Call] = {}
+    refused: set[str] = set()
 
     def call(code: str, name: object = "") -> Call:
         if code not in found:
@@ -111,13 +112,14 @@ def calls(plan: Plan, tables: Tables) -> list[Call]:
             due = _date_text(row.get("han_nop"))
             call(code, row.get("ten")).missing.append(_pair_text(row) + (f" (hạn {due})" if due else ""))
         elif state == UNREADABLE:
+            refused.add(str(row.get("tep") or ""))
             what = _pair_text(row) or "tệp"
             note = str(row.get("ghi_chu") or "").strip() or str(row.get("tep") or "")
             call(code, row.get("ten")).unreadable.append(f"{what}: {note}" if note else what)
     for row in tables.get("tbl_kiem_tra", ()):
         code = str(row.get("don_vi") or "")
-        if row.get("muc_do") != ERROR_LABEL or not code or code not in units:
-            continue
+        if row.get("muc_do") != ERROR_LABEL or not code or code not in units or row.get("tep") in refused:
+            continue  # a refused file's own error is said as "send a readable file", not twice
         errors = call(code).errors
         file = str(row.get("tep") or "")
         errors[file] = errors.get(file, 0) + 1

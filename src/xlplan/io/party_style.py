@@ -108,7 +108,7 @@ SIDE_MARGIN = 0.6
 TOP_MARGIN = 0.7
 # The report's page (36-HD/VPTW): top and bottom 20–25 mm, left 30–35 mm, right 15–20 mm.
 MM_PER_INCH = 25.4
-REPORT_MARGINS_MM = {"top": 20.0, "bottom": 20.0, "left": 30.0, "right": 15.0}
+REPORT_MARGINS_MM = {"top": 22.0, "bottom": 22.0, "left": 32.0, "right": 17.0}
 
 
 def print_a4(ws: Worksheet, landscape: bool = False) -> None:

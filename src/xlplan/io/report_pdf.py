@@ -1,4 +1,4 @@
-"""Print one sheet of a workbook to PDF with LibreOffice (the city workbook's Báo cáo sheet).
+"""Print one sheet of a workbook to PDF with LibreOffice (the city workbook's Báo cáo sheet), or a list.
 
 ``soffice --convert-to pdf`` prints every visible sheet. To print one, we
 write a temporary copy of the workbook in which every other sheet is hidden
@@ -15,10 +15,20 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from typing import Mapping, Sequence
+
 import openpyxl
+from openpyxl.utils import get_column_letter
 
 from ..core.errors import XlplanError
+from ..core.summary_tables import TableSpec
+from . import party_style as ps
+from .cell_values import write_value
 from .libreoffice import PDF_FILTER, convert
+from .report_sheet import fit_row, text_height
+
+# Excel width units a portrait A4 page holds at 9 pt or more (12 pt cells at 75 %); wider prints landscape.
+PORTRAIT_WIDTH = 125
 
 
 def sheet_pdf(workbook: Path, sheet: str, target: Path, timeout: float = 180) -> Path:
@@ -53,4 +63,66 @@ def sheet_pdf(workbook: Path, sheet: str, target: Path, timeout: float = 180) ->
         staged = target.with_name(f".{target.name}.tmp")
         shutil.copyfile(produced, staged)
         staged.replace(target)  # a reader of the old PDF never sees half a file
+    return target
+
+
+def table_pdf(title: str, subtitle: str, spec: TableSpec, rows: Sequence[Mapping[str, object]], target: Path,
+              header: Sequence[str] = (), timeout: float = 180) -> Path:
+    """Print a list (the call list) as its own A4 document: Party header, title, table, repeated head row.
+
+    ``header`` is the issuing organization's lines (top left, over the star).
+    The table is printed at its columns' widths, one page wide (landscape when
+    wider than a portrait page at 9 pt or more), its head row repeated on
+    every page and rows as tall as their wrapped text.
+    """
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Danh sách"
+    width = sum(c.width for c in spec.columns)
+    for offset, column in enumerate(spec.columns, 1):
+        ws.column_dimensions[get_column_letter(offset)].width = column.width
+    last = get_column_letter(len(spec.columns))
+    row = 1
+    for line, font in zip(header, (ps.HEADER, ps.HEADER_BOLD)):
+        put = write_value(ws, row, 1, line)
+        put.font, put.alignment = font, ps.LEFT
+        row += 1
+    if header:
+        write_value(ws, row, 1, ps.ISSUER_MARK).font = ps.HEADER
+        row += 2
+    for text, font in ((title, ps.TITLE), (subtitle, ps.HEADER_ITALIC)):
+        if not text:
+            continue
+        ws.merge_cells(f"A{row}:{last}{row}")
+        cell = write_value(ws, row, 1, text)
+        cell.font, cell.alignment = font, ps.CENTER
+        fit_row(ws, cell)
+        row += 1
+    row += 1
+    head_row = row
+    for col, column in enumerate(spec.columns, 1):
+        cell = write_value(ws, row, col, column.header)
+        cell.font, cell.fill, cell.border, cell.alignment = ps.BODY_BOLD, ps.HEAD_FILL, ps.GRID, ps.CENTER
+    for values in rows:
+        row += 1
+        lines = 1.0
+        for col, column in enumerate(spec.columns, 1):
+            cell = write_value(ws, row, col, values.get(column.id))
+            cell.font, cell.border = ps.BODY, ps.GRID
+            cell.alignment = ps.TOP_LEFT if column.kind == "text" else ps.TOP_CENTER
+            if isinstance(cell.value, str):
+                lines = max(lines, text_height(cell.value, column.width, ps.BODY_SIZE))
+        ws.row_dimensions[row].height = lines
+    ps.print_a4(ws, landscape=width > PORTRAIT_WIDTH)
+    ws.print_title_rows = f"{head_row}:{head_row}"
+    ws.print_area = f"A1:{last}{max(row, head_row)}"
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="xlplan-pdf-") as work:
+        copy = Path(work) / f"{target.stem}.xlsx"
+        wb.save(copy)
+        produced = convert(copy, f"pdf:{PDF_FILTER}", Path(work) / "out", timeout)
+        staged = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(produced, staged)
+        staged.replace(target)
     return target

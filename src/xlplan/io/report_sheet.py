@@ -31,8 +31,8 @@ from .cell_values import put_value, write_value
 from .city_layout import CityWorkbookError, define_name, resolve
 
 # The report's columns (A–E, the appendix table's) sized to the text width the report margins
-# leave on A4 (165 mm ≈ 85 width units): one page wide is then the full size, 14 pt prints as 14 pt.
-REPORT_WIDTHS = {"A": 5, "B": 37, "C": 14, "D": 16, "E": 12}
+# leave on A4 (161 mm ≈ 83 width units): one page wide is then the full size, 14 pt prints as 14 pt.
+REPORT_WIDTHS = {"A": 5, "B": 35, "C": 14, "D": 16, "E": 12}
 _BODY_ROWS = (  # (row, named cell or fixed text, font, alignment), from the opening paragraph down
     (9, "bc_doan_van"), (10, rs.SECTION_HEADINGS["I"]), (11, "bc_doan_van_nam"),
     *((12 + i, name) for i, name in enumerate(rs.RESULT_CELLS)),

@@ -32,6 +32,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from openpyxl.utils.cell import get_column_letter
 
+from ..core import report_sections as rs
+from ..core.call_list import TABLE_ID as CALL_TABLE
+from ..core.call_list import call_rows, call_table
 from ..core.errors import XlplanError
 from ..core.findings import Finding
 from ..core.plan import Plan
@@ -351,14 +354,27 @@ def _style_formats(book: "xw.Book", sheet: str, row: int, first_col: int, spec: 
 
 
 def plan_writes(book: "xw.Book", plan: Plan, tables: Mapping[str, Sequence[Mapping[str, object]]],
-                cells: Mapping[str, object] | None = None) -> BookWrites:
+                cells: Mapping[str, object] | None = None,
+                sources: Mapping[str, Sequence[Mapping[str, object]]] | None = None) -> BookWrites:
     """Locate, convert and check every write of ``tables`` (rows by column id) and ``cells`` (by name).
 
     Raises :class:`CityWorkbookError` (nothing written) for an unknown table,
     a missing name, or a table that would grow into another named range of its
-    sheet — the rules of :func:`xlplan.io.city_workbook.write_city_data`.
+    sheet — the rules of :func:`xlplan.io.city_workbook.write_city_data`,
+    which this follows: writing the tracking writes the call list too (from
+    ``sources``, the consolidation's every table, when ``tables`` is a part of
+    them), and writing the cells writes the report's sections, the Board's
+    cells II and III only where the seed last written still stands.
     """
-    specs = summary_tables(plan)
+    specs = {**summary_tables(plan), CALL_TABLE: call_table()}
+    every = sources if sources is not None else tables
+    if ("tbl_theo_doi" in tables and CALL_TABLE not in tables and named_place(book, CALL_TABLE) is not None
+            and {"tbl_theo_doi", "tbl_kiem_tra", "tbl_don_vi"} <= set(every)):
+        tables = {**tables, CALL_TABLE: call_rows(plan, every)}
+    if cells is not None and {"tbl_dang_ky", "tbl_tong_hop", "tbl_chi_tieu", "tbl_ty_le_nop"} <= set(every):
+        generated = rs.section_cells(plan, every)
+        cells = {**{k: v for k, v in generated.items() if named_place(book, k) is not None}, **cells}
+        cells = _board_cells(book, cells)
     unknown = sorted(set(tables) - set(specs))
     if unknown:
         raise CityWorkbookError(f"Sổ tổng hợp không có bảng: {', '.join(unknown)}.")
@@ -384,6 +400,20 @@ def plan_writes(book: "xw.Book", plan: Plan, tables: Mapping[str, Sequence[Mappi
                 continue
         placed.append(CellWrite(name, place.sheet, place.row, place.column, cell_value(value)))
     return BookWrites(writes, placed)
+
+
+def _board_cells(book: "xw.Book", cells: Mapping[str, object]) -> dict[str, object]:
+    """``cells`` without the Board's report cells whose text is theirs (not the seed written last)."""
+    kept = dict(cells)
+    for name in rs.BOARD_CELLS:
+        place, seed = named_place(book, name), named_place(book, name + rs.SEED_SUFFIX)
+        if name not in kept or place is None:
+            continue
+        current = book.sheets[place.sheet].range((place.row, place.column)).value
+        last = book.sheets[seed.sheet].range((seed.row, seed.column)).value if seed is not None else None
+        if rs.keeps_board_text(current, last):
+            del kept[name]
+    return kept
 
 
 def _refuse_overlaps(book: "xw.Book", writes: Iterable[TableWrite]) -> None:

@@ -136,7 +136,8 @@ def consolidate_into_book(book: "xw.Book", control_id: str, only: tuple[str, ...
     def write(saved: Workspace, consolidation: Consolidation) -> WriteOutcome:
         excel_book.require_same_setup(ws, saved)
         tables = {t: consolidation.tables[t] for t in only} if only else consolidation.tables
-        writes = excel_book.plan_writes(book, ws.plan, tables, None if only else consolidation.cells)
+        writes = excel_book.plan_writes(book, ws.plan, tables, None if only else consolidation.cells,
+                                        sources=consolidation.tables)
         backup = None if only else backup_saved_book(ws)
         write_into_book(book, writes, status)
         try:
