@@ -249,6 +249,13 @@ def _check(ctx: Ctx) -> None:
     result = run("check", demo_file(ctx, fine))
     assert result.exit_code == 0, result.output
     assert "Không phát hiện vấn đề nào." in result.stdout
+    unit = open_workspace(ctx.demo).registry.get(fine)
+    assert unit is not None
+    # what it read: the unit (code and name from the folder's registry), form, period and version
+    assert f"Đơn vị: {fine} — {unit.name}; biểu F01, kỳ 2017, phiên bản " in result.stdout
+    folder = run("check", demo_file(ctx, fine).parent)  # a folder: every form in it
+    assert folder.exit_code == 1, folder.output  # the demo's one error is a registration's
+    assert folder.stdout.count("Tệp: ") == len(list(demo_file(ctx, fine).parent.glob("*.xlsx")))
     as_json = run("check", demo_file(ctx, fine), "--json")
     assert as_json.exit_code == 0
     assert json.loads(as_json.stdout) == {"valid": True, "findings": []}
@@ -264,6 +271,8 @@ def _check_fails(ctx: Ctx) -> None:
     assert data["valid"] is False
     assert [(f["code"], f["field"]) for f in data["findings"] if f["severity"] == "error"] == [
         ("part-exceeds-whole", "dk_nguon_boi_duong")]
+    text = run("check", bad)
+    assert text.exit_code == 1 and "Lỗi (trang Đăng ký, ô C29):" in text.stdout and "Cách khắc phục:" in text.stdout
     missing = run("check", bad.parent / "khong_co.xlsx")
     assert missing.exit_code == 2 and missing.stderr.startswith("Lỗi:")
 
