@@ -93,3 +93,23 @@ def test_a_hidden_cell_bomb_is_not_loaded_nor_sent_back(tmp_path: Path) -> None:
     assert any(cell.comment is not None for sheet in wb.worksheets for row in sheet.iter_rows() for cell in row)
     assert elapsed < 120
     assert shutil.disk_usage(root).free > 0
+
+
+def test_a_unit_file_whose_name_is_not_utf8_gets_its_highlighted_copy(tmp_path: Path) -> None:
+    import os
+
+    root = small_folder(tmp_path / "TongHop")
+    ws = open_workspace(root)
+    unit = next(u for u in ws.registry if u.code == "P_AN")
+    (root / INBOX / "P_AN_F01_2017.xlsx").unlink()
+    make_forms(ws.plan, [unit], "F01", "2017", tmp_path, workers=1,
+               values_by_unit={"P_AN": {"dv_tong_so": 320, "dk_ket_nap": -5, "ngay_lap": dt.date(2017, 2, 18)}})
+    made = next(tmp_path.glob("P_AN_F01_2017*.xlsx"))
+    os.rename(os.fsencode(made), os.fsencode(root / INBOX) + b"/P_AN_F01_2017 b\xe1o c\xe1o.xlsx")  # not UTF-8
+    done = subprocess.run([sys.executable, "-m", "xlplan", "feedback", str(root), "--as-of", "28/02/2017"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    copy = root / OUTBOX / FEEDBACK_FOLDER / "P_AN_F01_2017_phanhoi.xlsx"
+    wb = openpyxl.load_workbook(copy)
+    assert wb.sheetnames[0] == "Phản hồi" and len(wb.sheetnames) > 1  # the unit's form behind the letter
+    assert any(cell.comment is not None for sheet in wb.worksheets for row in sheet.iter_rows() for cell in row)

@@ -190,19 +190,24 @@ def write_feedback(root: Path, deadline: dt.date | None = None, today: dt.date |
     batches, not_sent = group_findings(consolidation.findings, ws.registry, consolidation.resolution)
     folder = ws.outbox / FEEDBACK_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    written = [_write(ws, batch, folder, today, deadline) for batch in batches]
+    # the file on disk behind each shown name (a name that is not UTF-8 is shown with escapes)
+    sources = {sub.file: Path(sub.source) for sub in consolidation.resolution.latest.values()} \
+        if consolidation.resolution is not None else {}
+    written = [_write(ws, batch, folder, today, deadline, sources) for batch in batches]
     moved = _retire_stale(ws, folder, {f.path.name for f in written})
     sent = Report([finding for batch in batches for finding in batch.findings])
     return FeedbackResult(folder, written, not_sent, moved, deadline, sent)
 
 
-def _write(ws: Workspace, batch: Batch, folder: Path, today: dt.date, deadline: dt.date) -> FeedbackFile:
+def _write(ws: Workspace, batch: Batch, folder: Path, today: dt.date, deadline: dt.date,
+           sources: dict[str, Path] | None = None) -> FeedbackFile:
     target = folder / batch.name
     errors = sum(1 for f in batch.findings if f.severity is Severity.ERROR)
     if batch.source is not None:
         letter = _letter(ws.plan, batch, today, deadline, copy=True)
         try:
-            outcome = write_highlighted_copy(ws.inbox / batch.source, target, letter, batch.findings,
+            source = (sources or {}).get(batch.source) or ws.inbox / batch.source
+            outcome = write_highlighted_copy(source, target, letter, batch.findings,
                                              author=ws.plan.board, own_formulas=own_formulas(ws.plan))
             return FeedbackFile(target, batch.unit.code, batch.source, len(batch.findings), errors, True,
                                 len(outcome.cells))
