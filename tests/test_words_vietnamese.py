@@ -141,3 +141,60 @@ def test_no_code_and_no_excel_address_in_what_units_receive(demo_copy: Path) -> 
         text = "\n".join(texts)
         assert codes_in(text) == [], (path.name, codes_in(text))
         assert not _EXCEL_ADDRESS.search("\n".join(t for t in texts if "!" in t)), path.name
+
+
+# -- no doubled phrases ------------------------------------------------------------------------
+
+def doubled(text: str, words: int = 4) -> list[str]:
+    """Runs of ``words`` words said twice in ``text`` ("tệp được đặt mật khẩu mở (tệp được đặt mật khẩu mở)")."""
+    tokens = re.findall(r"\w+", text.casefold())
+    seen: set[tuple[str, ...]] = set()
+    twice = []
+    for i in range(len(tokens) - words + 1):
+        run_of = tuple(tokens[i:i + words])
+        if run_of in seen:
+            twice.append(" ".join(run_of))
+        seen.add(run_of)
+    return twice
+
+
+def test_a_password_protected_file_is_said_once(tmp_path: Path) -> None:
+    from tools.reliability.hostile_cases import encrypt
+    from xlplan.io.plans import load_plan
+    from xlplan.io.registry import load_registry
+    from xlplan.services.forms import make_forms
+
+    plan = load_plan()
+    form, = make_forms(plan, list(load_registry(None, plan))[:1], "F01", "2017", tmp_path)
+    locked = encrypt(form, tmp_path / "khoa.xlsx")
+    result = run("check", locked, "--json")
+    assert result.exit_code == 1, result.output
+    finding, = json.loads(result.stdout)["findings"]
+    assert finding["code"] == "file-encrypted"
+    assert doubled(finding["message"]) == [] and doubled(finding["fix"]) == [], finding["message"]
+    assert doubled("Tệp được đặt mật khẩu mở (tệp được đặt mật khẩu mở)")  # what issue 13 saw
+
+
+def test_a_sum_mismatch_names_its_cells_and_values(tmp_path: Path) -> None:
+    from xlplan.io.plans import load_plan
+    from xlplan.io.registry import load_registry
+    from xlplan.services.forms import make_forms
+    from xlplan.services.sample_data import implied_totals, year_end_values
+
+    plan = load_plan()
+    units = list(load_registry(None, plan))[:1]
+    values = year_end_values(units, plan, implied_totals(units, plan), 2017)
+    form, = make_forms(plan, units, "F03", "2016", tmp_path, values_by_unit=values)
+    book = openpyxl.load_workbook(form)
+    cells = {}
+    for name in ("dv_xuat_sac", "dv_tot", "dv_hoan_thanh", "dv_khong_hoan_thanh", "dv_duoc_danh_gia"):
+        (sheet, ref), = book.defined_names[name].destinations
+        cells[name] = book[sheet][ref.replace("$", "")]
+    cells["dv_xuat_sac"].value += 1
+    book.save(form)
+    result = run("check", form, "--json")
+    found = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "sum-mismatch"]
+    assert found, result.stdout
+    message = found[0]["message"]
+    for cell in cells.values():
+        assert f"ô {cell.coordinate} = {cell.value}" in message, message
