@@ -13,13 +13,11 @@ import inspect
 import io
 import re
 import subprocess
-import types
 import zipfile
 from pathlib import Path
 
 import pytest
 import xlwings
-import xlwings.utils
 from defusedxml import ElementTree as SafeET
 from hypothesis import given, strategies as st
 from oletools.olevba import VBA_Parser
@@ -168,34 +166,49 @@ def test_one_wrapper_per_xw_func_with_the_same_arguments(modules):
         assert f'XLPy.CallUDF("xlplan.udfs", "{name}", Array({", ".join(signature.parameters)})' in code
 
 
-def _xlwings_generate_vba_wrapper():
-    """xlwings's own generator (xlwings.udfs.generate_vba_wrapper), lifted from its source:
-    xlwings.udfs itself needs pywin32 and does not import on Linux."""
-    source = (Path(xlwings.__file__).parent / "udfs.py").read_text(encoding="utf-8")
-    node = next(n for n in ast.parse(source).body
-                if isinstance(n, ast.FunctionDef) and n.name == "generate_vba_wrapper")
-    namespace = {"VBAWriter": xlwings.utils.VBAWriter}
-    exec(compile(ast.Module([node], []), "xlwings/udfs.py", "exec"), namespace)
-    return namespace["generate_vba_wrapper"]
+# xlwings.udfs needs pywin32, which does not exist here: a subprocess stubs the three modules
+# it imports (nothing of them runs while decorating or generating), imports the real
+# xlwings.udfs, makes xw.func/xw.arg its real decorators (as xlwings/__init__.py does on
+# Windows), imports xlplan.udfs under them and runs xlwings's own generator on it.
+_REAL_GENERATOR = """
+import io, json, sys, types
+for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
+    sys.modules[name] = types.ModuleType(name)
+sys.modules["pythoncom"].CoInitialize = lambda: None
+sys.modules["win32com.client"].Dispatch = lambda *args, **kwargs: None
+sys.modules["win32com"].client = sys.modules["win32com.client"]
+import xlwings
+import xlwings.udfs as real
+xlwings.func, xlwings.arg, xlwings.ret = real.xlfunc, real.xlarg, real.xlret
+import xlplan.udfs as ours
+out = io.StringIO()
+real.generate_vba_wrapper("xlplan.udfs", ours, out, types.SimpleNamespace(Name="xlplan.xlam"))
+meta = {f.__name__: f.__xlfunc__ for f in ours.UDFS}
+print(json.dumps({"vba": out.getvalue(), "meta": meta, "udfs": real.__file__}, default=repr))
+"""
 
 
 def test_wrappers_are_what_xlwings_import_functions_writes(specs, modules):
-    module = types.SimpleNamespace()
-    for spec in specs:
-        fn = types.SimpleNamespace()
-        # What xw.func(category=...) records on Windows (xlwings.udfs.xlfunc), for our signatures.
-        fn.__xlfunc__ = {
-            "name": spec.name, "sub": False, "call_in_wizard": True, "volatile": False,
-            "args": [dict({"name": a.name, "vba": None, "vararg": False, "doc": a.doc},
-                          **({"optional": None} if a.optional else {})) for a in spec.args],
-        }
-        setattr(module, spec.name, fn)
-    out = io.StringIO()
-    _xlwings_generate_vba_wrapper()("xlplan.udfs", module, out, types.SimpleNamespace(Name="xlplan.xlam"))
-    theirs = _wrappers(out.getvalue())
+    """The wrappers equal what xlwings's generate_vba_wrapper writes when its real Windows
+    decorators are applied to xlplan.udfs (not metadata built by hand)."""
+    import json
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _REAL_GENERATOR], capture_output=True, text=True,
+                          timeout=300, check=True)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Path(found["udfs"]) == Path(xlwings.__file__).parent / "udfs.py"
+    theirs = _wrappers(found["vba"].replace("\r\n", "\n"))
     ours = _wrappers(modules["xlplan_udfs"].code)
+    assert sorted(theirs) == sorted(spec.name for spec in specs)
     assert ours == theirs
     assert '#Const App = "Microsoft Excel"' in modules["xlplan_udfs"].code
+    for spec in specs:  # what xw.func/xw.arg really recorded, against the catalogue
+        meta = found["meta"][spec.name]
+        assert meta["category"] == "xlplan" and not meta["volatile"] and meta["call_in_wizard"]
+        assert [(a["name"], a["doc"], "optional" in a) for a in meta["args"]] == \
+            [(a.name, a.doc, a.optional) for a in spec.args]
+        assert all(a["options"] == {"convert": "typing.Any", "ndim": 2, "err_to_str": True} for a in meta["args"])
 
 
 def _eval_vba(expr: str, env: dict[str, str]) -> str:
