@@ -145,6 +145,7 @@ def _toml(value: str) -> str:
     ({"message": "Vượt {khong_biet}."}, "rules[9] (id = \"xuat_sac_toi_da_20\").message"),
     ({"id": "kt_can_doi"}, "rules[9] (id = \"kt_can_doi\").id"),
     ({"code": "no-such-code"}, "rules[9] (id = \"xuat_sac_toi_da_20\").code"),
+    ({"id": "negative"}, "rules[9] (id = \"negative\").id"),
 ])
 def test_malformed_rule_is_a_plan_error_naming_rule_and_key(tmp_path: Path, change: dict[str, str],
                                                              key: str) -> None:

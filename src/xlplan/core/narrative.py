@@ -20,7 +20,7 @@ The figures are computed by :mod:`xlplan.core.rollup`; this module only writes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
@@ -28,7 +28,7 @@ from typing import Literal
 from . import indicators
 from .indicators import NO_DATA
 from .periods import Period
-from .plan import Plan, or_better
+from .plan import Plan, RatingScale, or_better
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,22 @@ class Figures:
     assessment_sources: Sources | None = None  # units behind the rating and member assessment figures
     admission_sources: Sources | None = None  # units behind ``admitted``
     member_sources: Sources | None = None  # units behind ``members``
+
+
+@dataclass(frozen=True)
+class PreviousYear:
+    """Last year's figures from last year's own folder (``xlplan init --previous``), in last year's scale."""
+
+    city: Figures
+    kinds: dict[str, Figures]  # by kind code
+    scales: tuple[RatingScale, RatingScale]  # last year's (organization, member) rating scales
+    source: str = ""  # the folder it was read from
+
+
+def mapped_figures(figures: Figures, plan: Plan) -> Figures:
+    """Last year's figures under this year's set names (``previous_year.set_map``: this year's → last year's)."""
+    names = ("tsvm", "weak", "good_or_better", "excellent")
+    return replace(figures, **{n: getattr(figures, plan.previous_set_map.get(n, n)) for n in names})
 
 
 @dataclass(frozen=True)

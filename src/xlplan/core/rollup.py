@@ -45,6 +45,9 @@ Roll-up rules (the Organization Board relies on them; change them only here):
   admissions (annual F02 missing, before any monthly or quarterly F02 of that
   year). A unit with both counts from its year-end form. Each figure carries
   how many units each source covers (:class:`~xlplan.core.narrative.Sources`).
+* With last year's folder (``previous_year``, :mod:`xlplan.services.previous_year`) the previous
+  year's figures are that folder's, rolled up with its own plan (:func:`year_figures`), sets mapped
+  by ``previous_year.set_map``; this folder's previous-year files are then not the baseline.
 * A yearly minimum or target is judged only once the year is over by the
   as-of date (``as_of`` None: everything is due, so it is judged); before
   that, per-unit progress reads "Đến hết tháng N đã kết nạp x".
@@ -60,10 +63,10 @@ from typing import TYPE_CHECKING, Iterable, Literal, Sequence
 from . import indicators
 from .crossfile import attribute_refusals, cross_file_findings, held_by, last_periodic, number, witnessed
 from .findings import Finding, Severity
-from .narrative import (Figures, Progress, Sources, current_year_paragraph, indicator_rows, figures_sources_text,
-                        previous_year_paragraph, progress_text, report_rows)
+from .narrative import (Figures, PreviousYear, Progress, Sources, current_year_paragraph, indicator_rows,
+                        figures_sources_text, mapped_figures, previous_year_paragraph, progress_text, report_rows)
 from .periods import Period, periods_of
-from .plan import Category, Plan, RatingScale
+from .plan import Category, Plan
 from .registry import Unit
 from .group_rules import group_rule_findings
 from .submission import Submission
@@ -92,28 +95,12 @@ class Consolidation:
     resolution: Resolution | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
-class PreviousYear:
-    """Last year's figures from last year's own folder (``xlplan init --previous``), in last year's scale."""
-
-    city: Figures
-    kinds: dict[str, Figures]  # by kind code
-    scales: tuple[RatingScale, RatingScale]  # last year's (organization, member) rating scales
-    source: str = ""  # the folder it was read from
-
-
 def year_figures(latest: dict[SubmissionKey, Submission], units: Sequence[Unit], plan: Plan) -> PreviousYear:
     """The plan year's figures of a folder whose used files are ``latest``, for next year's baseline."""
     book = _Book(latest)
     kinds = {k.code: _figures([u for u in units if u.kind == k.code], plan.year, book, plan, None) for k in plan.kinds}
     return PreviousYear(_figures(units, plan.year, book, plan, plan.city_admission_target), kinds,
                         (plan.org_ratings, plan.member_ratings))
-
-
-def _mapped(figures: Figures, plan: Plan) -> Figures:
-    """Last year's figures under this year's set names (``previous_year.set_map``: this year's → last year's)."""
-    names = ("tsvm", "weak", "good_or_better", "excellent")
-    return replace(figures, **{n: getattr(figures, plan.previous_set_map.get(n, n)) for n in names})
 
 
 class _Book:
@@ -481,12 +468,12 @@ def _totals_rows(units: Sequence[Unit], plan: Plan, book: _Book, baseline: Previ
             target = minimums[kind.code] if current else None
             figures = _figures(mine, year, book, plan, target)
             if baseline is not None and not current:  # last year's folder: a kind it did not have is empty
-                figures = _mapped(baseline.kinds.get(kind.code) or Figures(year, 0), plan)
+                figures = mapped_figures(baseline.kinds.get(kind.code) or Figures(year, 0), plan)
             rows.append(_summary_row(kind.label, figures, plan))
         city_target = plan.city_admission_target if current else plan.previous_admission_plan
         city = _figures(units, year, book, plan, city_target)
         if baseline is not None and not current:
-            city = _mapped(baseline.city, plan)
+            city = mapped_figures(baseline.city, plan)
         rows.append(_summary_row(CITY, city, plan))
     return rows
 
@@ -614,7 +601,7 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
     findings += list(resolution.findings) + stray + tracking_findings(items) + group_rule_findings(unit_list, plan, book.get)
     findings.sort(key=lambda f: (*f.sort_key(), f.message))
 
-    previous = (_mapped(previous_year.city, plan) if previous_year is not None
+    previous = (mapped_figures(previous_year.city, plan) if previous_year is not None
                 else _figures(unit_list, plan.previous_year, book, plan, plan.previous_admission_plan))
     current = _figures(unit_list, plan.year, book, plan, plan.city_admission_target)
     minimum_total = sum(_minimum(plan, u) for u in unit_list)

@@ -151,6 +151,8 @@ def parse_rules(items: Any, form_ids: tuple[str, ...]) -> tuple[tuple[Rule, ...]
             problem(f"{name}.id", "chỉ gồm chữ thường không dấu, số và '_', không giống địa chỉ ô (như ab12)")
         elif rid in seen:
             problem(f"{name}.id", f"trùng mã quy tắc '{rid}'")
+        elif rid in CATALOGUE and not item.get("code"):
+            problem(f"{name}.id", f"trùng mã phát hiện có sẵn '{rid}': đặt tên khác, hoặc ghi code = \"{rid}\"")
         seen.add(rid)
         form = item["form"].strip().upper()
         if form not in form_ids:

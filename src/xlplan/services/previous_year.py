@@ -21,7 +21,8 @@ from pathlib import Path
 from ..core.errors import XlplanError
 from ..core.periods import Period, PeriodError
 from ..core.plan import Plan
-from ..core.rollup import PreviousYear, year_figures
+from ..core.narrative import PreviousYear
+from ..core.rollup import year_figures
 from ..core.submission import Submission
 from ..core.tracking import SubmissionKey
 from ..io.audit_store import AuditStore
