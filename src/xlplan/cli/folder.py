@@ -16,7 +16,7 @@ import click
 
 from ._common import (AS_OF_OPTION, ENGINE_OPTION, FOLDER_ARGUMENT, FOLDER_OPTION, FORM_CHOICE,
                       JSON_OPTION, NEW_FOLDER, PLAN_OPTION, REGISTRY_OPTION, Failure, echo_json, guard, note,
-                      print_counts, report_of, table, with_progress, working_folder)
+                      load_plan, print_counts, report_of, table, with_progress, working_folder)
 
 
 # -- check -----------------------------------------------------------------------------
@@ -134,22 +134,26 @@ def init_cmd(folder: str, plan_name: str | None, registry_name: str | None, over
         click.echo(f"Số liệu năm trước lấy từ thư mục: {Path(previous).resolve()}")
     click.echo(f"Đã tạo sổ tổng hợp: {workbook.resolve()}")
     click.echo(f"Đặt các tệp báo cáo nhận được vào: {(workbook.parent / 'NopBaoCao').resolve()}")
-    click.echo(next_steps(Path(folder), registry_name is None))
+    click.echo(next_steps(Path(folder), registry_name is None, load_plan(plan_name).year))
 
 
-def next_steps(folder: Path, sample: bool) -> str:
+def next_steps(folder: Path, sample: bool, year: int) -> str:
     """What to do after ``init``: the round, command by command, from inside the new folder."""
     lines = ["", "Các bước tiếp theo (chạy trong thư mục làm việc):", f"  cd {folder}"]
     if sample:
-        lines.append("  (Sổ đang dùng danh mục mẫu 80 đơn vị: tạo lại bằng 'xlplan init THƯ_MỤC --registry "
-                     "danh_muc.csv --overwrite', hoặc sửa trang Danh mục đơn vị trong Excel.)")
-    lines += ["  1. xlplan forms make F01 --period 2017   tạo biểu mẫu cho từng đơn vị, trong GuiDonVi/F01_2017",
-              "  2. gửi biểu mẫu cho đơn vị; đặt các tệp đơn vị gửi về vào NopBaoCao",
-              "  3. xlplan check NopBaoCao                 kiểm tra các tệp nhận được",
-              "  4. xlplan consolidate                     tổng hợp vào sổ tổng hợp",
-              "  5. xlplan status                          ai đã nộp, nộp muộn, chưa nộp",
-              "  6. xlplan feedback                        công văn và tệp tô màu gửi đơn vị cần sửa",
-              "  7. xlplan report --pdf                    trang Báo cáo và bản PDF"]
+        lines.append("  (Sổ đang dùng danh mục mẫu 80 đơn vị: tạo lại với danh mục thật bằng "
+                     f"'xlplan init {folder} --registry danh_muc.csv --overwrite', hoặc sửa trang Danh mục đơn vị "
+                     "trong Excel.)")
+    steps = [(f"xlplan forms make F01 --period {year}", f"biểu mẫu cho từng đơn vị, trong GuiDonVi/F01_{year}"),
+             ("", "gửi biểu mẫu cho đơn vị; chép các tệp đơn vị gửi về vào NopBaoCao"),
+             ("xlplan check NopBaoCao", "kiểm tra các tệp nhận được"),
+             ("xlplan consolidate", "tổng hợp vào sổ tổng hợp"),
+             ("xlplan status --can-nhac", "ai đã nộp, nộp muộn, chưa nộp; danh sách cần nhắc"),
+             ("xlplan feedback", "công văn và tệp tô màu gửi đơn vị cần sửa, trong GuiDonVi/PhanHoi"),
+             ("xlplan report --pdf", "trang Báo cáo và bản PDF trong KetQua")]
+    width = max(len(command) for command, _ in steps)
+    for number, (command, what) in enumerate(steps, 1):
+        lines.append(f"  {number}. {command.ljust(width)}  {what}" if command else f"  {number}. {what}")
     return "\n".join(lines)
 
 
