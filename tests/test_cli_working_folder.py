@@ -158,3 +158,12 @@ def test_a_folder_inside_the_working_folder_is_no_new_working_folder(base: Path,
     result = run("status", "TH/NopBaoCao", "--json")
     assert result.exit_code == 0, result.output
     assert "init" not in result.stderr and str(base / "TH") in result.stderr
+
+
+def test_registry_show_shows_the_folders_registry(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(base / "TH" / "GuiDonVi")
+    result = run("registry", "show", "--json")
+    assert result.exit_code == 0, result.output
+    assert [u["ma"] for u in json.loads(result.stdout)] == OURS
+    monkeypatch.chdir(base)
+    assert [u["ma"] for u in json.loads(run("registry", "show", "-d", "TH", "--json").stdout)] == OURS

@@ -43,8 +43,19 @@ def forms_describe(form: str, plan_name: str | None, as_json: bool) -> None:
         echo_json({"form": spec.id, "version": spec.version, "title": spec.title, "fields": rows})
         return
     click.echo(f"{spec.id} — {spec.title} (phiên bản {spec.version})\n")
-    click.echo(table(((r["id"], r["label"], r["type"], r["constraints"]) for r in rows),
+    click.echo(table(((r["id"], r["label"], _type_text(r), r["constraints"]) for r in rows),
                       ["Mã trường", "Nội dung", "Kiểu", "Ràng buộc"]))
+
+
+# The field types and derived kinds as a person reads them (``--json`` keeps the ids).
+TYPE_WORDS = {"int": "số nguyên", "share": "tỷ lệ", "date": "ngày", "choice": "danh sách", "period": "kỳ báo cáo",
+              "text": "chữ", "code": "mã", "total": "tổng (công thức)", "ratio": "tỷ lệ (công thức)",
+              "check": "kiểm tra (công thức)", "derived": "công thức"}
+
+
+def _type_text(row: dict) -> str:
+    key = row.get("kind") if row.get("type") == "derived" else row.get("type")
+    return TYPE_WORDS.get(str(key), str(key))
 
 
 @forms_group.command("make")
