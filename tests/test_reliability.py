@@ -24,13 +24,15 @@ from tools.reliability.__main__ import reliability_cmd
 from tools.reliability.corpus import CorpusResult, DEFAULT_CORPUS, sweep_corpus
 from tools.reliability.fuzzing import FuzzResult
 from tools.reliability.hostile_cases import CASE_IDS
+from tools.reliability.machine_cases import CASES as MACHINE_CASES, QUICK as MACHINE_QUICK
 from tools.reliability.mutations import KINDS, random_mutation
 from tools.reliability.report import ReliabilityReport, render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADINGS = ("# Reliability: what holds", "## Corpus files read / refused by reason",
             "## Mutation fuzzing of filled forms", "## Hostile cases and their outcome",
-            "## Kill points survived (consolidation)", "## Rows measured by the test suite, not by this command")
+            "## Kill points survived (consolidation)", "## Inbox entries, machine faults and processes",
+            "## Rows measured by the test suite, not by this command")
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +75,12 @@ def test_the_command_writes_the_table(small_corpus, tmp_path, expected_worker_de
     assert kill["stride"] > 1 and kill["completed_at"] and kill["failures"] == []  # --quick samples the points
     assert kill["tried"] >= 2 and kill["survived"] == kill["tried"]
     assert f"| kill points survived / tried | {kill['survived']} / {kill['tried']} |" in text
+    machine = data["machine"]  # --quick stages a few of the cases, the others say so
+    assert machine["outcomes"].keys() == {case[0] for case in MACHINE_CASES}
+    assert machine["ran"] == len(MACHINE_QUICK) and machine["passed"] == machine["ran"], machine["outcomes"]
+    for case_id, row in machine["outcomes"].items():
+        assert f"| {case_id} | " in text
+        assert row["passed"] and (row["actual"] == row["expected"] or case_id not in MACHINE_QUICK)
 
 
 def test_the_command_in_vietnamese_and_a_missing_corpus(tmp_path):
@@ -101,7 +109,7 @@ def test_problems_are_listed_as_reproducers():
                       silent=["openpyxl Mutation(kind='set-cell', target='ngay_lap', value=-1): ngay_lap: …"])
     report = ReliabilityReport(CorpusResult("x", files=1), fuzz, 1, "2017-01-01")
     text = render_markdown(report)
-    assert report.problems == 2 and text.count("Not run in this run.") == 2
+    assert report.problems == 2 and text.count("Not run in this run.") == 3  # hostile, kill, machine cases
     assert "| unhandled exceptions | 1 |" in text and "| values changed without a finding | 1 |" in text
     assert "value=-1" in text and "ValueError: x" in text
 
@@ -122,6 +130,9 @@ def test_the_committed_table_has_its_headings():
     assert "| kill points survived / tried |" in text and "Not run in this run." not in text
     for case_id in CASE_IDS:
         assert f"| {case_id} | " in text
+    for case_id, _, expected, _ in MACHINE_CASES:  # every inbox, machine-fault and process case, as expected
+        assert any(line.startswith(f"| {case_id} | ") and f"| {expected} | {expected} | pass |" in line
+                   for line in text.splitlines()), case_id
 
 
 def test_the_atheris_harness_runs_without_atheris(foreign_corpus: Path):

@@ -56,8 +56,9 @@ def reliability_cmd(ctx: click.Context, out: Path, corpus: Path, quick: bool, ex
     Đọc thử mọi tệp trong thư mục tệp lạ (đọc được / bị từ chối theo lý do),
     đột biến các biểu mẫu hợp lệ đã điền rồi đọc lại bằng mọi bộ đọc, đọc các tệp
     hiểm (tệp hỏng, bom nén, có mật khẩu…) và ngắt đột ngột việc tổng hợp ở từng
-    bước ghi. Mã thoát 1 nếu có lỗi không xử lý được, số liệu bị thay đổi mà không
-    có phát hiện nào, tệp hiểm không cho kết quả mong đợi hoặc sổ tổng hợp bị hỏng.
+    bước ghi, rồi dựng các trường hợp về thư mục nhận, lỗi máy, khóa và tiến trình và
+    chạy lệnh xlplan thật. Mã thoát 1 nếu có lỗi không xử lý được, số liệu bị thay đổi mà không
+    có phát hiện nào, tệp hiểm hay trường hợp dựng không cho kết quả mong đợi hoặc sổ tổng hợp bị hỏng.
     Chạy từ thư mục gốc của kho mã.
 
     \b
@@ -104,6 +105,10 @@ def _as_json(report: ReliabilityReport, out: Path) -> dict:
         "kill": None if kill is None else {"tried": kill.tried, "survived": kill.survived,
                                            "completed_at": kill.completed_at, "stride": report.kill_stride,
                                            "failures": kill.failures},
+        "machine": None if report.machine is None else {
+            "ran": report.machine.ran, "passed": report.machine.passed,
+            "outcomes": {c.id: {"expected": c.expected, "actual": c.actual, "passed": c.passed, "note": c.note}
+                         for c in report.machine.cases}},
     }
 
 
@@ -121,6 +126,9 @@ def _summary(report: ReliabilityReport, out: Path, corpus: Path) -> None:
         click.echo(f"Tệp hiểm: {hostile.passed}/{len(hostile.cases)} trường hợp cho kết quả mong đợi.")
     if kill is not None:
         click.echo(f"Ngắt việc tổng hợp: {kill.survived}/{kill.tried} điểm ngắt không làm mất dữ liệu.")
+    if report.machine is not None:
+        click.echo(f"Thư mục nhận, lỗi máy, khóa và tiến trình: {report.machine.passed}/{report.machine.ran} "
+                   "trường hợp cho kết quả mong đợi.")
     click.echo(f"Đã ghi bảng độ tin cậy: {out}")
 
 

@@ -17,7 +17,7 @@ import xlplan
 from xlplan.core.plan import Plan
 from xlplan.io.readers import ENGINES
 
-from . import hostile_run, kill_drill
+from . import hostile_run, kill_drill, machine_cases
 from .corpus import CorpusResult, shown, sweep_corpus
 from .fuzzing import FuzzResult, run_mutations
 from .mutations import KINDS
@@ -38,12 +38,14 @@ class ReliabilityReport:
     hostile: hostile_run.HostileResult | None = None  # None: not run
     kill: kill_drill.KillDrillResult | None = None  # None: not run
     kill_stride: int = 1
+    machine: machine_cases.MachineResult | None = None  # None: not run
 
     @property
     def problems(self) -> int:
-        """Crashes, silent changes, hostile cases not as expected and kill-point failures."""
+        """Crashes, silent changes, hostile and machine cases not as expected and kill-point failures."""
         return (len(self.fuzz.crashes) + len(self.fuzz.silent) + (len(self.corpus.crashes) if self.corpus else 0)
-                + (len(self.hostile.failed) if self.hostile else 0) + (len(self.kill.failures) if self.kill else 0))
+                + (len(self.hostile.failed) if self.hostile else 0) + (len(self.kill.failures) if self.kill else 0)
+                + (len(self.machine.failed) if self.machine else 0))
 
 
 FROM_TESTS = (
@@ -54,6 +56,8 @@ FROM_TESTS = (
     ("property-based mutation tests (hypothesis)", "tests/test_fuzz_forms.py",
      "run in CI, derandomize=True: 60 value + 60 sheet/name/metadata + 60 zip mutations per run, "
      "each read on every engine"),
+    ("inbox entries, machine faults, lock race, killed parent, bounded settings and feedback, report dates",
+     "tests/test_rel_*.py", "run by pytest with the real command, case by case, as the table above"),
 )
 
 # Problems the tests found and that are not fixed yet: the table must not read as "all holds"
@@ -63,15 +67,17 @@ KNOWN_PROBLEMS: tuple[str, ...] = ()  # open problems the figures do not show; n
 
 def measure(plan: Plan, corpus: Path | None, examples: int, seed: int = 2017, limit: int | None = None,
             quick: bool = False, today: dt.date | None = None, hostile: bool = True,
-            kill_stride: int | None = 1) -> ReliabilityReport:
+            kill_stride: int | None = 1, machine: bool = True) -> ReliabilityReport:
     """Run the corpus sweep (when ``corpus`` exists), ``examples`` seeded mutations, the hostile
-    cases (unless ``hostile`` is false) and the kill drill (every ``kill_stride``-th point; None: not run)."""
+    cases (unless ``hostile`` is false), the kill drill (every ``kill_stride``-th point; None: not run)
+    and the inbox, machine-fault and process cases (unless ``machine`` is false; ``quick``: a few)."""
     swept = sweep_corpus(corpus, plan, limit) if corpus is not None and corpus.is_dir() else None
     fuzz = run_mutations(plan, examples, seed)
     cases = hostile_run.run_hostile(plan) if hostile else None
     drill = kill_drill.run_kill_drill(stride=kill_stride) if kill_stride else None
+    staged = machine_cases.run_machine_cases(quick) if machine else None
     return ReliabilityReport(swept, fuzz, seed, (today or dt.date.today()).isoformat(), quick=quick,
-                             hostile=cases, kill=drill, kill_stride=kill_stride or 1)
+                             hostile=cases, kill=drill, kill_stride=kill_stride or 1, machine=staged)
 
 
 def render_markdown(report: ReliabilityReport) -> str:
@@ -128,6 +134,8 @@ def render_markdown(report: ReliabilityReport) -> str:
         "## Hostile cases and their outcome", "", "Not run in this run.", ""]
     lines += kill_drill.markdown(report.kill, report.kill_stride) if report.kill else [
         "## Kill points survived (consolidation)", "", "Not run in this run.", ""]
+    lines += machine_cases.markdown(report.machine) if report.machine else [
+        "## Inbox entries, machine faults and processes", "", "Not run in this run.", ""]
     lines += ["## Rows measured by the test suite, not by this command", "",
               "| row | source | status |", "|---|---|---|"]
     lines += [f"| {row} | `{src}` | {status} |" for row, src, status in FROM_TESTS]
