@@ -464,6 +464,8 @@ def test_gioi_thieu_shows_versions_and_checks_the_installation(fresh):
     _, actions, message = run(fresh / WORKBOOK_NAME, "xlp_gioi_thieu")
     assert f"xlplan {__version__}" in message and f"xlwings {xw.__version__}" in message
     assert "✓ Kế hoạch có sẵn" in message and f"thư mục làm việc {fresh}" in message
+    # No pywin32 here: the line says so (import xlwings alone would have passed).
+    assert "✗ Máy chủ hàm của Excel (pywin32): không nạp được xlwings._xlwindows" in message
     assert [a["func"] for a in actions] == ["alert"]
 
 

@@ -289,6 +289,22 @@ def installation_checks(book: "xw.Book") -> list[tuple[str, Callable[[], str]]]:
         names = udf_names()
         return f"{len(names)} hàm: " + ", ".join(names)
 
+    def com_server() -> str:
+        # ``import xlwings`` succeeds without pywin32; Excel's functions need all of this.
+        import importlib
+
+        for name in ("xlwings._xlwindows", "pythoncom", "win32com.client"):
+            try:
+                importlib.import_module(name)
+            except Exception as exc:
+                raise RuntimeError(f"không nạp được {name} ({type(exc).__name__}: {exc}); các hàm XLP_ "
+                                   "không chạy được: chạy xlplan addin status để biết cách sửa") from None
+        import xlwings
+
+        if getattr(xlwings.serve, "__module__", "") != "xlwings.com_server":
+            raise RuntimeError("xlwings.serve không phải máy chủ COM của xlwings: chạy xlplan addin status")
+        return "có (pywin32, xlwings.serve)"
+
     def libreoffice() -> str:
         from ..io.libreoffice import find_soffice
         found = find_soffice()
@@ -300,4 +316,5 @@ def installation_checks(book: "xw.Book") -> list[tuple[str, Callable[[], str]]]:
         return f"sổ tổng hợp, thư mục làm việc {excel_book.book_folder(book)}"
 
     return [("Kế hoạch có sẵn", plan), ("Danh mục đơn vị mẫu", registry), ("Bộ đọc tệp (python-calamine)", reader),
-            ("Hàm trong ô (xlplan.udfs)", functions), ("LibreOffice", libreoffice), ("Sổ đang mở", workbook)]
+            ("Hàm trong ô (xlplan.udfs)", functions), ("Máy chủ hàm của Excel (pywin32)", com_server),
+            ("LibreOffice", libreoffice), ("Sổ đang mở", workbook)]
