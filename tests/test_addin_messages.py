@@ -78,6 +78,14 @@ def test_a_failure_excel_cannot_show_writes_ascii(exc, monkeypatch, capsys, tmp_
     assert err.isascii() and "xlp_tong_hop" in err and macros.LOG_NAME in err
 
 
+def test_an_unknown_button_excel_cannot_show_writes_ascii(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exited:
+        macros.dispatch("xlp_khong_co", _book_that_cannot_show(tmp_path))
+    assert exited.value.code == 1
+    err = capsys.readouterr().err
+    assert err.isascii() and "xlp_khong_co" in err and "xlplan addin install" in err
+
+
 def test_every_message_goes_to_windows_message_box_when_there_is_one(monkeypatch, capsys, tmp_path):
     shown: list[str] = []
     monkeypatch.setattr(macros, "message_box", lambda text: shown.append(text) or True)

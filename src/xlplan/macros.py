@@ -333,8 +333,10 @@ def dispatch(control_id: str, book: "xw.Book | None" = None) -> str | None:
             raise SystemExit(1) from None
     button = BUTTONS.get(control_id)
     if button is None:
-        return say(book, f"Nút '{control_id}' không có trong xlplan {__version__}. Hãy cập nhật xlplan và phần bổ trợ "
-                         "(xlplan addin install).", critical=True)
+        return _tell(book, f"Nút '{control_id}' không có trong xlplan {__version__}. Hãy cập nhật xlplan và phần "
+                           "bổ trợ (xlplan addin install).",
+                     f"xlplan: the button {control_id} is not in xlplan {__version__}: update xlplan and the add-in "
+                     "(xlplan addin install).")
     status = StatusBar(book)
     try:
         return button(book)
@@ -346,14 +348,20 @@ def dispatch(control_id: str, book: "xw.Book | None" = None) -> str | None:
 
 def _fail(book: "xw.Book", control_id: str, exc: BaseException) -> str:
     log = _log(book, control_id, exc)
-    text = error_text(exc, LABELS.get(control_id, control_id), log)
+    return _tell(book, error_text(exc, LABELS.get(control_id, control_id), log),
+                 f"xlplan: the button {control_id} did not complete ({type(exc).__name__}) and Excel could not "
+                 f"show the message. Details: {ascii_path(log)}")
+
+
+def _tell(book: "xw.Book", text: str, ascii_text: str) -> str:
+    """A critical message box with ``text``; when Excel cannot show it (closing, busy), Windows's
+    box, else ``ascii_text`` on stderr and exit code 1, which RunPython shows."""
     try:
         return say(book, text, critical=True)
-    except Exception:  # Excel cannot show it (closing, busy): Windows's box, else stderr for RunPython
+    except Exception:
         if message_box(text):
             return text
-        to_stderr(f"xlplan: the button {control_id} did not complete ({type(exc).__name__}) and Excel could not "
-                  f"show the message. Details: {ascii_path(log)}")
+        to_stderr(ascii_text)
         raise SystemExit(1) from None
 
 
