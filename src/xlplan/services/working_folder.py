@@ -96,8 +96,8 @@ def not_found_message(given: Path | None) -> str:
 
 
 def moved_note(given: Path | None, found: Path) -> str | None:
-    """A line when the folder used is not the one typed (a sub-folder of it, or none typed)."""
-    if given is not None and Path(given).absolute() == found:
+    """A line when the folder used is not the obvious one: not the one typed (a folder inside it), or found upwards."""
+    if Path(given if given is not None else Path.cwd()).absolute() == found:
         return None
     return f"Thư mục làm việc: {found}"
 
