@@ -28,6 +28,7 @@ from ..core.registry import Registry
 from ..io.plans import bundled_plans, checked_plan, load_plan
 from ..io.registry import load_registry, read_registry_bytes
 from ..io.workbook_files import kill_point, shown_name
+from .archive import InputRefused, open_input
 from .folder_lock import LOCK_NAME as LOCK_NAME  # the lock lives in folder_lock; these names stay here too
 from .folder_lock import lock_workspace as lock_workspace
 from .folder_lock import pid_alive as pid_alive
@@ -195,8 +196,6 @@ def settings_plan(root: Path, settings: Mapping[str, object], cells: Mapping[str
     try:
         if plan_path.suffix.lower() != ".toml" and not os.path.lexists(plan_path):
             return load_plan(plan_ref)  # a bundled plan's name
-        from .archive import InputRefused, open_input
-
         stream, _ = open_input(plan_path, PLAN_BYTES)
         with stream:
             data = stream.read(PLAN_BYTES + 1)
