@@ -203,6 +203,9 @@ def test_install_stages_outside_xlstart_and_removes_leftovers(tmp_path, places, 
     source, target = moves[0]
     assert target == places.xlstart / "xlplan.xlam" and source.parent == places.xlstart.parent
     assert source.name.startswith(".xlplan.xlam.") and not source.exists()
+    leftover.write_bytes(b"half")  # uninstall removes one too
+    report = addin.uninstall_addin(places, platform=WIN, sources=sources, encoding=ENC)
+    assert list(places.xlstart.iterdir()) == [] and any(str(leftover) in a for a in report.actions)
 
 
 def test_install_keeps_other_settings_and_uninstall_removes_only_ours(tmp_path, places, sources):

@@ -420,6 +420,10 @@ def uninstall_addin(places: WindowsPlaces, *, platform: str = sys.platform,
         report.actions.append(f"Đã gỡ phần bổ trợ khỏi {target}")
     else:
         report.actions.append(f"Phần bổ trợ chưa được cài ({target} không có).")
+    try:
+        report.actions += [f"Đã xóa tệp tạm còn sót {path}" for path in _remove_leftovers(places.xlstart)]
+    except PermissionError:
+        raise _locked(places.xlstart) from None
 
     ours = {row.key.lower() for row in (sources.user_rows if sources else ())} | {"interpreter_win"}
     lines = read_user_config(places.user_config, encoding)
