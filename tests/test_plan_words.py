@@ -87,3 +87,20 @@ def test_bad_words_are_named_by_key(change, key: str) -> None:
     with pytest.raises(PlanError) as info:
         plan_from_dict(data)
     assert [f.params["key"] for f in info.value.findings] == [key]
+
+
+def test_a_whole_round_under_the_four_level_plan_never_says_tsvm(tmp_path) -> None:
+    """The demo's round under the example plan: the city workbook's report and tables use the plan's words."""
+    import openpyxl
+
+    from xlplan.services.demo import run_demo
+
+    demo = run_demo(tmp_path / "demo", plan_name=FOUR_LEVELS)
+    paragraph = demo.result.consolidation.paragraph
+    assert "tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ là 65/79 = 82,27%" in paragraph
+    wb = openpyxl.load_workbook(demo.result.workbook)
+    shown = [str(c.value) for name in ("Báo cáo", "Tổng hợp", "Đánh giá", "Đăng ký") if name in wb.sheetnames
+             for row in wb[name].iter_rows() for c in row if isinstance(c.value, str)]
+    assert shown and not [t for t in shown if "TSVM" in t or "trong sạch" in t.casefold()]
+    assert any("hoàn thành xuất sắc nhiệm vụ" in t for t in shown)
+    assert {f.code for f in demo.result.findings} >= {"xuat_sac_toi_da_20"}  # the 2019 rule on 2016-like data

@@ -157,7 +157,10 @@ def registration_text(plan: Plan, tables: Tables) -> str:
     """1. Registration: who registered, on time, the admissions registered, who registered below the minimum."""
     rows = list(tables.get("tbl_dang_ky", ()))
     done = [r for r in rows if r.get("trang_thai") not in (NOT_SUBMITTED, NOT_DUE, UNREADABLE, None, "")]
-    head = "1. Đăng ký xây dựng tổ chức cơ sở đảng trong sạch, vững mạnh và phát triển đảng viên: "
+    # The plan's words (``set_labels``): "trong sạch, vững mạnh" under the 2016-2017 scale.
+    register = (f"xây dựng tổ chức cơ sở đảng {plan.word('tsvm')}" if plan.word("tsvm", short=True) == "TSVM"
+                else "xếp loại chất lượng tổ chức cơ sở đảng")
+    head = f"1. Đăng ký {register} và phát triển đảng viên: "
     if not done:
         return head + f"chưa có tổ chức cơ sở đảng nào nộp bản đăng ký năm {plan.year}."
     on_time = sum(1 for r in done if r.get("trang_thai") == ON_TIME)
@@ -325,7 +328,8 @@ def kinds_text(plan: Plan, tables: Tables) -> str:
                 line += f"/{_n(target)} chỉ tiêu tối thiểu = {_pct(row.get('ty_le_ket_nap'), completion_digits)}"
         assessed, tsvm = _int(row.get("so_danh_gia")), _int(row.get("so_tsvm"))
         if assessed:
-            line += f"; TSVM {_n(tsvm or 0)}/{_n(assessed)} = {_pct(row.get('ty_le_tsvm'), digits)}"
+            line += (f"; {plan.word('tsvm', short=True)} {_n(tsvm or 0)}/{_n(assessed)} = "
+                     f"{_pct(row.get('ty_le_tsvm'), digits)}")
         lines.append(line + ";")
     if len(lines) == 1:
         return lines[0] + f" {_lower(NO_DATA)}."
