@@ -229,10 +229,10 @@ class CliGroup(click.Group):
 
 
 def _vietnamese(group: click.Group) -> None:
-    from . import _words
+    from ._words import install, vietnamese_usage
 
-    _words.install()
-    _words.vietnamese_usage(group)
+    install()
+    vietnamese_usage(group)
 
 
 def _refusal(exc: click.UsageError) -> Refusal:
