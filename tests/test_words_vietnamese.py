@@ -198,3 +198,10 @@ def test_a_sum_mismatch_names_its_cells_and_values(tmp_path: Path) -> None:
     message = found[0]["message"]
     for cell in cells.values():
         assert f"ô {cell.coordinate} = {cell.value}" in message, message
+
+
+@pytest.mark.parametrize("path", [(), ("forms",), ("plan",)], ids=lambda p: " ".join(p) or "xlplan")
+def test_a_group_alone_prints_its_help(path: tuple[str, ...]) -> None:
+    result = run(*path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Cách dùng:") and "Lỗi" not in result.output

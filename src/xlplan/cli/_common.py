@@ -235,7 +235,9 @@ def _vietnamese(group: click.Group) -> None:
     vietnamese_usage(group)
 
 
-def _refusal(exc: click.UsageError) -> Refusal:
+def _refusal(exc: click.UsageError) -> click.ClickException:
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):  # `xlplan`, `xlplan forms`: the help, not an error
+        return HelpOnly(exc.ctx.get_help() if exc.ctx is not None else "")
     path = exc.ctx.command_path if exc.ctx is not None else "xlplan"
     return Refusal(usage_message(exc), path)
 
@@ -276,6 +278,15 @@ def usage_message(exc: click.UsageError) -> str:
     if not message.isascii():  # click's message, already in Vietnamese (xlplan.cli._words)
         return message
     return f"cách dùng không đúng ({message})."
+
+
+class HelpOnly(click.ClickException):
+    """A group typed without a command: its help on standard output, exit code 0."""
+
+    exit_code = EXIT_OK
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message)
 
 
 class Failure(click.ClickException):
