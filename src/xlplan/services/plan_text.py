@@ -6,13 +6,11 @@ from typing import Any
 
 from ..core.indicators import format_date, format_number
 from ..core.periods import Period, periods_of
-from ..core.plan import Plan
+from ..core.plan import Plan, or_better
 
 _OPS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 _ROUNDING = {"cat": "cắt bỏ (không làm tròn)", "tron": "làm tròn nửa lên"}
 _PERIOD_KINDS = {"year": "năm", "quarter": "quý", "month": "tháng"}
-_SET_LABELS = {"tsvm": "tính là TSVM", "weak": "tính là yếu kém",
-               "good_or_better": "tính là hoàn thành tốt trở lên", "excellent": "tính là xuất sắc"}
 
 
 def plan_as_dict(plan: Plan) -> dict[str, Any]:
@@ -48,6 +46,12 @@ def plan_as_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _set_tag(plan: Plan, name: str) -> str:
+    """``tính là TSVM``: a category's named set, in the plan's words (``set_labels``)."""
+    word = plan.word(name, short=name == "tsvm")
+    return f"tính là {or_better(word) if name == 'good_or_better' else word}"
+
+
 def plan_summary(plan: Plan) -> str:
     """A readable Vietnamese page: targets, kinds with minimums, categories, deadlines."""
     lines = [
@@ -76,12 +80,12 @@ def plan_summary(plan: Plan) -> str:
                  "\"đến hết tháng … đã kết nạp …\", không ghi \"chưa đạt\".)")
     lines += ["", "XẾP LOẠI TỔ CHỨC CƠ SỞ ĐẢNG"]
     for cat in plan.org_ratings.categories:
-        tags = [_SET_LABELS.get(name, name) for name, codes in plan.org_ratings.sets.items() if cat.code in codes]
+        tags = [_set_tag(plan, name) for name, codes in plan.org_ratings.sets.items() if cat.code in codes]
         tags += [] if cat.assessed else ["không tính là được đánh giá"]
         lines.append(f"- {cat.label}" + (f" ({', '.join(tags)})" if tags else ""))
     lines += ["", "XẾP LOẠI ĐẢNG VIÊN"]
     for cat in plan.member_ratings.categories:
-        tags = [_SET_LABELS.get(name, name) for name, codes in plan.member_ratings.sets.items() if cat.code in codes]
+        tags = [_set_tag(plan, name) for name, codes in plan.member_ratings.sets.items() if cat.code in codes]
         lines.append(f"- {cat.label} [ô {cat.field}]" + (f" ({', '.join(tags)})" if tags else ""))
     lines += ["", "BIỂU MẪU VÀ HẠN NỘP"]
     for fid, rule in plan.forms.items():
