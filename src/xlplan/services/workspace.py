@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..core.errors import XlplanError
 from ..core.findings import Finding
-from ..core.plan import Plan
+from ..core.plan import Plan, PlanError
 from ..core.registry import Registry
 from ..io.plans import bundled_plans, checked_plan, load_plan
 from ..io.registry import load_registry, read_registry_bytes
@@ -214,9 +214,11 @@ def settings_plan(root: Path, settings: Mapping[str, object], cells: Mapping[str
     except (RecursionError, OverflowError, MemoryError) as exc:
         raise refuse(f"tệp kế hoạch '{shown_name(str(plan_path))}' lồng quá sâu hoặc có số quá lớn "
                      f"({type(exc).__name__})") from None
+    except PlanError:
+        raise  # names each bad key of the plan file
+    except XlplanError as exc:  # unreadable as a plan (nested too deep, a number too large …): the cell is named
+        raise refuse(str(exc).rstrip(".")) from None
     except ValueError as exc:
-        if isinstance(exc, XlplanError):
-            raise
         raise refuse(f"tệp kế hoạch '{shown_name(str(plan_path))}' sai cú pháp ({exc})") from None
 
 
