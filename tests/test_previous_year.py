@@ -9,6 +9,8 @@ plan is started from it and consolidated with an empty inbox: its baseline colum
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import sqlite3
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -21,7 +23,7 @@ from xlplan.services.consolidate import consolidate_folder
 from xlplan.services.forms import make_forms
 from xlplan.services.previous_year import LINK_NAME, linked_folder
 from xlplan.services.sample_data import CityTotals, annual_report_values, year_end_values
-from xlplan.services.workspace import INBOX, init_workspace, open_workspace
+from xlplan.services.workspace import ARCHIVE, INBOX, init_workspace, open_workspace
 
 TOTALS = CityTotals(units=3, members=700, assessed_units=3, tsvm=2, weak=0, members_assessed=600, excellent=60,
                     good_or_better=500, admitted=20, made_full=15)
@@ -66,6 +68,10 @@ def test_new_year_takes_last_years_figures_from_its_folder(tmp_path: Path, three
     city = [r for r in result.consolidation.tables["tbl_tong_hop"] if r["nhom"] == "Toàn thành phố"]
     assert [(r["nam"], r["so_tsvm"], r["dv_tong_so"]) for r in city][0] == ("2017", 2, 700)
     assert "TSVM" not in paragraph
+    # the figures come from the values last year's consolidation stored: its archive is not needed
+    shutil.rmtree(folder_2017 / ARCHIVE)
+    again = consolidate_folder(root, as_of=dt.date(2018, 3, 1))
+    assert again.consolidation.paragraph == paragraph
 
 
 def test_without_a_mapping_each_year_keeps_its_words(tmp_path: Path, three_units: Path, folder_2017: Path) -> None:
@@ -76,6 +82,8 @@ def test_without_a_mapping_each_year_keeps_its_words(tmp_path: Path, three_units
     assert "set_map" not in tomllib.loads(plan_file.read_text("utf-8"))["previous_year"]
     root = tmp_path / "TH2018"
     assert cli("init", root, "--plan", plan_file, "--registry", three_units, "--previous", folder_2017).exit_code == 0
+    with sqlite3.connect(open_workspace(folder_2017).audit) as db:  # an older store without the values read:
+        db.execute("DELETE FROM cell_values")  # the files are read again from the archive with last year's plan
     result = consolidate_folder(root, as_of=dt.date(2018, 3, 1))
     assert "đảng TSVM là 2/3 = 66,66%" in result.consolidation.paragraph
     row = rows(result, "tbl_chi_tieu")["Tỷ lệ tổ chức cơ sở đảng hoàn thành xuất sắc nhiệm vụ"]
