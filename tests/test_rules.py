@@ -263,3 +263,14 @@ def test_the_check_cell_agrees_with_the_reader_in_libreoffice(tmp_path: Path, so
     for name, (excellent, good) in cases.items():
         expected = spec.compute(f03_values(plan, excellent, good))["xuat_sac_toi_da_20"]
         assert (cells[name]["xuat_sac_toi_da_20"] or "") == expected
+
+
+def test_severity_may_be_written_in_vietnamese() -> None:
+    plan = checked_plan(plan_text_with({**RULE, "severity": "Cảnh báo"}))
+    assert plan.rules[-1].severity.value == "warning"
+
+
+def test_a_text_cell_in_a_rule_is_named_as_such() -> None:
+    with pytest.raises(PlanError) as info:
+        checked_plan(plan_text_with({**RULE, "left": "tccs_xep_loai"}))
+    assert "không chứa số" in info.value.findings[0].message

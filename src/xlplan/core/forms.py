@@ -410,7 +410,8 @@ def rule_problems(plan: Plan) -> list[Finding]:
         for side, expr in (("left", rule.left), ("right", rule.right)):
             unknown = [name for name in ex.refs(expr) if name not in known]
             if unknown:
-                problems.append(unknown_field_problem(rule, side, unknown, rule.form))
+                text = all(spec.has_field(name) for name in unknown)  # a text, date or choice cell
+                problems.append(unknown_field_problem(rule, side, unknown, rule.form, not_numbers=text))
         if rule.scope == "unit" and rule.id in taken:
             problems.append(make("plan-invalid", key=f"{rule.key}.id", field=f"{rule.key}.id",
                                  problem=f"trùng tên một ô của biểu {rule.form}"))

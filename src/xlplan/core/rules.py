@@ -35,6 +35,7 @@ OPERATORS: dict[str, Callable[[Fraction, Fraction], bool]] = {
     ">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "!=": lambda a, b: a != b,
 }
 SEVERITIES = tuple(s.value for s in Severity)
+SEVERITY_WORDS = {"lỗi": "error", "cảnh báo": "warning", "ghi chú": "info"}  # the Board may write them in Vietnamese
 DEFAULT_FIX = "Kiểm tra lại các ô {left_cells} và {right_cells}."
 DEFAULT_OK, DEFAULT_NOT_OK = "Hợp lệ", "Không hợp lệ"
 # Placeholders every rule message may use, besides the ids of the fields its sides read.
@@ -48,7 +49,8 @@ KEYS: tuple[tuple[str, bool, str], ...] = (
     ("left", True, "expression: field ids, numbers, + - * /, parentheses, sum(...)"),
     ("op", True, "< <= = >= > !="),
     ("right", True, "expression, as `left`"),
-    ("severity", False, "error, warning or info (default: the catalogued code's severity, else error)"),
+    ("severity", False, "error, warning or info (or lỗi, cảnh báo, ghi chú); default: the catalogued code's "
+                        "severity, else error"),
     ("message", False, "Vietnamese message; placeholders {left} {right} {left_cells} {right_cells} {cell} "
                        "{unit} {kind} and the fields' ids; required unless `code` is a catalogued code"),
     ("fix", False, "Vietnamese: how to put it right (same placeholders)"),
@@ -173,8 +175,10 @@ def parse_rules(items: Any, form_ids: tuple[str, ...]) -> tuple[tuple[Rule, ...]
         if code and code not in CATALOGUE:
             problem(f"{name}.code", f"mã '{code}' không có trong danh mục mã phát hiện")
         severity = item.get("severity") or (CATALOGUE[code].severity.value if code in CATALOGUE else "error")
+        severity = SEVERITY_WORDS.get(" ".join(severity.casefold().split()), severity)
         if severity not in SEVERITIES:
-            problem(f"{name}.severity", f"phải là một trong {', '.join(SEVERITIES)}, không phải {severity!r}")
+            problem(f"{name}.severity", f"phải là lỗi, cảnh báo hoặc ghi chú (hay {'/'.join(SEVERITIES)}), "
+                                        f"không phải {severity!r}")
         if "message" not in item and code not in CATALOGUE:
             problem(f"{name}.message", "bị thiếu (nội dung thông báo khi quy tắc không thỏa)")
         missing = item.get("missing", "skip")
@@ -208,11 +212,11 @@ def _template_problem(text: str, allowed: set[str]) -> str | None:
     return None
 
 
-def unknown_field_problem(rule: Rule, side: str, names: list[str], form: str) -> Finding:
-    """The plan-file finding of a rule that reads fields its form lacks."""
+def unknown_field_problem(rule: Rule, side: str, names: list[str], form: str, not_numbers: bool = False) -> Finding:
+    """The plan-file finding of a rule that reads fields its form lacks (or that hold no number)."""
     key = f"{rule.key}.{side}"
-    return make("plan-invalid", key=key, field=key,
-                problem=f"dùng ô không có trong biểu {form}: {', '.join(names)}")
+    what = "ô không chứa số" if not_numbers else f"ô không có trong biểu {form}"
+    return make("plan-invalid", key=key, field=key, problem=f"dùng {what}: {', '.join(names)}")
 
 
 class _Defaulting(dict):
