@@ -180,6 +180,19 @@ def test_an_interpreter_vba_cannot_load_from_is_refused_before_anything_is_writt
     assert not (places.xlstart / "xlplan.xlam").exists()
 
 
+def test_a_short_name_stands_in_for_an_interpreter_path_with_diacritics(tmp_path, places, sources, monkeypatch):
+    """Per-user Python under a profile named with Vietnamese letters: Windows's 8.3 name (ASCII)
+    is what VBA can load the DLL from, so install writes that."""
+    long_python = _python(tmp_path, folder="Nguyễn/Python311")
+    short_python = _python(tmp_path, folder="NGUYEN~1/Python311")
+    monkeypatch.setattr(addin, "short_path", lambda path: short_python if path == long_python else None)
+    report = addin.install_addin(COMMITTED, places, platform=WIN, sources=sources, interpreter=long_python,
+                                 encoding=ENC, runner=_runner())
+    assert report.ok, _failed(report)
+    assert _sheet(places.xlstart / "xlplan.xlam")["Interpreter_Win"] == str(short_python)
+    assert any("tên ngắn" in action for action in report.actions)
+
+
 def test_install_stages_outside_xlstart_and_removes_leftovers(tmp_path, places, sources, monkeypatch):
     places.xlstart.mkdir(parents=True)
     leftover = places.xlstart / ".xlplan.xlam.k3j9.tmp"

@@ -278,6 +278,22 @@ def _encode_for_vba(text: str, encoding: str, what: Path) -> bytes:
             "xlplan addin install bằng Python đó.") from None
 
 
+def short_path(path: Path) -> Path | None:
+    """Windows's short (8.3) name of an existing path — ASCII where the volume keeps 8.3 names —
+    or None (not Windows, no short name)."""
+    if not sys.platform.startswith("win"):
+        return None
+    try:
+        import ctypes
+
+        buffer = ctypes.create_unicode_buffer(32768)
+        if ctypes.windll.kernel32.GetShortPathNameW(str(path), buffer, len(buffer)):
+            return Path(buffer.value)
+    except Exception:  # not resolvable: the caller keeps the long name
+        pass
+    return None
+
+
 def _vba_can_open(path: Path, encoding: str) -> bool:
     """Whether VBA's ANSI file functions can name ``path`` (a Windows account with Vietnamese
     letters in its name has a profile folder they cannot)."""
@@ -328,9 +344,15 @@ def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sy
     data = _read_addin(addin_file)
     python = interpreter or preferred_interpreter()
     rows = sources.user_rows if sources else (ConfigRow(INTERPRETER_KEY, INTERPRETER_PLACEHOLDER),)
+    report = AddinReport()
+    if not _vba_can_open(python, encoding):  # LoadLibraryA takes the DLL's folder in ANSI
+        alias = short_path(python)
+        if alias is not None and _vba_can_open(alias, encoding):
+            report.actions.append(f"Dùng tên ngắn {alias} cho {python}: VBA không đọc được tên có dấu.")
+            python = alias
+    _encode_for_vba(str(python), encoding, python)
     settings = [ConfigRow(row.key, str(row.value).replace(INTERPRETER_PLACEHOLDER, str(python)), row.note)
                 for row in rows]
-    _encode_for_vba(str(python), encoding, python)  # LoadLibraryA takes the DLL's folder in ANSI
 
     probe = probe_interpreter(python, runner)
     addin_version = addin_xlwings_version(data)
@@ -338,7 +360,6 @@ def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sy
         raise XlplanError(f"Không cài: tệp {addin_file} không dùng được với Python này. "
                           + version_mismatch(python, addin_version, probe["xlwings"]))
 
-    report = AddinReport()
     target = places.xlstart / ADDIN_FILE
     installed = with_config_rows(data, settings)
     try:
