@@ -94,6 +94,28 @@ def _fingerprint(folder: Path) -> dict[str, tuple[int, int]]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture(autouse=True)
+def _cli_output_is_vietnamese(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every output of the ``xlplan`` CLI in any test is scanned for English words (issue 13).
+
+    The deny-list and the scan are in ``tests/test_words_vietnamese.py``; JSON output and the
+    developers' Markdown (``findings --markdown``) are not scanned.
+    """
+    from click.testing import CliRunner
+
+    from tests.test_words_vietnamese import assert_vietnamese
+
+    real = CliRunner.invoke
+
+    def invoke(self: CliRunner, cli: Any, args: Any = None, *more: Any, **kwargs: Any) -> Any:
+        result = real(self, cli, args, *more, **kwargs)
+        if getattr(cli, "name", None) == "main" and "--markdown" not in (args or ()):
+            assert_vietnamese(result)
+        return result
+
+    monkeypatch.setattr(CliRunner, "invoke", invoke)
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
     """``xlplan demo`` run once through the real entry point; READ ONLY for every test.
