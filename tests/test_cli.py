@@ -403,6 +403,24 @@ def _feedback_fails(ctx: Ctx) -> None:
     assert sorted(p.relative_to(root) for p in (root / "GuiDonVi").rglob("*")) == outbox
 
 
+@normal("congvan")
+def _congvan(ctx: Ctx) -> None:
+    empty = run("congvan", "-d", ctx.demo)
+    assert empty.exit_code == 0 and "chưa có công văn nào" in empty.stdout, empty.output
+    root = ctx.demo_copy("congvan")
+    assert run("feedback", "-d", root, "--deadline", "31/03/2017", "--khong-pdf").exit_code == 1  # units with errors
+    listed = run("congvan", "-d", root, "--json")
+    assert listed.exit_code == 0, listed.output
+    letters = json.loads(listed.stdout)
+    assert letters and [x["number"] for x in letters] == list(range(1, len(letters) + 1))
+
+
+@failing("congvan")
+def _congvan_fails(ctx: Ctx) -> None:
+    result = run("congvan", "-d", ctx.folder("congvan-no-workbook"))
+    assert result.exit_code == 2 and result.stderr.startswith("Lỗi:"), result.output
+
+
 # -- the tests -------------------------------------------------------------------------------
 
 def test_the_walk_finds_the_commands() -> None:

@@ -26,6 +26,7 @@ try:
     from .findings import findings_cmd
     from .folder import check_cmd, consolidate_cmd, demo_cmd, feedback_cmd, init_cmd, report_cmd, status_cmd
     from .forms import forms_group
+    from .letters import congvan_cmd
     from .plan import plan_group
     from .registry import registry_group
     from .trace import trace_cmd
@@ -52,7 +53,7 @@ def main(verbose: bool) -> None:
 
 
 for command in (plan_group, findings_cmd, registry_group, forms_group, check_cmd, init_cmd, consolidate_cmd,
-                status_cmd, demo_cmd, report_cmd, feedback_cmd, addin_group, trace_cmd):
+                status_cmd, demo_cmd, report_cmd, feedback_cmd, congvan_cmd, addin_group, trace_cmd):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -189,10 +189,16 @@ def consolidate_cmd(folder: Path | None, folder_option: Path | None, engine: str
         echo_json({"workbook": str(result.workbook), "status": result.status, "run_id": result.run_id,
                     "files": result.files, "skipped": result.skipped,
                     "summary": result.consolidation.summary, "paragraph": result.consolidation.paragraph,
-                    "findings": [f.to_dict() for f in report]})
+                    "findings": [f.to_dict() for f in report],
+                    "letters": None if result.letters is None else {
+                        "letters": result.letters.letters, "fixed": result.letters.fixed,
+                        "still_open": result.letters.still_open, "units_open": list(result.letters.units_open)}})
     else:
         click.echo(f"Đã đọc {result.files} tệp, bỏ qua {result.skipped} tệp.")
         print_counts(report)
+        if result.letters is not None:
+            click.echo(f"Công văn đã gửi ({result.letters.letters} đơn vị): {result.letters.fixed} nội dung đã khắc "
+                       f"phục, {result.letters.still_open} nội dung còn tồn tại (xem: xlplan congvan).")
         if not result.changed:
             click.echo("Không có gì mới: sổ tổng hợp giữ nguyên.")
         click.echo(f"Sổ tổng hợp: {result.workbook.resolve()}")
@@ -367,15 +373,19 @@ def report_cmd(folder: Path | None, folder_option: Path | None, as_pdf: bool, en
 @FOLDER_OPTION
 @click.option("--deadline", metavar="NGÀY",
               help="Hạn đơn vị gửi lại, dạng ngày/tháng/năm (mặc định: 7 ngày kể từ hôm nay).")
+@click.option("--so-dau", "first_number", type=click.IntRange(min=1), metavar="SỐ",
+              help="Số công văn bắt đầu, khi sổ công văn chưa có số nào lớn hơn (mặc định: tiếp theo số lớn nhất).")
+@click.option("--khong-pdf", "no_pdf", is_flag=True, help="Không in công văn ra PDF.")
 @ENGINE_OPTION
 @AS_OF_OPTION
 @JSON_OPTION
 @guard
-def feedback_cmd(folder: Path | None, folder_option: Path | None, deadline: str | None, engine: str | None, as_of: dt.date | None,
-                 as_json: bool) -> None:
-    """Tạo tệp phản hồi cho từng đơn vị có lỗi hoặc cảnh báo, trong GuiDonVi/PhanHoi: bản sao tệp
-    đơn vị đã nộp, các ô cần sửa được tô màu và có ghi chú, kèm trang «Phản hồi» (công văn của Ban
-    Tổ chức); đơn vị chưa nộp nhận công văn riêng. Tệp gốc trong thư mục nhận báo cáo không bị thay
+def feedback_cmd(folder: Path | None, folder_option: Path | None, deadline: str | None, first_number: int | None,
+                 no_pdf: bool, engine: str | None, as_of: dt.date | None, as_json: bool) -> None:
+    """Gửi mỗi đơn vị có lỗi hoặc cảnh báo một công văn có số (GuiDonVi/PhanHoi/<mã>_phanhoi.xlsx và .pdf)
+    nêu mọi nội dung cần sửa của mọi biểu, kèm bản sao tệp đơn vị đã nộp, các ô cần sửa được tô màu và
+    có ghi chú. Công văn được ghi vào sổ công văn; lần tổng hợp sau đánh dấu từng nội dung đã khắc
+    phục hay còn tồn tại, và công văn sau nêu lại. Tệp gốc trong thư mục nhận báo cáo không bị thay
     đổi. Mã thoát 1 nếu có đơn vị còn lỗi phải sửa.
 
     THƯ_MỤC (hoặc -d THƯ_MỤC) là thư mục làm việc; không ghi thì dùng thư mục hiện tại hoặc thư mục
@@ -392,12 +402,16 @@ def feedback_cmd(folder: Path | None, folder_option: Path | None, deadline: str 
     except ValueError:
         raise Failure(f"Hạn gửi lại '{deadline}' không phải ngày dạng ngày/tháng/năm (ví dụ 31/03/2017).") from None
     root = working_folder(folder, folder_option)
-    done = with_progress(lambda progress: write_feedback(root, deadline=due, engine=engine,
-                                                          progress=progress, as_of=as_of), "Đang kiểm tra")
+    done = with_progress(lambda progress: write_feedback(root, deadline=due, engine=engine, progress=progress,
+                                                          as_of=as_of, pdf=not no_pdf, first_number=first_number),
+                         "Đang kiểm tra")
     if as_json:
         echo_json({"folder": str(done.folder), "deadline": done.deadline.isoformat(), "units": done.units,
                     "findings": done.findings, "errors": done.errors, "not_sent": len(done.not_sent),
-                    "moved": [str(p) for p in done.moved],
+                    "moved": [str(p) for p in done.moved], "pdf_note": done.pdf_note,
+                    "letters": [{"unit": x.unit, "number": x.number, "so": x.number_text, "path": str(x.path),
+                                 "pdf": str(x.pdf) if x.pdf else None, "points": x.points,
+                                 "follow_up": x.follow_up} for x in done.letters],
                     "files": [{"path": str(f.path), "unit": f.unit, "source": f.source, "copied": f.copied,
                                "findings": f.findings, "errors": f.errors, "highlighted": f.highlighted,
                                "note": f.note} for f in done.files]})
@@ -408,11 +422,17 @@ def feedback_cmd(folder: Path | None, folder_option: Path | None, deadline: str 
         click.echo(table(((f.unit, f.path.name, "bản sao tô màu" if f.copied else "công văn", f.findings,
                             f.errors) for f in done.files),
                           ["Đơn vị", "Tệp phản hồi", "Loại", "Phát hiện", "Lỗi"]))
-        click.echo(f"\nĐã tạo {len(done.files)} tệp phản hồi cho {done.units} đơn vị "
+        click.echo(f"\nĐã tạo {len(done.letters)} công văn ({done.letters[0].number_text} đến "
+                   f"{done.letters[-1].number_text}) và {len(done.files) - len(done.letters)} bản sao tô màu cho "
+                   f"{done.units} đơn vị (hạn gửi lại {done.deadline:%d/%m/%Y}) trong: {done.folder.resolve()}"
+                   if done.letters else
+                   f"\nĐã tạo {len(done.files)} tệp phản hồi cho {done.units} đơn vị "
                    f"(hạn gửi lại {done.deadline:%d/%m/%Y}) trong: {done.folder.resolve()}")
+        if done.pdf_note:
+            click.echo(f"Lưu ý: công văn chưa in ra PDF: {done.pdf_note}")
     for f in done.files:
         if f.note:
-            click.echo(f"Lưu ý: {f.unit}: {f.note} Đơn vị chỉ nhận công văn.")
+            click.echo(f"Lưu ý: {f.unit}: {f.note} Đơn vị chỉ nhận công văn, không kèm bản sao.")
     if done.not_sent:
         click.echo(f"{len(done.not_sent)} phát hiện không gửi được cho đơn vị nào (không rõ đơn vị, "
                    "hoặc ở tệp đã được thay bằng tệp nộp sau): xem trang Kiểm tra.")

@@ -48,6 +48,7 @@ from ..io.workbook_files import is_locked_error, kill_point, machine_fault, show
 from .archive import Archived, InputRefused, archive_file, kind_of, open_input, sha256_of
 from .archive import MAX_BYTES
 from .convert import convert_refused
+from .letters import LetterSummary, judge_letters
 from .previous_year import previous_of
 from .workspace import (ARCHIVE, WORKBOOK_NAME, Workspace, backup_bytes, lock_workspace, open_workspace,
                         remove_leftovers, require_not_open_elsewhere)
@@ -233,6 +234,7 @@ class ConsolidationResult:
     run_id: int | None = None  # the run's id in the audit store
     output_findings: list[Finding] = field(default_factory=list)  # about the write (``output-versioned``)
     workspace: Workspace | None = None  # the folder as opened for this run (its plan, settings, folders)
+    letters: LetterSummary | None = None  # the letters sent before, their points judged by this run
 
     @property
     def findings(self) -> list[Finding]:
@@ -348,8 +350,9 @@ def audited_run(root: Path, write: Callable[[Workspace, Consolidation], WriteOut
                 except XlplanError:
                     pass  # the store's own disk failed too: the first fault is the one to tell
                 raise
+        letters = judge_letters(ws.audit, result.findings, result.resolution)  # fixed / still open
     return ConsolidationResult(outcome.path, outcome.backup, result, len(found.files), len(found.skipped),
-                               outcome.status, run, outcome.findings, ws)
+                               outcome.status, run, outcome.findings, ws, letters)
 
 
 def _version() -> str:

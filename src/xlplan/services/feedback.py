@@ -3,11 +3,18 @@
 After a consolidation the Kiểm tra sheet lists every finding; the Board then
 has to tell each unit. This job does it: for every file used in the
 consolidation that has errors or warnings, a copy of that very file with the
-offending cells coloured and commented, behind a short letter sheet; for a
-unit whose findings have no usable file (a missing submission, a file that
-could not be read) a letter alone. Everything goes to the outbox,
-``GuiDonVi/PhanHoi/``: ``<code>_<form>_<period>_phanhoi.xlsx`` and
-``<code>_phanhoi.xlsx``.
+offending cells coloured and commented, behind a short letter sheet; and for
+every unit with something to do, one numbered letter (công văn) listing all of
+it, every form and period, also printed to PDF through LibreOffice. Everything
+goes to the outbox, ``GuiDonVi/PhanHoi/``: the letter ``<code>_phanhoi.xlsx``
+(and ``.pdf``) with its attachments ``<code>_<form>_<period>_phanhoi.xlsx``.
+
+Each letter is registered (:mod:`xlplan.io.letter_register`, in the audit
+store's file): number, unit, day, and each point. The next consolidation marks
+the points fixed or still open (:mod:`xlplan.services.letters`), and the next
+letter to the unit opens with what became of them; a point raised again says so.
+Letters run on from the highest number registered (``first_number`` to start
+elsewhere); a letter to the same unit on the same day keeps its number.
 
 Rules, as the Board applies them:
 
@@ -33,13 +40,17 @@ from typing import Callable, Sequence
 
 from ..core.findings import Finding, Report, Severity
 from ..core.forms import form_spec
+from ..core.letters import LetterRecord, Point, follow_up_text, point_of, repeated
 from ..core.plan import Plan
 from ..core.registry import Registry, Unit
 from ..core.tracking import Resolution, SubmissionKey, file_name, period_text
 from ..io.feedback_writer import (FeedbackCopyError, Letter, letter_rows, place_text, write_highlighted_copy,
                                   write_letter)
 from ..io.form_writer import own_formulas
+from ..io.letter_register import LetterRegister
+from ..io.libreoffice import LibreOfficeError, LibreOfficeMissing, convert_many
 from .consolidate import compute
+from .letters import judge, unit_points
 from .workspace import Workspace, backup_file, open_workspace
 
 Progress = Callable[[int, int], None]
@@ -93,6 +104,19 @@ class FeedbackFile:
     note: str | None = None  # why a file that should have been copied got a letter alone
 
 
+@dataclass(frozen=True)
+class UnitLetter:
+    """One unit's numbered letter of this round."""
+
+    unit: str
+    number: int
+    number_text: str  # "Số 12-CV/BTCTU"
+    path: Path  # the letter workbook
+    pdf: Path | None  # its PDF (None when LibreOffice could not print it)
+    points: int
+    follow_up: str | None = None  # what became of the unit's previous letter, as the letter says it
+
+
 @dataclass
 class FeedbackResult:
     """What ``xlplan feedback`` wrote, and what it did not send."""
@@ -103,6 +127,8 @@ class FeedbackResult:
     moved: list[Path]  # feedback files of an earlier run, moved to the backups
     deadline: dt.date
     sent: Report = field(default_factory=Report)  # the findings sent to units, which decide the exit code
+    letters: list[UnitLetter] = field(default_factory=list)  # one numbered letter per unit
+    pdf_note: str | None = None  # why the letters were not printed to PDF, if they were not
 
     @property
     def units(self) -> int:
@@ -176,12 +202,15 @@ class _Keep(dict):
 
 def write_feedback(root: Path, deadline: dt.date | None = None, today: dt.date | None = None,
                    engine: str | None = None, progress: Progress | None = None,
-                   as_of: dt.date | None = None) -> FeedbackResult:
-    """``xlplan feedback DIR``: compute the findings, write one feedback workbook per batch.
+                   as_of: dt.date | None = None, pdf: bool = True,
+                   first_number: int | None = None) -> FeedbackResult:
+    """``xlplan feedback DIR``: compute the findings; per unit one numbered letter and the highlighted copies.
 
     ``deadline`` is the date units must resend by (default: ``today`` + :data:`RESEND_DAYS`);
     ``today`` dates the letters (default: the current date); ``as_of`` overrides the
-    folder's as-of date (a report not yet due is not asked for).
+    folder's as-of date (a report not yet due is not asked for); ``pdf`` prints the
+    letters through LibreOffice; ``first_number`` is where the letters' numbers start
+    when the register has none as high.
     """
     ws = open_workspace(Path(root), as_of=as_of)
     consolidation, _ = compute(ws, engine, progress)
@@ -193,18 +222,54 @@ def write_feedback(root: Path, deadline: dt.date | None = None, today: dt.date |
     # the file on disk behind each shown name (a name that is not UTF-8 is shown with escapes)
     sources = {sub.file: Path(sub.source) for sub in consolidation.resolution.latest.values()} \
         if consolidation.resolution is not None else {}
-    written = [_write(ws, batch, folder, today, deadline, sources) for batch in batches]
-    moved = _retire_stale(ws, folder, {f.path.name for f in written})
+    by_unit: dict[str, list[Batch]] = {}
+    for batch in batches:
+        by_unit.setdefault(batch.unit.code, []).append(batch)
+    written: list[FeedbackFile] = []
+    letters: list[UnitLetter] = []
+    with LetterRegister(ws.audit) as register:
+        earlier = judge(register, unit_points(consolidation.findings, consolidation.resolution), before=today)
+        for code, unit_batches in by_unit.items():
+            number = register.number_for(code, today, first_number)
+            number_text = _number(ws.plan, number)
+            previous = earlier.get(code)
+            attachments = [_write(ws, b, folder, today, deadline, sources, number_text) for b in unit_batches
+                           if b.source is not None]
+            letter, points, said = _unit_letter(ws.plan, unit_batches, today, deadline, number_text, previous,
+                                                [f.path.name for f in attachments if f.copied])
+            target = folder / f"{code}{SUFFIX}"
+            write_letter(target, letter)
+            only_here = [f for b in unit_batches if b.source is None for f in b.findings]  # not in a copy
+            errors = sum(1 for f in only_here if f.severity is Severity.ERROR)
+            written += attachments + [FeedbackFile(target, code, None, len(only_here), errors, False, 0)]
+            register.record(LetterRecord(number, code, today, target.name, points))
+            letters.append(UnitLetter(code, number, number_text, target, None, len(points), said))
+    letters, pdf_note = _print_letters(letters, folder) if pdf else (letters, None)
+    keep = {f.path.name for f in written} | {letter.pdf.name for letter in letters if letter.pdf}
+    moved = _retire_stale(ws, folder, keep)
     sent = Report([finding for batch in batches for finding in batch.findings])
-    return FeedbackResult(folder, written, not_sent, moved, deadline, sent)
+    return FeedbackResult(folder, written, not_sent, moved, deadline, sent, letters, pdf_note)
+
+
+def _print_letters(letters: list[UnitLetter], folder: Path) -> tuple[list[UnitLetter], str | None]:
+    """Each letter also as PDF beside it (one LibreOffice run for all); a note instead when it cannot be done."""
+    if not letters:
+        return letters, None
+    try:
+        pdfs = convert_many([letter.path for letter in letters], "pdf", folder)
+    except LibreOfficeMissing as exc:
+        return letters, str(exc)
+    except LibreOfficeError as exc:
+        return letters, f"Không in được công văn ra PDF: {exc}"
+    return [replace(letter, pdf=pdf) for letter, pdf in zip(letters, pdfs)], None
 
 
 def _write(ws: Workspace, batch: Batch, folder: Path, today: dt.date, deadline: dt.date,
-           sources: dict[str, Path] | None = None) -> FeedbackFile:
+           sources: dict[str, Path] | None = None, number_text: str | None = None) -> FeedbackFile:
     target = folder / batch.name
     errors = sum(1 for f in batch.findings if f.severity is Severity.ERROR)
     if batch.source is not None:
-        letter = _letter(ws.plan, batch, today, deadline, copy=True)
+        letter = _letter(ws.plan, batch, today, deadline, copy=True, number_text=number_text)
         try:
             source = (sources or {}).get(batch.source) or ws.inbox / batch.source
             outcome = write_highlighted_copy(source, target, letter, batch.findings,
@@ -215,16 +280,16 @@ def _write(ws: Workspace, batch: Batch, folder: Path, today: dt.date, deadline: 
             note = str(exc)
         except FileNotFoundError:  # the file left the inbox after it was read
             note = f"Không còn tệp '{batch.source}' trong thư mục nhận báo cáo."
-        write_letter(target, _letter(ws.plan, batch, today, deadline, copy=False))
+        write_letter(target, _letter(ws.plan, batch, today, deadline, copy=False, number_text=number_text))
         return FeedbackFile(target, batch.unit.code, batch.source, len(batch.findings), errors, False, 0, note)
-    write_letter(target, _letter(ws.plan, batch, today, deadline, copy=False))
+    write_letter(target, _letter(ws.plan, batch, today, deadline, copy=False, number_text=number_text))
     return FeedbackFile(target, batch.unit.code, None, len(batch.findings), errors, False, 0)
 
 
 def _retire_stale(ws: Workspace, folder: Path, keep: set[str]) -> list[Path]:
     """Move feedback files this run did not rewrite to the backups (a unit fixed since, or left the registry)."""
     moved = []
-    for path in sorted(folder.glob(f"*{SUFFIX}")):
+    for path in sorted([*folder.glob(f"*{SUFFIX}"), *folder.glob(f"*{Path(SUFFIX).stem}.pdf")]):
         if path.name in keep or not path.is_file():
             continue
         moved.append(backup_file(path, ws.backups / FEEDBACK_FOLDER))
@@ -238,8 +303,58 @@ def _date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def _letter(plan: Plan, batch: Batch, today: dt.date, deadline: dt.date, copy: bool) -> Letter:
-    """The letter from the Organization Board to one unit, in Vietnamese."""
+def _unit_letter(plan: Plan, batches: Sequence[Batch], today: dt.date, deadline: dt.date, number_text: str,
+                 previous: LetterRecord | None, attachments: Sequence[str]
+                 ) -> tuple[Letter, tuple[Point, ...], str | None]:
+    """The unit's one letter of the round: every batch's findings, what became of the last letter.
+
+    Returns the letter, its points (for the register) and the follow-up paragraph, if any.
+    """
+    unit = batches[0].unit
+    resend = f"trước ngày {_date(deadline)}"
+    findings: list[Finding] = []
+    where: dict[Finding, str] = {}
+    points: list[Point] = []
+    for batch in batches:
+        for finding in batch.findings:
+            findings.append(finding)
+            if batch.key is not None:
+                form, period = batch.key[1], batch.key[2]
+                place = place_text(finding)
+                where[finding] = f"Biểu {form} {period_text(period)}" + (f": {place}" if place else "")
+                points.append(point_of(finding, form, str(period)))
+            else:
+                where[finding] = _where(finding)
+                points.append(point_of(finding))
+    again = repeated(points, previous)
+    shown = [replace(f, message="(Đã nêu tại công văn trước) " + f.message) if p.key in again else f
+             for f, p in zip(findings, points)]
+    rows = letter_rows(shown, {s: where[f] for s, f in zip(shown, findings)})
+    said = follow_up_text(previous, _number(plan, previous.number)) if previous is not None else None
+    intro = (f"Qua theo dõi, kiểm tra các báo cáo thực hiện Kế hoạch {plan.title} đơn vị gửi về, đề nghị "
+             f"đơn vị rà soát, thực hiện các nội dung dưới đây và gửi lại {resend}.")
+    if said:
+        intro = said + " " + intro
+    closing = " ".join(
+        ([f"Sau khi sửa, đơn vị lưu tệp dạng Excel (.xlsx) và gửi lại Ban Tổ chức {resend}."]
+         if any(b.key is not None for b in batches) else [])
+        + ([f"Đề nghị đơn vị gửi báo cáo còn thiếu (tệp Excel .xlsx theo biểu mẫu đã được gửi) {resend}."]
+           if any(b.key is None for b in batches) else []))
+    if attachments:
+        closing += (" Kèm theo công văn này: " + ", ".join(attachments)
+                    + " (các ô cần sửa được tô màu và có ghi chú; có thể sửa ngay trên các tệp này).")
+    letter = Letter(
+        superior=plan.issuer, issuer=plan.board, number=number_text,
+        subject="V/v thực hiện báo cáo kế hoạch xây dựng tổ chức Đảng và phát triển đảng viên",
+        place_date=f"{plan.place}, ngày {today:%d} tháng {today:%m} năm {today.year}",
+        recipient=f"Kính gửi: {unit.name}", intro=intro, rows=rows, closing=closing,
+        signer=("TRƯỞNG BAN",), copies="Nơi nhận:\n- Như trên;\n- Lưu.")
+    return letter, tuple(points), said
+
+
+def _letter(plan: Plan, batch: Batch, today: dt.date, deadline: dt.date, copy: bool,
+            number_text: str | None = None) -> Letter:
+    """The letter sheet from the Organization Board to one unit about one file, in Vietnamese."""
     resend = f"trước ngày {_date(deadline)}"
     if batch.key is not None:
         form, period = batch.key[1], batch.key[2]
@@ -262,7 +377,7 @@ def _letter(plan: Plan, batch: Batch, today: dt.date, deadline: dt.date, copy: b
         closing = f"Đề nghị đơn vị gửi báo cáo (tệp Excel .xlsx theo biểu mẫu đã được gửi) {resend}."
         rows = letter_rows(batch.findings, {f: _where(f) for f in batch.findings})
     return Letter(
-        superior=plan.issuer, issuer=plan.board, number=_number(plan), subject=subject,
+        superior=plan.issuer, issuer=plan.board, number=number_text or _number(plan), subject=subject,
         place_date=f"{plan.place}, ngày {today:%d} tháng {today:%m} năm {today.year}",
         recipient=f"Kính gửi: {batch.unit.name}", intro=intro, rows=rows, closing=closing,
         signer=("TRƯỞNG BAN",), copies="Nơi nhận:\n- Như trên;\n- Lưu.")
@@ -274,8 +389,11 @@ def _where(finding: Finding) -> str:
     return ": ".join(parts) if parts else "—"
 
 
-def _number(plan: Plan) -> str:
-    """The letter's number: the plan's number made a Board letter (``Số …-KH/TU`` → ``Số …-CV/BTCTU``)."""
-    number = plan.document_number or "Số        -CV"
-    return number.replace("-KH/", "-CV/BTC") if "-KH/" in number else number
+def _number(plan: Plan, number: int | None = None) -> str:
+    """The letter's number: the plan's number made a Board letter (``Số …-KH/TU`` → ``Số 12-CV/BTCTU``)."""
+    template = plan.document_number or "Số        -CV"
+    template = template.replace("-KH/", "-CV/BTC") if "-KH/" in template else template
+    if number is None or "-" not in template:
+        return template if number is None else f"Số {number}-CV"
+    return f"Số {number}-" + template.split("-", 1)[1]
 
