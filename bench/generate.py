@@ -150,6 +150,31 @@ def stamp_all(paths: list[Path], workers: int | None = None) -> None:
         list(pool.map(_stamp_chunk, [paths[i::count] for i in range(count)]))
 
 
+def templates_fingerprint() -> str:
+    """A hash of what a case is made of besides its values: the blank forms and the empty city workbook.
+
+    A case made before either changed measures code that no longer exists (and
+    the first consolidation of the old workbook takes the slow, upgrading path),
+    so :func:`ensure_case` makes it again.
+    """
+    import hashlib
+
+    from xlplan.core.forms import FORM_IDS, form_spec
+    from xlplan.io.city_workbook import build_city_template
+    from xlplan.io.form_writer import build_form
+
+    plan = load_plan(PLAN)
+    digest = hashlib.sha256()
+    books = [build_form(form_spec(form_id, plan), plan) for form_id in FORM_IDS] + [build_city_template(plan)]
+    for book in books:
+        for ws in book.worksheets:  # cell values and formulas, sheet by sheet: what the readers and writers see
+            digest.update(ws.title.encode())
+            for row in ws.iter_rows(values_only=True):
+                digest.update(repr(row).encode())
+        digest.update(repr(sorted(book.defined_names)).encode())
+    return digest.hexdigest()[:16]
+
+
 def case_dir(n: int, mix: str) -> Path:
     return CACHE / f"{mix}-{n}"
 
@@ -166,11 +191,14 @@ def ensure_case(n: int, mix: str = "f01", workers: int | None = None, log=print)
         raise ValueError(f"unknown mix {mix!r}: f01 or year")
     root = case_dir(n, mix)
     marker = root / ".done"
+    templates = templates_fingerprint()
     if marker.exists():
         meta = json.loads(marker.read_text())
-        if meta.get("version") == CASE_VERSION:
+        if meta.get("version") == CASE_VERSION and meta.get("templates") == templates:
             return meta
-        log(f"  {mix}-{n}: made by an older generator (version {meta.get('version', 1)}), made again")
+        why = ("the forms or the city workbook changed since" if meta.get("version") == CASE_VERSION else
+               f"made by an older generator (version {meta.get('version', 1)})")
+        log(f"  {mix}-{n}: {why}, made again")
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
@@ -204,7 +232,7 @@ def ensure_case(n: int, mix: str = "f01", workers: int | None = None, log=print)
     started = time.perf_counter()
     stamp_all(paths, workers)
     stamp_seconds = time.perf_counter() - started
-    meta = {"version": CASE_VERSION, "n": n, "mix": mix, "files": len(paths),
+    meta = {"version": CASE_VERSION, "templates": templates, "n": n, "mix": mix, "files": len(paths),
             "init_seconds": round(init_seconds, 2), "f01_seconds": round(f01_seconds, 2),
             "f01_per_second": round(n / f01_seconds, 1), "stamp_seconds": round(stamp_seconds, 2),
             "unique_workbook_parts": True, "generated_in": round(time.perf_counter() - begun, 1)}
