@@ -17,6 +17,7 @@ from typing import Mapping, Sequence
 
 from .periods import Period, PeriodError
 from .plan import Plan
+from .schedule import period_text
 from .summary_tables import Column, TableSpec
 
 Row = Mapping[str, object]
@@ -75,7 +76,7 @@ class Call:
 def _pair_text(row: Row) -> str:
     form, period = str(row.get("bieu") or ""), str(row.get("ky") or "")
     try:
-        shown = Period.parse(period).label.lower() if period else ""
+        shown = period_text(Period.parse(period)) if period else ""  # "quý I năm 2017", never "quý i"
     except PeriodError:
         shown = period
     return " ".join(part for part in (form, shown) if part)
