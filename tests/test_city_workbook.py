@@ -17,10 +17,11 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 
+from xlplan.core.call_list import call_table
 from xlplan.core.plan import Plan
 from xlplan.core.report_sections import BOARD_CELLS, GENERATED_CELLS, RESULT_CELLS, SECTION_HEADINGS, SEED_SUFFIX
 from xlplan.core.summary_tables import CONFIG_CELLS, REPORT_CELLS, SHEETS, summary_tables
-from xlplan.io.city_layout import HIGHLIGHT_ROWS, resolve
+from xlplan.io.city_layout import HIGHLIGHT_ROWS, fitted_widths, page_width, printed_width, resolve
 from xlplan.io.report_sheet import REPORT_WIDTHS
 from xlplan.io.city_workbook import (
     CityWorkbookError,
@@ -128,10 +129,13 @@ def test_template_has_every_sheet_in_order_and_every_name(plan: Plan, template: 
         head = ws.cell(header, col)
         assert head.font.b and head.font.name == "Times New Roman" and head.fill.fgColor.rgb.endswith("D9E1F2")
         assert head.border.left.style == "thin" and head.alignment.wrap_text
-        for i, column in enumerate(spec.columns):
+        fitted = fitted_widths(spec)  # the plan's widths, narrowed only where a table would not fit A4 at 9 pt
+        assert all(w == c.width or (c.kind == "text" and max(14, c.width * 0.4) <= w < c.width)
+                   or (c.kind != "text" and 8 <= w < c.width) for c, w in zip(spec.columns, fitted))
+        for i in range(len(spec.columns)):
             letter = get_column_letter(col + i)
             # the report's appendix takes the page's widths (the text width of its margins)
-            wanted = REPORT_WIDTHS[letter] if spec.id == "tbl_bao_cao" else column.width
+            wanted = REPORT_WIDTHS[letter] if spec.id == "tbl_bao_cao" else fitted[i]
             assert ws.column_dimensions[letter].width == wanted
         data_ws, cells = resolve(wb, spec.id + "_data")
         assert (data_ws, cells.min_row, cells.max_row) == (ws, header + 1, header + 1)
@@ -243,7 +247,7 @@ def test_report_sheet_follows_the_party_document_style(plan: Plan, template: Pat
     mm = {side: getattr(ws.page_margins, side) * 25.4 for side in ("top", "bottom", "left", "right")}
     assert 20 <= mm["top"] <= 25 and 20 <= mm["bottom"] <= 25 and 30 <= mm["left"] <= 35 and 15 <= mm["right"] <= 20
     assert not ws.print_options.horizontalCentered
-    assert sum(REPORT_WIDTHS.values()) <= 83  # the page's text width: 14 pt prints at 14 pt
+    assert sum(6 * w + 3.75 for w in REPORT_WIDTHS.values()) <= 456  # the text width: 14 pt prints at 14 pt
     _, header, _ = anchor(wb, "tbl_bao_cao")
     assert ws.print_area.endswith(f"$A$1:$E${header + 1}")
 
@@ -265,10 +269,31 @@ def test_print_setup_freeze_and_filter(plan: Plan, template: Path) -> None:
     wb = load_city_workbook(template)
     ws, header, col = anchor(wb, "tbl_dang_ky")
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
-    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == f"${header}:${header}"
     assert ws.freeze_panes == f"C{header + 1}"  # code and name stay in view
     assert ws.auto_filter.ref.startswith(f"A{header}:")
+
+
+def test_each_table_prints_on_its_own_page_width_at_9_pt_or_more(plan: Plan, template: Path) -> None:
+    wb = load_city_workbook(template)
+    specs = {**summary_tables(plan), "tbl_can_nhac": call_table()}
+    for sheet in SHEETS:
+        ws = wb[sheet]
+        mine = [s for s in specs.values() if s.sheet == sheet]
+        if not mine or sheet == "Báo cáo":
+            continue
+        setup = ws.page_setup
+        assert int(setup.paperSize) == 9 and not ws.sheet_properties.pageSetUpPr.fitToPage, sheet
+        scale = int(setup.scale)
+        assert scale * 12 / 100 >= 9, sheet  # the 12 pt table text prints at 9 pt or more
+        landscape = setup.orientation == "landscape"
+        for spec in mine:
+            _, header, col = anchor(wb, spec.id)
+            widths = [ws.column_dimensions[get_column_letter(col + i)].width for i in range(len(spec.columns))]
+            assert printed_width(widths) * scale / 100 <= page_width(landscape) + 0.5, spec.id  # one page wide
+            assert ws.print_title_rows == f"${header}:${header}", spec.id  # header row on every page
+        starts = sorted(anchor(wb, spec.id)[2] for spec in mine)
+        assert sorted(b.id + 1 for b in ws.col_breaks.brk) == starts[1:], sheet  # each table its own page
 
 
 def letter(plan: Plan, table: str, column: str, first_col: int = 1) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Sequence
 
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Font, PatternFill
@@ -24,6 +25,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..core.errors import XlplanError
@@ -37,7 +39,19 @@ HEADER_ROW = 3  # the title stands two rows above the header; the row between ho
 TABLE_GAP = 2  # empty columns between side-by-side tables
 GAP_WIDTH = 3
 HIGHLIGHT_ROWS = 5000  # rows covered by conditional formats in the template (the writer extends them)
-LANDSCAPE_WIDTH = 100  # sheets wider than this (Excel character units) print landscape
+# Printing (issue 13): each table starts its own page (a column break between side-by-side tables), at a
+# fixed scale chosen per sheet so its widest table fills the page width and its 12 pt text prints at
+# 9 pt or more, its header row on every page. A table too wide for a landscape page at that minimum gets
+# its widest text columns narrowed (never below 40 %, nor below 14), then its number and date columns
+# (never below what their values need): text and headers wrap, and the writer sets row heights from it.
+MIN_SCALE = 75  # 12 pt at 75 % is 9 pt
+PORTRAIT_SCALE = 85  # a sheet whose tables fit a portrait page at this scale or more prints portrait
+TABLE_SIDE_MARGIN = 0.3  # inches, left and right, on the table sheets
+# A column width unit is a digit of the workbook's default font (Times New Roman 12: 6 pt, in Excel and in
+# LibreOffice alike), plus 5 pixels of padding a column.
+PT_PER_UNIT, PT_PER_COLUMN = 6.0, 3.75
+NARROWEST_TEXT = 14
+NARROWEST = {"int": 8, "share": 8, "date": 10, "datetime": 15}  # "8.877", "82,27%", "dd/mm/yyyy hh:mm" at 12 pt
 
 # Share columns that are plan completions (218/180 = 121%): shown with the plan's completion digits.
 COMPLETION_COLUMNS = frozenset({"ty_le_hoan_thanh", "ty_le_ket_nap", "ty_le_so_dang_ky"})
@@ -160,6 +174,40 @@ def number_format(column: Column, plan: Plan) -> str:
     return ps.TEXT_FORMAT
 
 
+def page_width(landscape: bool) -> float:
+    """Points across an A4 page inside the table sheets' side margins, less a little for rounding."""
+    return (297 if landscape else 210) / 25.4 * 72 - 2 * TABLE_SIDE_MARGIN * 72 - 6
+
+
+def printed_width(widths: Sequence[float]) -> float:
+    """Points a run of columns takes on paper at 100 %."""
+    return sum(PT_PER_UNIT * w + PT_PER_COLUMN for w in widths)
+
+
+def fitted_widths(spec: TableSpec) -> list[float]:
+    """The table's column widths, its widest text columns narrowed until it fits landscape A4 at 9 pt."""
+    widths = [float(c.width) for c in spec.columns]
+    floors = [max(NARROWEST_TEXT, math.ceil(c.width * 0.4)) if c.kind == "text" else
+              min(c.width, NARROWEST[c.kind]) for c in spec.columns]
+    for kinds in (("text",), ("int", "share", "date", "datetime")):  # text wraps first; then numbers and dates
+        while printed_width(widths) * MIN_SCALE / 100 > page_width(landscape=True):
+            narrowable = [i for i, c in enumerate(spec.columns) if c.kind in kinds and widths[i] > floors[i]]
+            if not narrowable:
+                break
+            widest = max(narrowable, key=lambda i: (widths[i], -i))
+            widths[widest] -= 1
+    return widths
+
+
+def print_scale(widths: Sequence[float]) -> tuple[bool, int]:
+    """(landscape, scale in %) printing columns this wide one page wide at 9 pt or more, as large as fits."""
+    wide = printed_width(widths) or 1.0
+    portrait = int(page_width(landscape=False) / wide * 100)
+    if portrait >= PORTRAIT_SCALE:
+        return False, min(portrait, 100)
+    return True, max(min(int(page_width(landscape=True) / wide * 100), 100), MIN_SCALE)
+
+
 def lay_out_sheet(wb: Workbook, ws: Worksheet, specs: list[TableSpec], plan: Plan,
                   header_row: int = HEADER_ROW, first_col: int = 1, print_setup: bool = True) -> list[Region]:
     """Lay the tables of one sheet side by side; name anchors and data regions; set highlights.
@@ -186,13 +234,13 @@ def _lay_out_table(wb: Workbook, ws: Worksheet, spec: TableSpec, plan: Plan, hea
     title = write_value(ws, header_row - 2, first_col, spec.title)
     title.font = ps.TITLE
     lines = 1
-    for offset, column in enumerate(spec.columns):
+    for offset, (column, width) in enumerate(zip(spec.columns, fitted_widths(spec))):
         col = first_col + offset
         letter = get_column_letter(col)
-        ws.column_dimensions[letter].width = column.width
+        ws.column_dimensions[letter].width = width
         head = write_value(ws, header_row, col, column.header)
         head.font, head.fill, head.border, head.alignment = ps.BODY_BOLD, ps.HEAD_FILL, ps.GRID, ps.CENTER
-        lines = max(lines, _lines(column.header, column.width))
+        lines = max(lines, _lines(column.header, width))
         style_row = ws.cell(header_row + 1, col)
         style_row.font, style_row.border = ps.BODY, ps.GRID
         style_row.number_format = number_format(column, plan)
@@ -221,7 +269,7 @@ def _lines(text: str, width: float) -> int:
 
 
 def _sheet_setup(ws: Worksheet, specs: list[TableSpec], regions: list[Region]) -> None:
-    """Freeze the header, filter the first table, print A4 fit to width with repeated headers."""
+    """Freeze the header, filter the first table, print each table on its own A4 page width (≥ 9 pt), header repeated."""
     first = regions[0]
     freeze_col = first.first_col
     if len(specs) == 1 and "ten" in specs[0].column_ids:  # keep the unit's code and name in view
@@ -229,8 +277,15 @@ def _sheet_setup(ws: Worksheet, specs: list[TableSpec], regions: list[Region]) -
     ws.freeze_panes = ws.cell(first.first_row, freeze_col)
     ws.auto_filter.ref = f"{get_column_letter(first.first_col)}{first.header_row}:" \
                          f"{get_column_letter(first.last_col)}{first.last_row}"
-    width = sum(c.width for spec in specs for c in spec.columns) + TABLE_GAP * GAP_WIDTH * (len(specs) - 1)
-    ps.print_a4(ws, landscape=width > LANDSCAPE_WIDTH)
+    widest = max((fitted_widths(spec) for spec in specs), key=printed_width)
+    landscape, scale = print_scale(widest)
+    ps.print_a4(ws, landscape=landscape)
+    ws.sheet_properties.pageSetUpPr.fitToPage = False  # a fixed scale: the widest table one page wide
+    ws.page_setup.scale = scale
+    ws.page_margins.left = ws.page_margins.right = TABLE_SIDE_MARGIN
+    ws.print_options.horizontalCentered = False
+    for region in regions[1:]:  # each table starts its own page
+        ws.col_breaks.append(Break(id=region.first_col - 1, max=1048575))
     ws.print_title_rows = f"{first.header_row}:{first.header_row}"
 
 

@@ -44,10 +44,11 @@ from . import party_style as ps
 from .city_charts import add_charts
 from .city_layout import CityWorkbookError, Region, define_name, number_format, resolve, table_region
 from .gc_pause import paused_gc
-from .openpyxl_internals import cell_store, style_record
+from .openpyxl_internals import cell_store, set_default_font, style_record
 from .cell_values import fill_cell, put_value, write_formula, write_value
 from .report_sheet import fit_row, lay_out_report, read_named_values, write_board_cells
-from .streamed_rows import DeferredRows, defer
+from .streamed_rows import DeferredRows, defer, defer_heights
+from .text_fit import lines_height, wrapped_lines
 
 __all__ = ["CityWorkbookError", "build_city_template", "config_cells", "default_settings", "load_city_workbook",
            "read_config", "read_named_values", "write_city_data"]
@@ -94,6 +95,7 @@ def build_city_template(plan: Plan, settings: Mapping[str, object] | None = None
                                 f"(chỉ có: {', '.join(_CONFIG_NAMES)}).")
     values.update(settings or {})
     wb = Workbook()
+    set_default_font(wb, ps.DEFAULT_FONT)  # column widths measured alike in Excel and LibreOffice
     wb.active.title = SHEETS[0]
     for title in SHEETS[1:]:
         wb.create_sheet(title)
@@ -191,8 +193,8 @@ def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapp
     if unknown:
         raise CityWorkbookError(f"Sổ tổng hợp không có bảng: {', '.join(unknown)}.")
     with paused_gc():
-        for table_id, rows in tables.items():
-            _write_table(wb, specs[table_id], rows, stream, plan)
+        fitted = [_write_table(wb, specs[table_id], rows, stream, plan) for table_id, rows in tables.items()]
+    _set_row_heights(fitted, stream)
     for name, value in cells.items():
         ws, row, col = lay.named_cell(wb, name)
         cell = ws.cell(row, col)
@@ -211,7 +213,8 @@ _REPORT_SOURCES = frozenset({"tbl_dang_ky", "tbl_tien_do", "tbl_tong_hop", "tbl_
 
 
 def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, object]], stream: bool,
-                 plan: Plan) -> None:
+                 plan: Plan) -> tuple[Region, dict[int, float]]:
+    """Write one table's rows under its header; returns its old region and the heights its rows need."""
     old = table_region(wb, spec)
     ws = old.ws
     last_row = old.first_row + max(len(rows), 1) - 1
@@ -224,6 +227,7 @@ def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, obje
         if template is not None and column.kind == "share":
             template.number_format = number_format(column, plan)  # the decimals set on Cấu hình, as shown
         styles.append(style_record(template) if template is not None else None)
+    wraps = _wrapping_columns(ws, spec, old, cells)
     # Clear the old region, values and the styles we copied; rows past the sheet's end hold nothing.
     for row in range(old.first_row, min(old.last_row, ws.max_row) + 1):
         for col in range(old.first_col, old.last_col + 1):
@@ -252,6 +256,65 @@ def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, obje
     define_name(wb, spec.id + lay.DATA_SUFFIX, ws, new.first_col, new.first_row, new.last_col, new.last_row)
     _follow_sheet_settings(ws, old, new)
     lay.extend_highlights(ws, new)
+    return old, _row_heights(wraps, old.first_row, rows)
+
+
+def _wrapping_columns(ws: Worksheet, spec: TableSpec, region: Region,
+                      cells: Mapping[tuple[int, int], Cell]) -> list[tuple[str, float, float]]:
+    """(column id, width, font size) of the text columns whose style row wraps: the sheet's look and widths."""
+    wraps = []
+    for offset, column in enumerate(spec.columns):
+        template = cells.get((region.first_row, region.first_col + offset))
+        if column.kind != "text" or template is None or not (template.alignment and template.alignment.wrap_text):
+            continue
+        width = ws.column_dimensions[get_column_letter(region.first_col + offset)].width or 8.43
+        wraps.append((column.id, float(width), float(template.font.sz or 11) if template.font else 11.0))
+    return wraps
+
+
+def _row_heights(wraps: Sequence[tuple[str, float, float]], first_row: int,
+                 rows: Sequence[Mapping[str, object]]) -> dict[int, float]:
+    """Sheet row → the height its wrapped text needs, for the rows that need more than one line."""
+    heights: dict[int, float] = {}
+    if not wraps:
+        return heights
+    for row, values in enumerate(rows, first_row):
+        needed, single = 0.0, 0.0
+        for column_id, width, size in wraps:
+            single = max(single, lines_height(1, size))
+            value = values.get(column_id)
+            if isinstance(value, str) and value:
+                needed = max(needed, lines_height(wrapped_lines(value, width, size), size))
+        if needed > single:
+            heights[row] = needed
+    return heights
+
+
+def _set_row_heights(fitted: Sequence[tuple[Region, dict[int, float]]], stream: bool) -> None:
+    """Give the written rows the heights of their text (the tallest table's on a shared row).
+
+    Heights set by an earlier run on the old rows are removed first (a row
+    dimension holding nothing else goes); rows of one line keep the default.
+    Streamed rows get theirs as they are written (:func:`xlplan.io.streamed_rows.defer_heights`).
+    """
+    by_sheet: dict[int, tuple[Worksheet, dict[int, float]]] = {}
+    for old, heights in fitted:
+        ws = old.ws
+        dims = ws.row_dimensions
+        for row in range(old.first_row, old.last_row + 1):
+            if row in dims and set(dict(dims[row])) <= {"ht", "customHeight"}:
+                del dims[row]
+            elif row in dims:
+                dims[row].height = None
+        merged = by_sheet.setdefault(id(ws), (ws, {}))[1]
+        for row, height in heights.items():
+            merged[row] = max(height, merged.get(row, 0.0))
+    for ws, heights in by_sheet.values():
+        if stream:
+            defer_heights(ws, heights)
+        else:
+            for row, height in heights.items():
+                ws.row_dimensions[row].height = height
 
 
 def _refuse_overlap(wb: Workbook, spec: TableSpec, region: Region) -> None:

@@ -33,6 +33,7 @@ ISSUER_MARK = "*"  # under the issuing organization
 SIGNATURE_PLACEHOLDER = "…………………………"
 
 # Fonts
+DEFAULT_FONT = Font(name=FONT_NAME, size=BODY_SIZE)  # the city workbook's Normal style: its widths' unit
 HEADER = Font(name=FONT_NAME, size=HEADER_SIZE)
 HEADER_BOLD = Font(name=FONT_NAME, size=HEADER_SIZE, bold=True)
 HEADER_PARTY = Font(name=FONT_NAME, size=HEADER_SIZE, bold=True, underline="single")

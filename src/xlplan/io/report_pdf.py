@@ -25,14 +25,15 @@ from ..core.summary_tables import TableSpec
 from . import party_style as ps
 from .cell_values import write_value
 from .libreoffice import PDF_FILTER, convert
-from .report_sheet import fit_row, text_height
+from .report_sheet import fit_row
+from .text_fit import text_height
 
 # Excel width units a portrait A4 page holds at 9 pt or more (12 pt cells at 75 %); wider prints landscape.
 PORTRAIT_WIDTH = 125
 
 
 def sheet_pdf(workbook: Path, sheet: str, target: Path, timeout: float = 180) -> Path:
-    """Print ``sheet`` of ``workbook`` alone, on A4 portrait, to ``target`` (a .pdf path); return it.
+    """Print ``sheet`` of ``workbook`` alone, on A4 as the sheet is set up, to ``target`` (a .pdf path); return it.
 
     Raises :class:`XlplanError` when the sheet is missing, and LibreOffice's own
     errors (:class:`xlplan.io.libreoffice.LibreOfficeMissing` with install
@@ -47,13 +48,14 @@ def sheet_pdf(workbook: Path, sheet: str, target: Path, timeout: float = 180) ->
     for other in wb.worksheets + wb.chartsheets:
         if other is not shown:
             other.sheet_state = "hidden"
+            if hasattr(other, "print_area"):
+                other.print_area = None  # LibreOffice prints a hidden sheet's print range all the same
             if hasattr(other, "sheet_view"):
                 other.sheet_view.tabSelected = False
     shown.sheet_state = "visible"
     shown.sheet_view.tabSelected = True
     wb.active = wb.worksheets.index(shown)
-    shown.page_setup.paperSize = shown.PAPERSIZE_A4
-    shown.page_setup.orientation = "portrait"
+    shown.page_setup.paperSize = shown.PAPERSIZE_A4  # the sheet's own orientation, scale and breaks stay
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="xlplan-pdf-") as work:

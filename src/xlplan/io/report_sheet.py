@@ -29,10 +29,12 @@ from . import city_layout as lay
 from . import party_style as ps
 from .cell_values import put_value, write_value
 from .city_layout import CityWorkbookError, define_name, resolve
+from .text_fit import text_height
 
 # The report's columns (A–E, the appendix table's) sized to the text width the report margins
-# leave on A4 (161 mm ≈ 83 width units): one page wide is then the full size, 14 pt prints as 14 pt.
-REPORT_WIDTHS = {"A": 5, "B": 35, "C": 14, "D": 16, "E": 12}
+# leave on A4 (161 mm = 456 pt; a unit is 6 pt and a column 3.75 pt more): one page wide is then the full
+# size, 14 pt prints as 14 pt.
+REPORT_WIDTHS = {"A": 4, "B": 32, "C": 12, "D": 13, "E": 10}
 _BODY_ROWS = (  # (row, named cell or fixed text, font, alignment), from the opening paragraph down
     (9, "bc_doan_van"), (10, rs.SECTION_HEADINGS["I"]), (11, "bc_doan_van_nam"),
     *((12 + i, name) for i, name in enumerate(rs.RESULT_CELLS)),
@@ -180,27 +182,3 @@ def fit_row(ws: Worksheet, cell: Cell) -> None:
             break
     size = float(cell.font.sz or 11) if cell.font else 11.0
     ws.row_dimensions[cell.row].height = max(text_height(cell.value, width, size), size * 1.4 + 3)
-
-
-def text_height(text: str, width: float, size: float) -> float:
-    """Points a wrapped Times New Roman text of ``size`` pt needs in ``width`` Excel width units.
-
-    A width unit is about 5.25 pt; a Vietnamese letter of Times New Roman
-    about a third of its size wide
-    (0.37 is used: the estimate leans generous). Words are wrapped whole, as the programs do,
-    since a clipped line is worse than a blank one.
-    """
-    per_line = max(int((width * 5.25 - 6) / (size * 0.37)), 8)
-    lines = 0
-    for part in text.split("\n"):
-        lines += 1
-        used = 0
-        for word in part.split():
-            need = len(word) + (1 if used else 0)
-            if used and used + need > per_line:
-                lines, used = lines + 1, len(word)
-            else:
-                used += need
-            while used > per_line:
-                lines, used = lines + 1, used - per_line
-    return round(lines * size * 1.25 + 5, 1)

@@ -40,12 +40,14 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .cell_values import clean_text, fill_cell
 from .openpyxl_internals import WriteRow, cell_store, raw_xml_writer, style_id, style_record
 
 _ATTRIBUTE = "_xlplan_deferred_rows"
+_HEIGHTS = "_xlplan_row_heights"
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,12 @@ def defer(ws: Worksheet, rows: DeferredRows) -> None:
         ws.__dict__.setdefault(_ATTRIBUTE, []).append(rows)
 
 
+def defer_heights(ws: Worksheet, heights: Mapping[int, float]) -> None:
+    """Row heights (sheet row → points) to give rows when they are written, as row dimensions would."""
+    if heights:
+        ws.__dict__.setdefault(_HEIGHTS, {}).update(heights)
+
+
 def deferred(ws: Worksheet) -> list[DeferredRows]:
     """The rows waiting to be written into ``ws`` (empty for an ordinary sheet)."""
     return ws.__dict__.get(_ATTRIBUTE, [])
@@ -111,13 +119,28 @@ class _StreamedSheet:
         """
         ws = self._ws
         fast = _FastRows(ws, xf)
+        heights: Mapping[int, float] = ws.__dict__.get(_HEIGHTS, {})
         for row, stored, parts in _rows(ws, self._tables):
-            if not stored and row not in ws.row_dimensions and fast.write(row, parts):
+            height = heights.get(row)
+            if not stored and row not in ws.row_dimensions and fast.write(row, parts, height):
                 continue
             extra = [cell for table in parts for cell in table.cells(ws, row)]
             if stored or len(parts) > 1:  # a staff cell beside a table, or two tables side by side
                 extra = sorted(stored + extra, key=_column)
-            write_row(xf, extra, row)
+            if height is None:
+                write_row(xf, extra, row)
+                continue
+            dims = ws.row_dimensions
+            existed = row in dims
+            before = dims[row].ht
+            dims[row].height = height  # for this row only, as the eager path's row dimension says it
+            try:
+                write_row(xf, extra, row)
+            finally:
+                if existed:
+                    dims[row].ht = before
+                else:
+                    del dims[row]
 
     def dimension(self) -> str:
         """The sheet's used range, as ``Worksheet.calculate_dimension`` gives it with the rows stored."""
@@ -170,9 +193,14 @@ class _FastRows:
         self._raw = raw if raw is not None and not ws.parent.iso_dates else None
         self._columns: dict[int, list[tuple[str, bool, bool]]] = {}  # id(table) -> see _column_facts
         self._style_ids: dict[int, list[str]] = {}  # id(table) -> ' s="n"' per column ("" unstyled)
+        self._heights: dict[float, str] = {}  # row height -> its attributes
 
-    def write(self, row: int, tables: list[DeferredRows]) -> bool:
-        """Write ``row`` if every cell of it is one this class knows; False (nothing written) if not."""
+    def write(self, row: int, tables: list[DeferredRows], height: float | None = None) -> bool:
+        """Write ``row`` if every cell of it is one this class knows; False (nothing written) if not.
+
+        ``height`` gives the row the attributes a row dimension of that height
+        gives it in openpyxl's writer.
+        """
         if self._raw is None or len(tables) != 1:
             return False
         table = tables[0]
@@ -184,7 +212,7 @@ class _FastRows:
             if body is None:
                 return False
             bodies.append(body)
-        parts = [f'<row r="{row}">']
+        parts = [f'<row r="{row}"{self._height(height)}>']
         for (letter, styled, _), style, body in zip(facts, self._styles(table), bodies):
             if body:
                 parts.append(f'<c r="{letter}{row}"{style}{body}')
@@ -193,6 +221,17 @@ class _FastRows:
         parts.append("</row>")
         self._raw("".join(parts))
         return True
+
+    def _height(self, height: float | None) -> str:
+        """The ``ht``/``customHeight`` attributes openpyxl writes for a row dimension of ``height``."""
+        if height is None:
+            return ""
+        found = self._heights.get(height)
+        if found is None:
+            attributes = dict(RowDimension(self._ws, index=1, ht=height))
+            found = "".join(f' {name}="{_escape(value)}"' for name, value in attributes.items())
+            self._heights[height] = found
+        return found
 
     def _body(self, value: object, date_ok: bool) -> str | None:
         """The cell's XML after its ``r`` and ``s`` attributes; "" for no value; None: not ours to write."""
