@@ -4,7 +4,7 @@ Each case builds a small real working folder (:func:`.kill_drill.small_folder`),
 puts something awkward in it or around it — a FIFO, a device, a folder named
 ``.xlsx``, links leading nowhere or out of the inbox, a 2 GB sparse file, a
 name that is not UTF-8, a sub-folder that cannot be listed, a read-only
-``KetQua/`` or archive, a full disk, a stale lock raced by four processes, a
+``KetQua/`` or archive, a full disk, a stale lock raced by eight processes, a
 killed consolidation with reader workers alive, settings pointing out of the
 working folder or at a device, a hidden cell bomb sent back as feedback, a
 report dated 1900 — runs ``python -m xlplan`` in a subprocess and says what
@@ -310,44 +310,65 @@ import os, sys, time
 from pathlib import Path
 from xlplan.core.errors import XlplanError
 from xlplan.services.workspace import lock_workspace
-root, go = Path(sys.argv[1]), Path(sys.argv[2])
-while not go.exists():
-    time.sleep(0.001)
-try:
-    with lock_workspace(root):
-        marker = os.open(root / "holder", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
-        time.sleep(0.05)
-        os.close(marker)
-        os.unlink(root / "holder")
-    print("held")
-except XlplanError:
-    print("refused")
+work, me, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+for number in range(rounds):
+    root, go = work / f"lock{number}", work / f"go{number}"
+    while not go.exists():
+        time.sleep(0.0005)
+    outcome = "refused"
+    try:
+        with lock_workspace(root):
+            marker = os.open(root / "holder", os.O_WRONLY | os.O_CREAT | os.O_EXCL)  # a second holder fails here
+            time.sleep(0.02)
+            os.close(marker)
+            os.unlink(root / "holder")
+        outcome = "held"
+    except XlplanError:
+        pass
+    except FileExistsError:
+        outcome = "two"
+    (work / f"done{number}.{me}").write_text(outcome)
 """
 
 
-def stale_lock_race(work: Path, tries: int, processes: int = 4) -> str:
-    """``processes`` Python processes released together on a stale lock, ``tries`` times: "one at a time"
-    when no two ever held it together (an ``O_EXCL`` marker made while holding it)."""
+def stale_lock_race(work: Path, rounds: int, processes: int = 8) -> str:
+    """``processes`` Python processes released together on a stale lock, ``rounds`` times (started once,
+    so every round is a race, not a queue of process starts): "one at a time" when no two ever held it
+    together (an ``O_EXCL`` marker made while holding it) and someone held it each round."""
     script = work / "holder.py"
     script.write_text(HOLDER, encoding="utf-8")
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    for attempt in range(tries):
-        folder = work / f"lock{attempt}"
-        folder.mkdir()
-        (folder / LOCK_NAME).write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname(), "time": "?"}),
-                                        encoding="utf-8")
-        go = work / f"go{attempt}"
-        children = [subprocess.Popen([sys.executable, str(script), str(folder), str(go)], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True) for _ in range(processes)]
-        time.sleep(0.3)
-        go.touch()
-        results = [child.communicate(timeout=60) for child in children]
-        if any(child.returncode != 0 for child in children):
-            return f"two holders at once (try {attempt + 1})"
-        if not any(out.strip() == "held" for out, _ in results):
-            return f"nobody held it (try {attempt + 1})"
-    return "one at a time"
+    stale = json.dumps({"pid": dead.pid, "host": socket.gethostname(), "time": "2017-02-20 08:00:00"})
+    for number in range(rounds):
+        (work / f"lock{number}").mkdir()
+        (work / f"lock{number}" / LOCK_NAME).write_text(stale, encoding="utf-8")
+    children = [subprocess.Popen([sys.executable, str(script), str(work), str(i), str(rounds)],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(processes)]
+    try:
+        time.sleep(1.0)  # all started and waiting
+        for number in range(rounds):
+            (work / f"go{number}").touch()
+            deadline = time.monotonic() + 60
+            while len(list(work.glob(f"done{number}.*"))) < processes:
+                if time.monotonic() > deadline or any(child.poll() not in (None, 0) for child in children):
+                    return f"stuck (round {number + 1})"
+                time.sleep(0.005)
+            outcomes = [path.read_text() for path in work.glob(f"done{number}.*")]
+            if "two" in outcomes:
+                return f"two holders at once (round {number + 1})"
+            if "held" not in outcomes:
+                return f"nobody held it (round {number + 1})"
+            if (work / f"lock{number}" / LOCK_NAME).exists():
+                return f"lock left (round {number + 1})"
+        return "one at a time"
+    finally:
+        for child in children:
+            try:
+                child.communicate(timeout=30 if (work / f"go{rounds - 1}").exists() else 0.5)
+            except subprocess.TimeoutExpired:  # stopped early: the rest of the rounds will never start
+                child.kill()
+                child.communicate()
 
 
 def _children(pid: int) -> set[int]:
@@ -519,8 +540,8 @@ CASES: tuple[tuple[str, str, str, Callable[[Path, Path], str]], ...] = (
     ("fault_readonly_backups", "KetQua/SaoLuu read-only", FAULT, _readonly_backups),
     ("fault_disk_full", "a full disk (4 MB tmpfs filled), then space freed", FAULT, _disk_full),
     ("lock_pid_overflow", "a lock whose pid overflows", "taken over", _pid_overflow),
-    ("lock_stale_race", "4 processes released together on a stale lock", "one at a time",
-     lambda root, work: stale_lock_race(work, 10)),
+    ("lock_stale_race", "8 processes released together on a stale lock, 40 rounds", "one at a time",
+     lambda root, work: stale_lock_race(work, 40)),
     ("workers_parent_killed", "consolidate killed (SIGKILL) while its workers read", "workers gone", _killed_parent),
     ("settings_inbox_escape", "inbox ../../../../etc on Cấu hình", REFUSED_CELL, _inbox_escape),
     ("settings_output_outside", "output folder an absolute path outside", REFUSED_CELL, _output_outside),
