@@ -401,11 +401,17 @@ _SHEET_HELP = {
                "toàn thành phố theo tháng, quý.",
     "Đánh giá": "Kết quả đánh giá, xếp loại chất lượng tổ chức cơ sở đảng và đảng viên (biểu F03).",
     "Tổng hợp": "Số liệu theo loại hình và toàn thành phố; các chỉ tiêu của kế hoạch, năm trước so với năm nay.",
-    "Theo dõi nộp": "Đơn vị nào đã nộp biểu nào, kỳ nào, ngày nào, đúng hạn hay muộn; tỷ lệ nộp đầy đủ, đúng hạn.",
+    "Theo dõi nộp": "Đơn vị nào đã nộp biểu nào, kỳ nào, ngày nào, đúng hạn hay muộn; tỷ lệ nộp đầy đủ, đúng hạn; "
+                    "danh sách đơn vị cần nhắc (chưa nộp, tệp không đọc được, có lỗi) kèm số liên hệ, theo loại "
+                    "hình (in riêng bằng lệnh «xlplan status --can-nhac»).",
     "Kiểm tra": "Các lỗi, cảnh báo, ghi chú phát hiện khi kiểm tra số liệu: đơn vị, tệp, ô cần sửa và cách "
                 "khắc phục.",
     "Biểu đồ": "Biểu đồ kết nạp so với chỉ tiêu, xếp loại tổ chức cơ sở đảng, tỷ lệ nộp đầy đủ.",
-    "Báo cáo": "Báo cáo in theo thể thức văn bản của Đảng, có đoạn văn tổng hợp tự động từ số liệu.",
+    "Báo cáo": "Báo cáo in theo thể thức văn bản của Đảng (Hướng dẫn 36-HD/VPTW): phần I. Kết quả được viết tự "
+               "động từ số liệu mỗi lần tổng hợp; phần II. Hạn chế, nguyên nhân và III. Phương hướng có sẵn gợi ý "
+               "từ số liệu, Ban Tổ chức gõ nhận định của mình vào đó và được giữ lại ở các lần tổng hợp sau. "
+               "Lệnh «xlplan report --docx» ghi báo cáo ra tệp Word để hoàn thiện; «--period 2017-6T» cho báo "
+               "cáo 6 tháng (hoặc một quý).",
 }
 
 
