@@ -25,11 +25,10 @@ from ..core.summary_tables import TableSpec
 from . import party_style as ps
 from .cell_values import write_value
 from .libreoffice import PDF_FILTER, convert
+from .city_layout import print_scale
+from .openpyxl_internals import set_default_font
 from .report_sheet import fit_row
 from .text_fit import text_height
-
-# Excel width units a portrait A4 page holds at 9 pt or more (12 pt cells at 75 %); wider prints landscape.
-PORTRAIT_WIDTH = 125
 
 
 def sheet_pdf(workbook: Path, sheet: str, target: Path, timeout: float = 180) -> Path:
@@ -73,14 +72,14 @@ def table_pdf(title: str, subtitle: str, spec: TableSpec, rows: Sequence[Mapping
     """Print a list (the call list) as its own A4 document: Party header, title, table, repeated head row.
 
     ``header`` is the issuing organization's lines (top left, over the star).
-    The table is printed at its columns' widths, one page wide (landscape when
-    wider than a portrait page at 9 pt or more), its head row repeated on
-    every page and rows as tall as their wrapped text.
+    The table is printed at its columns' widths, one page wide at a fixed
+    scale (9 pt or more; landscape when a portrait page would need less), its
+    head row repeated on every page and rows as tall as their wrapped text.
     """
     wb = openpyxl.Workbook()
+    set_default_font(wb, ps.DEFAULT_FONT)  # widths measured alike in Excel and LibreOffice
     ws = wb.active
     ws.title = "Danh sách"
-    width = sum(c.width for c in spec.columns)
     for offset, column in enumerate(spec.columns, 1):
         ws.column_dimensions[get_column_letter(offset)].width = column.width
     last = get_column_letter(len(spec.columns))
@@ -115,7 +114,10 @@ def table_pdf(title: str, subtitle: str, spec: TableSpec, rows: Sequence[Mapping
             if isinstance(cell.value, str):
                 lines = max(lines, text_height(cell.value, column.width, ps.BODY_SIZE))
         ws.row_dimensions[row].height = lines
-    ps.print_a4(ws, landscape=width > PORTRAIT_WIDTH)
+    landscape, scale = print_scale([c.width for c in spec.columns])
+    ps.print_a4(ws, landscape=landscape)
+    ws.sheet_properties.pageSetUpPr.fitToPage = False  # one page wide at a fixed scale: 9 pt or more
+    ws.page_setup.scale = scale
     ws.print_title_rows = f"{head_row}:{head_row}"
     ws.print_area = f"A1:{last}{max(row, head_row)}"
     target = Path(target)
