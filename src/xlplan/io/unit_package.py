@@ -72,7 +72,12 @@ def read_bounded(source: Path, limits: Limits = Limits()) -> bytes:
 def unit_bytes(source: Path, keep_hidden: Collection[str] = (), limits: Limits = Limits()) -> UnitBytes:
     """The unit's file as bytes openpyxl may load: read and sniffed with ``limits``, hidden sheets other
     than ``keep_hidden`` emptied (their names in ``dropped``). Raises :class:`UnitFileRefused`."""
-    data = read_bounded(source, limits)
+    try:
+        data = read_bounded(source, limits)
+    except FileNotFoundError:
+        raise  # gone since it was read: the caller says so
+    except OSError as exc:
+        raise UnitFileRefused(f"không đọc được tệp ({exc.strerror or exc})") from None
     package = Package.from_bytes(source, data)
     try:
         sniff(package, limits)
