@@ -280,3 +280,19 @@ def test_a_full_disk_is_named_leaves_no_lock_and_the_next_run_works(folder: Path
         assert again.returncode in (0, 1), again.stdout + again.stderr
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_status_reads_a_read_only_output_folder(folder: Path) -> None:
+    assert xlplan("consolidate", folder).returncode in (0, 1)
+    output = folder / "KetQua"
+    modes = {p: p.stat().st_mode for p in [output, *output.rglob("*")]}
+    for path in modes:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        done = xlplan("status", folder, "--as-of", "28/02/2017", drop_caps=True)
+    finally:
+        for path, mode in modes.items():
+            path.chmod(mode)
+    no_traceback(done)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert "F02 kỳ 2017-01: đã nộp 2/2" in done.stdout

@@ -143,8 +143,17 @@ def _now() -> str:
 class AuditStore:
     """An open audit store; use as a context manager (the connection is closed at the end)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        """Open (and create) the store; ``read_only``: an existing store opened for reading only (``status``,
+        ``feedback``: a read-only ``KetQua/`` must not stop a command that writes nothing there)."""
         self.path = Path(path)
+        if read_only:
+            try:
+                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+                self._db.execute("SELECT 1 FROM runs LIMIT 1").fetchall()
+            except (OSError, ValueError, sqlite3.Error) as exc:
+                raise machine_fault(exc, self.path.parent, WHAT) from exc
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30)

@@ -261,7 +261,7 @@ def compute(ws: Workspace, engine: str | None = None, progress: Progress | None 
     if as_of is not None:
         ws.as_of = as_of
     if ws.audit.is_file():
-        with AuditStore(ws.audit) as store:
+        with AuditStore(ws.audit, read_only=True) as store:
             result, found, _ = _compute(ws, engine, progress, track, archive=False, store=store)
     else:
         result, found, _ = _compute(ws, engine, progress, track, archive=False)
