@@ -296,3 +296,37 @@ def test_status_reads_a_read_only_output_folder(folder: Path) -> None:
     no_traceback(done)
     assert done.returncode in (0, 1), done.stdout + done.stderr
     assert "F02 kỳ 2017-01: đã nộp 2/2" in done.stdout
+
+
+@pytest.mark.parametrize("where", [ARCHIVE, "KetQua"])
+def test_a_full_archive_or_output_disk_is_named_and_no_unit_is_blamed(folder: Path, where: str) -> None:
+    """The archive (or KetQua/, with the audit store and the backups) on its own full tmpfs: the copy of a
+    unit's file (or the audit store's first write) fails with ENOSPC; the run says which folder is full."""
+    disk = folder / where
+    saved = None
+    if disk.exists():
+        saved = folder.parent / f"{where}.saved"
+        shutil.move(disk, saved)
+    _mount_tmpfs(disk, "256k")
+    try:
+        if saved is not None:
+            for item in saved.iterdir():
+                shutil.move(item, disk / item.name)
+        fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        before = (folder / WORKBOOK_NAME).read_bytes()
+        done = xlplan("consolidate", folder)
+        assert done.returncode == 2, done.stdout + done.stderr
+        no_traceback(done)
+        assert where in done.stderr and "đầy" in done.stderr
+        assert "P_AN" not in done.stderr and "CQ_CHAU" not in done.stderr
+        assert (folder / WORKBOOK_NAME).read_bytes() == before
+        assert not (folder / LOCK_NAME).exists()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
