@@ -15,7 +15,10 @@ path, in order, and never raises for a bad file:
    has a deadline. A worker that dies (out of memory, a crash in a native
    parser) or overruns the deadline is replaced; the file it was reading gets
    ``file-too-large`` / ``file-too-slow`` / ``file-unreadable`` and the rest of
-   its chunk goes to another worker.
+   its chunk goes to another worker. A worker dies with its parent (killed by
+   SIGKILL or SIGTERM, crashed): ``PR_SET_PDEATHSIG`` on Linux, a thread that
+   watches the parent everywhere; a forked worker lets go of the files and
+   sockets it inherited (the audit store, log files, other workers' pipes).
 
 Workers receive chunks of Submissions that say what is known of each input
 (shown name, source, archived copy, hash) and send each back with what was
