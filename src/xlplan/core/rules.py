@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import Any, Callable, Literal, Mapping
 
 from . import expressions as ex
-from .findings import CATALOGUE, Finding, Severity, make
+from .findings import CATALOGUE, Finding, Severity, make, place_text
 
 Scope = Literal["unit", "kind", "city"]
 Missing = Literal["skip", "zero"]
@@ -232,7 +232,7 @@ def rule_finding(rule: Rule, params: Mapping[str, Any], *, unit: str | None = No
     catalogued code, the parameters its templates need.
     """
     values = _Defaulting(params)
-    values.setdefault("cell", f"{sheet}!{cell}" if sheet and cell else (cell or ""))
+    values.setdefault("cell", place_text(sheet, cell))  # "trang Đánh giá, ô C12", as make() says it
     values.setdefault("rule", rule.id)
     values.setdefault("label", rule.title)
     for key, given in (("unit", unit), ("file", file)):
