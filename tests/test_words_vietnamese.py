@@ -126,6 +126,11 @@ def test_clicks_refusals_are_vietnamese(args: tuple[str, ...]) -> None:
     assert result.stderr.startswith("Lỗi:"), result.output
 
 
+def test_a_refusal_points_to_the_help_of_the_command_typed() -> None:
+    result = run("forms", "make", "F01", "--period")  # click's parser does not say which command refused
+    assert result.exit_code == 2 and "forms make --help" in result.stderr, result.output
+
+
 # -- texts sent to units ---------------------------------------------------------------------
 
 def test_no_code_and_no_excel_address_in_what_units_receive(demo_copy: Path) -> None:

@@ -162,13 +162,13 @@ class Refusal(click.ClickException):
 
     exit_code = 2
 
-    def __init__(self, message: str, command_path: str = "xlplan"):
+    def __init__(self, message: str, command_path: str | None = "xlplan"):
         super().__init__(message)
-        self.command_path = command_path
+        self.command_path = command_path  # None: not known yet (CliGroup.main finds it in what was typed)
 
     def show(self, file: Any = None) -> None:
         click.echo(f"Lỗi: {self.format_message()}", err=True)
-        click.echo(f"Xem cách dùng: {self.command_path} --help", err=True)
+        click.echo(f"Xem cách dùng: {self.command_path or 'xlplan'} --help", err=True)
 
 
 class Interrupted(click.ClickException):
@@ -207,6 +207,8 @@ class CliGroup(click.Group):
         except KeyboardInterrupt:  # a second Ctrl+C while the first is being said
             sys.exit(EXIT_INTERRUPTED)
         except click.ClickException as exc:
+            if isinstance(exc, Refusal) and exc.command_path is None:  # click said not where: the typed command
+                exc.command_path = " ".join([prog_name or "xlplan", *_command_words(self, argv)])
             if as_json and exc.exit_code == EXIT_FAILED:
                 echo_json(refusal_json(exc))
             else:
@@ -238,8 +240,19 @@ def _vietnamese(group: click.Group) -> None:
 def _refusal(exc: click.UsageError) -> click.ClickException:
     if isinstance(exc, click.exceptions.NoArgsIsHelpError):  # `xlplan`, `xlplan forms`: the help, not an error
         return HelpOnly(exc.ctx.get_help() if exc.ctx is not None else "")
-    path = exc.ctx.command_path if exc.ctx is not None else "xlplan"
-    return Refusal(usage_message(exc), path)
+    return Refusal(usage_message(exc), exc.ctx.command_path if exc.ctx is not None else None)
+
+
+def _command_words(group: click.Group, argv: list[str]) -> list[str]:
+    """The command names at the head of ``argv`` (``forms make``), for a refusal that does not say its command."""
+    words: list[str] = []
+    command: click.Command = group
+    for word in argv:
+        if not isinstance(command, click.Group) or word not in command.commands:
+            break
+        command = command.commands[word]
+        words.append(word)
+    return words
 
 
 def usage_message(exc: click.UsageError) -> str:
