@@ -167,3 +167,17 @@ def test_registry_show_shows_the_folders_registry(base: Path, monkeypatch: pytes
     assert [u["ma"] for u in json.loads(result.stdout)] == OURS
     monkeypatch.chdir(base)
     assert [u["ma"] for u in json.loads(run("registry", "show", "-d", "TH", "--json").stdout)] == OURS
+
+
+def test_find_working_folder_survives_a_folder_it_may_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from xlplan.services import working_folder
+
+    real = Path.is_file
+
+    def is_file(self: Path) -> bool:
+        if self.parent == tmp_path:
+            raise PermissionError(13, "no permission", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    assert working_folder.find_working_folder(tmp_path / "a" / "b") is None

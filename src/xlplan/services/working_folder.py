@@ -56,8 +56,11 @@ def find_working_folder(start: Path) -> Path | None:
     """
     start = Path(start).absolute()
     for folder in (start, *start.parents):
-        if (folder / WORKBOOK_NAME).is_file():
-            return folder
+        try:
+            if (folder / WORKBOOK_NAME).is_file():
+                return folder
+        except OSError:  # a parent folder this user may not look into (another user's home): not there
+            continue
     return None
 
 
