@@ -322,6 +322,47 @@ def test_getconfig_reads_only_the_addins_sheet_and_the_user_file(built, tmp_path
     assert code.split("\n").count("Option Private Module") == 1
 
 
+def _windows_lines(body: str) -> list[str]:
+    """The non-comment lines of a procedure that Excel on Windows compiles: ``#If Mac Then`` blocks
+    (up to their ``#Else``) left out."""
+    body = re.sub(r"^\s*#If Mac Then\n.*?^\s*#(?:Else|End If)\n", "", body, flags=re.MULTILINE | re.DOTALL)
+    return [line for line in body.splitlines() if line.strip() and not line.strip().startswith("'")]
+
+
+def test_a_semicolon_in_the_active_workbooks_name_adds_nothing_to_sys_path(built, tmp_path, monkeypatch):
+    """RunPython and the UDF server's command hand Python one ";"-separated string (xlwings.utils.
+    prepare_sys_path): the active workbook's name is part of it, so a received file named with ";"
+    could add folders to sys.path. In the built add-in that name reaches it only without ";"."""
+    from xlwings import utils
+
+    path = tmp_path / "xlplan.xlam"
+    path.write_bytes(built)
+    parser = VBA_Parser(str(path))
+    try:
+        code = next(code for _, stream, _, code in parser.extract_macros() if Path(stream).name == "xlwings")
+    finally:
+        parser.close()
+    code = code.replace("\r\n", "\n")
+    safe = 'Replace(ActiveWorkbook.FullName, ";", "_")'
+    for procedure in ("RunPython", "XLPyCommand"):
+        body = _procedure(code, procedure)
+        uses = [line for line in _windows_lines(body) if "ActiveWorkbook.FullName" in line]
+        assert uses and all(safe in line for line in uses), (procedure, uses)
+        assert "ActiveWorkbook.FullName" not in "\n".join(_windows_lines(body)).replace(safe, "")
+
+    # What the ";" would do: the seventh entry on goes into sys.path, whatever the flag says.
+    hostile = r"C:\NopBaoCao\a;b;c;d;e;%USERPROFILE%;planted.zip;x.xlsx"
+    this = r"C:\XLSTART\xlplan.xlam"
+
+    def sys_path_after(active: str) -> list[str]:
+        monkeypatch.setattr(utils.sys, "path", [])
+        utils.prepare_sys_path(f"false;{active};{this};;;;")
+        return list(utils.sys.path)
+
+    assert "planted.zip" in sys_path_after(hostile)  # the hole, in xlwings itself
+    assert sys_path_after(hostile.replace(";", "_")) == [""]  # the name as the add-in passes it
+
+
 def test_bad_udf_metadata_is_refused(specs):
     long_help = specs[0].__class__(specs[0].name, specs[0].args, "x" * (MAX_HELP + 1), "xlplan", "m")
     with pytest.raises(ValueError, match="255"):

@@ -173,6 +173,29 @@ def test_a_vietnamese_account_name_gets_the_sheet_and_a_clear_word_about_the_use
     assert status["Cấu hình"].startswith("trang xlplan.conf")
 
 
+def test_a_temp_folder_vba_cannot_name_gets_a_temp_dir_it_can(tmp_path, places, sources, monkeypatch):
+    """RunPython sends Python's stderr to GetConfig("TEMP DIR", Environ("Temp")): with TEMP under a
+    profile named with Vietnamese letters, the installed sheet names the folder as VBA can."""
+    python = _python(tmp_path)
+    plain = addin.install_addin(COMMITTED, places, platform=WIN, sources=sources, interpreter=python,
+                                encoding=ENC, runner=_runner(), temp_dir=tmp_path / "an" / "Temp")
+    assert addin.TEMP_DIR_KEY not in _sheet(places.xlstart / "xlplan.xlam") and plain.ok
+    long_temp = tmp_path / "Nguyễn Văn An" / "AppData" / "Local" / "Temp"
+    short_temp = tmp_path / "NGUYNV~1" / "AppData" / "Local" / "Temp"
+    monkeypatch.setattr(addin, "short_path", lambda path: short_temp if path == long_temp else None)
+    report = addin.install_addin(COMMITTED, places, platform=WIN, sources=sources, interpreter=python,
+                                 encoding=ENC, runner=_runner(), temp_dir=long_temp)
+    assert _sheet(places.xlstart / "xlplan.xlam")[addin.TEMP_DIR_KEY] == str(short_temp)
+    assert any(addin.TEMP_DIR_KEY in action for action in report.actions)
+    assert report.ok, _failed(report)  # the installed copy still equals the build, its settings aside
+    assert not any(isinstance(line, tuple) and line[0] == addin.TEMP_DIR_KEY
+                   for line in addin.read_user_config(places.user_config, ENC))  # the sheet only
+    monkeypatch.setattr(addin, "short_path", lambda path: None)  # no 8.3 names on that volume
+    addin.install_addin(COMMITTED, places, platform=WIN, sources=sources, interpreter=python,
+                        encoding=ENC, runner=_runner(), temp_dir=long_temp)
+    assert _sheet(places.xlstart / "xlplan.xlam")[addin.TEMP_DIR_KEY] == "%TEMP%"
+
+
 def test_an_interpreter_vba_cannot_load_from_is_refused_before_anything_is_written(tmp_path, places):
     with pytest.raises(XlplanError, match="không dấu"):
         addin.install_addin(COMMITTED, places, platform=WIN, encoding=ENC, runner=_runner(),

@@ -86,6 +86,21 @@ def test_an_unknown_button_excel_cannot_show_writes_ascii(capsys, tmp_path):
     assert err.isascii() and "xlp_khong_co" in err and "xlplan addin install" in err
 
 
+def test_stderr_stays_ascii_whatever_names_it_carries(monkeypatch, capsys, tmp_path):
+    """The parts of a stderr message that are not xlplan's own words (an exception class's name, a
+    button id from some other ribbon) can be Vietnamese: to_stderr still writes ASCII."""
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    LoiLa = type("LỗiLạ", (Exception,), {})  # noqa: N806 (a class, named as a user might)
+    with pytest.raises(SystemExit):
+        macros._fail(_book_that_cannot_show(tmp_path), "xlp_tổng_hợp", LoiLa("lỗi"))
+    err = capsys.readouterr().err
+    assert err.isascii() and "L?iL?" in err and "xlp_t?ng_h?p" in err
+    with pytest.raises(SystemExit):
+        macros.dispatch("xlp_khô", _book_that_cannot_show(tmp_path))
+    err = capsys.readouterr().err
+    assert err.isascii() and "xlp_kh?" in err
+
+
 def test_every_message_goes_to_windows_message_box_when_there_is_one(monkeypatch, capsys, tmp_path):
     shown: list[str] = []
     monkeypatch.setattr(macros, "message_box", lambda text: shown.append(text) or True)

@@ -55,6 +55,11 @@ INTERPRETER_PLACEHOLDER = "{interpreter}"
 ADDIN_PACKAGE = "xlplan._addin"  # addin/ in an installed xlplan (pyproject.toml package-dir)
 
 INTERPRETER_KEY = "Interpreter_Win"
+# xlwings's RunPython redirects Python's stderr to GetConfig("TEMP DIR", Environ("Temp")) &
+# "\xlwings-<guid>.log". VBA's Environ gives the ANSI form of a variable (like its file
+# functions), so on an account whose TEMP folder has letters the ANSI code page lacks, cmd.exe
+# cannot create that file and Python never starts (unverified without Excel: addin/TESTING.md).
+TEMP_DIR_KEY = "TEMP DIR"
 TEMP_PREFIX = f".{ADDIN_FILE}."  # temporary files of an install (never left in XLSTART)
 
 VbaBuilder = Callable[[Sequence[VbaSource]], bytes]
@@ -331,7 +336,8 @@ def _locked(path: Path) -> XlplanError:
 
 def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sys.platform,
                   interpreter: Path | None = None, sources: AddinSources | None = None,
-                  encoding: str = "mbcs", runner: Runner = subprocess.run) -> AddinReport:
+                  encoding: str = "mbcs", runner: Runner = subprocess.run,
+                  temp_dir: Path | None = None) -> AddinReport:
     """Copy the add-in into XLSTART with this computer's settings in its sheet, write the user
     file as a fallback, then check the run-time pieces.
 
@@ -339,6 +345,8 @@ def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sy
     ``encoding`` is the ANSI code page VBA reads the user file in (``mbcs`` on Windows).
     Refused before anything is written: an add-in built for another xlwings than the one the
     interpreter imports, and an interpreter path VBA cannot load xlwings's DLL from.
+    ``temp_dir`` is the user's ``%TEMP%`` (default: this process's): when VBA cannot name it,
+    the installed sheet gets a ``TEMP DIR`` that it can (:func:`temp_dir_row`).
     """
     _require_windows(platform)
     data = _read_addin(addin_file)
@@ -353,6 +361,8 @@ def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sy
     _encode_for_vba(str(python), encoding, python)
     settings = [ConfigRow(row.key, str(row.value).replace(INTERPRETER_PLACEHOLDER, str(python)), row.note)
                 for row in rows]
+    temp = temp_dir or Path(os.environ.get("TEMP") or tempfile.gettempdir())
+    temp_row = temp_dir_row(temp, encoding)
 
     probe = probe_interpreter(python, runner)
     addin_version = addin_xlwings_version(data)
@@ -361,7 +371,7 @@ def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sy
                           + version_mismatch(python, addin_version, probe["xlwings"]))
 
     target = places.xlstart / ADDIN_FILE
-    installed = with_config_rows(data, settings)
+    installed = with_config_rows(data, settings + ([temp_row] if temp_row else []))
     try:
         places.xlstart.mkdir(parents=True, exist_ok=True)
         removed = _remove_leftovers(places.xlstart)
@@ -370,6 +380,9 @@ def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sy
         raise _locked(target) from None
     report.actions += [f"Đã xóa tệp tạm còn sót {path}" for path in removed]
     report.actions.append(f"Đã chép phần bổ trợ vào {target} (Python: {python}, ghi trong trang {CONFIG_SHEET})")
+    if temp_row:
+        report.actions.append(f"Thư mục tạm {temp} có ký tự mà VBA không đọc được: ghi {TEMP_DIR_KEY} = "
+                              f"{temp_row.value} vào trang {CONFIG_SHEET} để các nút lệnh chạy được.")
 
     if _vba_can_open(places.user_config, encoding):
         lines = read_user_config(places.user_config, encoding)
@@ -385,6 +398,21 @@ def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sy
                               f"trang {CONFIG_SHEET} của bản đã cài.")
     report.checks = status_checks(places, encoding=encoding, runner=runner, expected=data, probe=probe)
     return report
+
+
+def temp_dir_row(temp: Path, encoding: str) -> ConfigRow | None:
+    """The ``TEMP DIR`` row the installed sheet needs, or None when VBA can name ``temp`` as it is.
+
+    Windows's short (8.3) name of the folder when it has one VBA can name; otherwise
+    ``%TEMP%``, which xlwings's ``GetConfig`` expands through ``WScript.Shell`` (Unicode), so
+    the command line reaches cmd.exe whole (reading the log back for an error box still
+    goes through VBA's ANSI ``Open``: ``addin/TESTING.md`` has the manual check).
+    """
+    if _vba_can_open(temp, encoding):
+        return None
+    alias = short_path(temp)
+    value = str(alias) if alias is not None and _vba_can_open(alias, encoding) else "%TEMP%"
+    return ConfigRow(TEMP_DIR_KEY, value, "Thư mục tạm nơi xlwings ghi lỗi của Python (ghi khi cài đặt).")
 
 
 def addin_xlwings_version(data: bytes) -> str | None:

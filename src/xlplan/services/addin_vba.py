@@ -8,7 +8,8 @@ Four kinds of source, each with a reason:
   applied (``addin/README.md``, :data:`XLWINGS_SUBSTITUTIONS`): ``PROJECT_NAME`` becomes
   ``xlplan``; ``GetConfig`` no longer reads the *active* workbook's ``xlplan.conf`` sheet nor
   an ``xlplan.conf`` file beside it (a workbook a unit sent must not change the add-in's
-  settings); ``Option Private Module`` keeps xlwings's ~50 public helpers out of Excel's
+  settings); a ``;`` in the active workbook's name no longer splits the ``PYTHONPATH`` string
+  xlwings hands Python; ``Option Private Module`` keeps xlwings's ~50 public helpers out of Excel's
   function list and macro dialog (the wrappers and the ribbon are in the same project).
 - ``xlplan_udfs`` — one wrapper ``Function`` per UDF, generated from ``xlplan.udfs`` in
   exactly the form xlwings's own "Import Functions" writes into an add-in, so that xlwings
@@ -82,10 +83,31 @@ GETCONFIG_DIRECTORY = """    ' Directory Config
 GETCONFIG_DIRECTORY_NOTE = """    ' xlplan: no "Directory Config": an xlplan.conf file beside the active workbook (a folder
     ' of received files) is never read (addin/README.md).
 """
+# RunPython and XLPyCommand put the active workbook's full name into the ";"-separated string
+# xlwings.utils.prepare_sys_path splits, whose entries from the seventh on go into sys.path: a
+# received file named "a;b;c;d;e;%USERPROFILE%;x.xlsx" would add folders. The name is not
+# used otherwise (ADD_WORKBOOK_TO_PYTHONPATH is FALSE), so its ";" become "_".
+SAFE_ACTIVE_NAME = 'Replace(ActiveWorkbook.FullName, ";", "_")'
+RUNPYTHON_ACTIVE_NAME = """    #Else
+        ActiveFullName = ActiveWorkbook.FullName
+        ThisFullName = ThisWorkbook.FullName
+    #End If
+"""
+RUNPYTHON_ACTIVE_NAME_SAFE = f"""    #Else
+        'xlplan: no ";" of a file name in the ";"-separated PYTHONPATH (addin/README.md).
+        ActiveFullName = {SAFE_ACTIVE_NAME}
+        ThisFullName = ThisWorkbook.FullName
+    #End If
+"""
+UDF_SERVER_PATH = ('        PYTHONPATH = AddExcelDir & ";" & ActiveWorkbook.FullName & ";" & ThisWorkbook.FullName & ";" & '
+                   'GetConfig("ONEDRIVE_CONSUMER_WIN")')
+UDF_SERVER_PATH_SAFE = UDF_SERVER_PATH.replace("ActiveWorkbook.FullName", SAFE_ACTIVE_NAME)
 XLWINGS_SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
     (XLWINGS_PROJECT_LINE, f'Public Const PROJECT_NAME As String = "{PROJECT_NAME}"'),
     (GETCONFIG_ACTIVE_SHEET, GETCONFIG_ACTIVE_SHEET_NOTE),
     (GETCONFIG_DIRECTORY, GETCONFIG_DIRECTORY_NOTE),
+    (RUNPYTHON_ACTIVE_NAME, RUNPYTHON_ACTIVE_NAME_SAFE),
+    (UDF_SERVER_PATH, UDF_SERVER_PATH_SAFE),
 )
 """Every change made to xlwings's module besides the first line ``Option Private Module``:
 (exact text, replacement), each found exactly once or the build fails."""
