@@ -116,6 +116,16 @@ def test_install_refuses_an_add_in_built_for_another_xlwings(tmp_path, places, s
     assert "0.99.0" in message and VERSION in message and "xlwings64-0.99.0.dll" in message
     assert "pip install xlwings==0.99.0" in message
     assert not (places.xlstart / "xlplan.xlam").exists() and not places.user_config.exists()
+    # An add-in that does not say its xlwings (no docProps/custom.xml property) cannot be checked.
+    parts = pkg.read_parts(COMMITTED.read_bytes())
+    unsaid = tmp_path / "unsaid.xlam"
+    unsaid.write_bytes(pkg._zip([(name, payload.replace(b"xlwings_version", b"built_with") if name ==
+                                  "docProps/custom.xml" else payload) for name, payload in parts.items()]))
+    assert addin.addin_xlwings_version(unsaid.read_bytes()) is None
+    with pytest.raises(XlplanError, match="không ghi phiên bản xlwings"):
+        addin.install_addin(unsaid, places, platform=WIN, sources=sources, interpreter=python,
+                            encoding=ENC, runner=_runner())
+    assert not (places.xlstart / "xlplan.xlam").exists() and not places.user_config.exists()
     # The add-in of the interpreter's xlwings installs.
     assert addin.install_addin(COMMITTED, places, platform=WIN, sources=sources, interpreter=python,
                                encoding=ENC, runner=_runner()).ok

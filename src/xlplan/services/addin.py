@@ -344,7 +344,8 @@ def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sy
     ``sources`` gives the ``[[user]]`` settings (default: just ``Interpreter_Win``);
     ``encoding`` is the ANSI code page VBA reads the user file in (``mbcs`` on Windows).
     Refused before anything is written: an add-in built for another xlwings than the one the
-    interpreter imports, and an interpreter path VBA cannot load xlwings's DLL from.
+    interpreter imports (or that does not say which), and an interpreter path VBA cannot load
+    xlwings's DLL from.
     ``temp_dir`` is the user's ``%TEMP%`` (default: this process's): when VBA cannot name it,
     the installed sheet gets a ``TEMP DIR`` that it can (:func:`temp_dir_row`).
     """
@@ -366,7 +367,11 @@ def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sy
 
     probe = probe_interpreter(python, runner)
     addin_version = addin_xlwings_version(data)
-    if addin_version and probe.get("xlwings") and probe["xlwings"] != addin_version:
+    if addin_version is None:
+        raise XlplanError(f"Không cài: tệp {addin_file} không ghi phiên bản xlwings mà nó được dựng cùng, "
+                          "nên không kiểm tra được nó có khớp với xlwings của Python này không. Hãy dựng "
+                          "lại bằng xlplan addin build --out <tệp> rồi cài tệp đó (hoặc cài không kèm --file).")
+    if probe.get("xlwings") and probe["xlwings"] != addin_version:
         raise XlplanError(f"Không cài: tệp {addin_file} không dùng được với Python này. "
                           + version_mismatch(python, addin_version, probe["xlwings"]))
 
