@@ -90,8 +90,8 @@ def test_excellent_over_20_percent_of_good_is_an_error_naming_both_cells_and_the
     assert finding.severity.value == "error"
     assert (finding.sheet, finding.cell, finding.field) == (cells["dv_xuat_sac"].sheet, cells["dv_xuat_sac"].cell,
                                                             "dv_xuat_sac")
-    assert finding.params["left_cells"] == f"'{cells['dv_xuat_sac'].sheet}'!{cells['dv_xuat_sac'].cell}"
-    assert finding.params["right_cells"] == f"'{cells['dv_tot'].sheet}'!{cells['dv_tot'].cell}"
+    assert finding.params["left_cells"] == f"trang {cells['dv_xuat_sac'].sheet}, ô {cells['dv_xuat_sac'].cell}"
+    assert finding.params["right_cells"] == f"trang {cells['dv_tot'].sheet}, ô {cells['dv_tot'].cell}"
     assert (finding.params["left"], finding.params["right"]) == ("30", "20")
     assert finding.source == SOURCE and finding.message.endswith(f"(Căn cứ: {SOURCE})")
     assert not [f for f in sub.findings if f.severity.value == "error" and f.code != "xuat_sac_toi_da_20"]

@@ -326,14 +326,13 @@ def _inputs(expr: ex.Expr, spec: FormSpec) -> list[str]:
 
 
 def _side_cells(ids: list[str], sub: Submission) -> str:
-    """``Sheet!C12, Sheet!C13``: where the fields of one side of a rule were read."""
-    found = []
+    """``trang Đánh giá, ô C12, C13``: where the fields of one side of a rule were read, as units read it."""
+    by_sheet: dict[str, list[str]] = {}
     for key in ids:
         where = sub.values.get(key)
         if where is not None and where.sheet and where.cell:
-            sheet = where.sheet if where.sheet.replace("_", "").isalnum() else "'" + where.sheet.replace("'", "''") + "'"
-            found.append(f"{sheet}!{where.cell}")
-    return ", ".join(found)
+            by_sheet.setdefault(where.sheet, []).append(where.cell)
+    return "; ".join(f"trang {sheet}, ô {', '.join(cells)}" for sheet, cells in by_sheet.items())
 
 
 def _check_params(check: Check, spec: FormSpec, state: _State, left: Fraction, right: Fraction) -> dict[str, Any]:
