@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from ._common import JSON_OPTION, echo_json, guard, load_plan
+from ._common import FOLDER_OPTION, JSON_OPTION, echo_json, guard, load_plan, note
 
 
 @click.group("plan")
@@ -20,18 +22,28 @@ def plan_group() -> None:
 
 @plan_group.command("show")
 @click.argument("file", required=False)
+@FOLDER_OPTION
 @JSON_OPTION
 @guard
-def plan_show(file: str | None, as_json: bool) -> None:
-    """In kế hoạch FILE (mặc định: kế hoạch năm 2017 của Thành ủy Bắc Ninh).
+def plan_show(file: str | None, folder_option: Path | None, as_json: bool) -> None:
+    """In kế hoạch FILE; không ghi FILE: kế hoạch của thư mục làm việc (trang Cấu hình của sổ tổng
+    hợp; thư mục -d, hoặc thư mục gần nhất chứa thư mục hiện tại), ngoài thư mục làm việc thì kế
+    hoạch mẫu năm 2017 của Thành ủy Bắc Ninh.
 
     \b
     Ví dụ:
-      xlplan plan show
+      xlplan plan show                     (trong thư mục làm việc)
       xlplan plan show ke_hoach_2018.toml --json
     """
     from ..services.plan_text import plan_summary, plan_as_dict
-    plan = load_plan(file)
+    from ..services.working_folder import setup
+    if file is not None:
+        plan = load_plan(file)
+    else:
+        ready = setup(folder_option, sample_registry=False)
+        if ready.workspace is not None:
+            note(f"Kế hoạch của thư mục làm việc {ready.workspace.root}.")
+        plan = ready.plan
     if as_json:
         echo_json(plan_as_dict(plan))
     else:
@@ -56,8 +68,6 @@ def plan_new(year: int, source: str, out: str | None) -> None:
       xlplan plan new --year 2018 --from bac_ninh_2017
       xlplan plan new --year 2019 --from ke_hoach_2018.toml --out ke_hoach_2019.toml
     """
-    from pathlib import Path
-
     from ..io.plans import write_new_plan
     target = Path(out) if out else Path.cwd() / f"ke_hoach_{year}.toml"
     written = write_new_plan(source, year, target)
