@@ -200,6 +200,15 @@ def test_a_temp_folder_vba_cannot_name_gets_a_temp_dir_it_can(tmp_path, places, 
     assert report.ok, _failed(report)  # the installed copy still equals the build, its settings aside
     assert not any(isinstance(line, tuple) and line[0] == addin.TEMP_DIR_KEY
                    for line in addin.read_user_config(places.user_config, ENC))  # the sheet only
+    # status: an add-in installed without the row (an older xlplan) is reported, with the fix
+    plain_copy = tmp_path / "plain.xlam"
+    plain_copy.write_bytes(pkg.with_config_rows(COMMITTED.read_bytes(), [pkg.ConfigRow("Interpreter_Win",
+                                                                                       str(python))]))
+    plain_copy.replace(places.xlstart / "xlplan.xlam")
+    failed = _failed(addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner(), temp_dir=long_temp))
+    assert list(failed) == ["Thư mục tạm"] and "xlplan addin install" in failed["Thư mục tạm"]
+    assert addin.addin_status(places, platform=WIN, encoding=ENC, runner=_runner(),
+                              temp_dir=tmp_path / "an" / "Temp").ok
     monkeypatch.setattr(addin, "short_path", lambda path: None)  # no 8.3 names on that volume
     addin.install_addin(COMMITTED, places, platform=WIN, sources=sources, interpreter=python,
                         encoding=ENC, runner=_runner(), temp_dir=long_temp)

@@ -401,7 +401,8 @@ def install_addin(addin_file: Path, places: WindowsPlaces, *, platform: str = sy
         report.actions.append(f"Không ghi tệp cấu hình dự phòng {places.user_config}: tên thư mục người dùng có "
                               "ký tự mà VBA không mở được. Phần bổ trợ vẫn dùng được: Python đã được ghi trong "
                               f"trang {CONFIG_SHEET} của bản đã cài.")
-    report.checks = status_checks(places, encoding=encoding, runner=runner, expected=data, probe=probe)
+    report.checks = status_checks(places, encoding=encoding, runner=runner, expected=data, probe=probe,
+                                  temp_dir=temp)
     return report
 
 
@@ -499,10 +500,12 @@ def uninstall_addin(places: WindowsPlaces, *, platform: str = sys.platform,
 
 
 def addin_status(places: WindowsPlaces, *, platform: str = sys.platform, encoding: str = "mbcs",
-                 runner: Runner = subprocess.run, expected: bytes | None = None) -> AddinReport:
+                 runner: Runner = subprocess.run, expected: bytes | None = None,
+                 temp_dir: Path | None = None) -> AddinReport:
     """Check an installed add-in and everything it needs; nothing is changed."""
     _require_windows(platform)
-    return AddinReport(checks=status_checks(places, encoding=encoding, runner=runner, expected=expected))
+    return AddinReport(checks=status_checks(places, encoding=encoding, runner=runner, expected=expected,
+                                            temp_dir=temp_dir))
 
 
 def _read_addin(path: Path) -> bytes:
@@ -520,23 +523,28 @@ def _read_addin(path: Path) -> bytes:
 
 
 def status_checks(places: WindowsPlaces, *, encoding: str, runner: Runner = subprocess.run,
-                  expected: bytes | None = None, probe: Probe | None = None) -> list[Check]:
+                  expected: bytes | None = None, probe: Probe | None = None,
+                  temp_dir: Path | None = None) -> list[Check]:
     """Every piece the add-in needs, in the order a user would fix them.
 
     ``expected`` is the add-in as built (the reference copy): the installed one must equal it
     once this computer's settings are set in its sheet. The interpreter is the one the add-in
-    reads: its own sheet first, then the user file.
+    reads: its own sheet first, then the user file. ``temp_dir`` is the user's ``%TEMP%``
+    (default: this process's); a name VBA cannot use needs the sheet's ``TEMP DIR``.
     """
     checks: list[Check] = []
     target = places.xlstart / ADDIN_FILE
     addin_version = None
     sheet_python: str | None = None
+    sheet_temp: object = None
     if target.is_file():
         data = target.read_bytes()
         addin_version = addin_xlwings_version(data)
         try:
-            value = config_value(read_parts(data), INTERPRETER_KEY)
+            parts = read_parts(data)
+            value = config_value(parts, INTERPRETER_KEY)
             sheet_python = value if isinstance(value, str) and value else None
+            sheet_temp = config_value(parts, TEMP_DIR_KEY)
         except Exception:
             sheet_python = None
         if expected is not None and not matches_build(data, expected):
@@ -547,6 +555,11 @@ def status_checks(places: WindowsPlaces, *, encoding: str, runner: Runner = subp
                                 "xlplan addin install (đóng Excel trước)."))
         else:
             checks.append(Check(True, "Phần bổ trợ", f"{target} (xlwings {addin_version or '?'})"))
+        temp = temp_dir or Path(os.environ.get("TEMP") or tempfile.gettempdir())
+        if not sheet_temp and temp_dir_row(temp, encoding) is not None:
+            checks.append(Check(False, "Thư mục tạm", f"Đường dẫn thư mục tạm {temp} có ký tự mà VBA không đọc "
+                                "được: các nút lệnh sẽ không chạy được. Chạy lại xlplan addin install (đóng Excel "
+                                f"trước) để ghi {TEMP_DIR_KEY} vào trang {CONFIG_SHEET}."))
     else:
         checks.append(Check(False, "Phần bổ trợ", f"Chưa cài ({target} không có): chạy xlplan addin install."))
     leftovers = _leftovers(places.xlstart)
