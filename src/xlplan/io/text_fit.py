@@ -13,6 +13,8 @@ whole and words longer than the line broken, as both programs do.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 LINE_FACTOR = 1.25  # a line of text is about 1.2 times its size tall in both programs
 PADDING = 5.0
 
@@ -36,6 +38,17 @@ def _em(ch: str) -> float:
     return 0.5
 
 
+class _Widths(dict[str, float]):
+    """Character → ems, filled as characters are met (a C-level lookup per letter afterwards)."""
+
+    def __missing__(self, ch: str) -> float:
+        self[ch] = width = _em(ch) * _GENEROUS
+        return width
+
+
+_WIDTHS = _Widths()
+
+
 def line_capacity(width: float, size: float) -> float:
     """Ems of ``size`` pt text that fit on one line of a cell ``width`` Excel units wide (6 pt a unit)."""
     return max((width * 6.0 - 6) / size, 1.0)
@@ -45,18 +58,24 @@ def wrapped_lines(text: str, width: float, size: float) -> int:
     """Lines ``text`` takes when wrapped in a cell ``width`` units wide (its own line breaks kept).
 
     Words wrap whole; a word longer than the line (a code, a file name) is
-    broken where the line ends, as both programs do.
+    broken where the line ends, as both programs do. A national tracking
+    table repeats its texts (a unit's name on each of its rows), hence the cache.
     """
     capacity = line_capacity(width, size)
     if "\n" not in text and len(text) * _WIDEST * _GENEROUS <= capacity:
         return 1  # the common case, decided without measuring the letters
-    space = _em(" ") * _GENEROUS
+    return _measured_lines(text, capacity)
+
+
+@lru_cache(maxsize=1 << 16)
+def _measured_lines(text: str, capacity: float) -> int:
+    space = _WIDTHS[" "]
     lines = 0
     for part in text.split("\n"):
         lines += 1
         used = 0.0
         for word in part.split():
-            need = sum(_em(ch) for ch in word) * _GENEROUS
+            need = sum(map(_WIDTHS.__getitem__, word))
             if used and used + space + need > capacity:
                 lines, used = lines + 1, 0.0
             elif used:
