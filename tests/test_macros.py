@@ -503,8 +503,10 @@ def test_khoi_tao_for_an_unsaved_workbook_proposes_a_folder_in_documents(tmp_pat
 def test_phan_hoi_writes_feedback_files_without_touching_the_workbook(demo, tmp_path):
     root = copy_folder(demo, tmp_path / "ph")
     _, actions, message = run(root / WORKBOOK_NAME, "xlp_phan_hoi")
-    written = list((root / OUTBOX / "PhanHoi").glob("*_phanhoi.xlsx"))
-    assert written and f"Đã tạo {len(written)} tệp phản hồi" in message
+    folder = root / OUTBOX / "PhanHoi"
+    letters = [p for p in folder.glob("*_phanhoi.xlsx") if p.stem.count("_F0") == 0]  # one per unit
+    assert letters and f"Đã tạo {len(letters)} công văn (Số 1-CV/BTCTU đến Số {len(letters)}-CV/BTCTU)" in message
+    assert all(p.with_suffix(".pdf").is_file() or "chưa in ra PDF" in message for p in letters)
     assert data_actions(actions) == []
 
 

@@ -243,9 +243,15 @@ def phan_hoi(book: "xw.Book") -> str:
     if not done.files:
         lines = ["Không có lỗi hoặc cảnh báo nào cần gửi cho đơn vị."]
     else:
-        lines = [f"Đã tạo {len(done.files)} tệp phản hồi cho {done.units} đơn vị ({done.errors} lỗi phải sửa) "
-                 f"trong thư mục:\n{done.folder}",
-                 f"Hạn đơn vị gửi lại: {done.deadline:%d/%m/%Y}. Gửi mỗi đơn vị các tệp mang mã của đơn vị đó."]
+        numbers = (f" ({done.letters[0].number_text} đến {done.letters[-1].number_text})"
+                   if done.letters else "")
+        lines = [f"Đã tạo {len(done.letters)} công văn{numbers} và các bản sao tô màu cho {done.units} đơn vị "
+                 f"({done.errors} lỗi phải sửa) trong thư mục:\n{done.folder}",
+                 f"Hạn đơn vị gửi lại: {done.deadline:%d/%m/%Y}. Gửi mỗi đơn vị các tệp mang mã của đơn vị đó "
+                 "(công văn <mã>_phanhoi.pdf và các bản sao kèm theo).",
+                 "Công văn đã được ghi vào sổ công văn; lần tổng hợp sau sẽ đánh dấu nội dung đã khắc phục."]
+        if done.pdf_note:
+            lines.append(f"Công văn chưa in ra PDF ({done.pdf_note}); gửi tệp .xlsx thay thế.")
     if done.not_sent:
         lines.append(f"{len(done.not_sent)} phát hiện không gửi được (không rõ đơn vị, hoặc tệp đã được đơn vị "
                      "nộp lại) — xem trang «Kiểm tra».")
