@@ -55,7 +55,7 @@ REPORT_SIZE = 14
 REPORT_TYPE_SIZE = 16  # "BÁO CÁO" where it stands alone (the editable document)
 REPORT_TITLE_SIZE = 15  # the sheet's one title cell: type and summary together, in both ranges
 REPORT_RECIPIENTS_SIZE = 12
-REPORT_PARTY = Font(name=FONT_NAME, size=REPORT_PARTY_SIZE, bold=True)
+REPORT_PARTY = Font(name=FONT_NAME, size=REPORT_PARTY_SIZE, bold=True, underline="single")  # the rule under it
 REPORT_SUPERIOR = Font(name=FONT_NAME, size=REPORT_SIZE)
 REPORT_ISSUER = Font(name=FONT_NAME, size=REPORT_SIZE, bold=True)
 REPORT_NUMBER = Font(name=FONT_NAME, size=REPORT_SIZE)
@@ -82,7 +82,6 @@ GROUP_FILL = _solid("F2F2F2")  # group rows of a form
 # Borders
 _THIN = Side(style="thin", color="808080")
 GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-PARTY_RULE = Border(bottom=Side(style="thin", color="000000"))  # the rule under "ĐẢNG CỘNG SẢN VIỆT NAM"
 
 # Alignment
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)

@@ -72,9 +72,9 @@ def lay_out_report(wb: Workbook, ws: Worksheet, plan: Plan, spec: TableSpec) -> 
         raise CityWorkbookError(f"Trang Báo cáo chưa có chỗ cho ô: {', '.join(unplaced)}.")
     for letter, width in REPORT_WIDTHS.items():
         ws.column_dimensions[letter].width = width
-    party = _place(ws, "C1:E1", ps.PARTY, ps.REPORT_PARTY, ps.CENTER)
-    for col in range(party.column, party.column + 3):  # the rule under the Party's name
-        ws.cell(party.row, col).border = ps.PARTY_RULE
+    # the rule under the Party's name: underlined, as long as the name (a border on merged cells would be
+    # rewritten by every program that opens the book, and the bytes of an unchanged run would change)
+    _place(ws, "C1:E1", ps.PARTY, ps.REPORT_PARTY, ps.CENTER)
     fixed = {"A3:B3": (ps.ISSUER_MARK, ps.REPORT_SUPERIOR),
              f"C{_SIGN_ROW}:E{_SIGN_ROW}": ("T/M BAN THƯỜNG VỤ", ps.REPORT_SIGNATURE),
              f"C{_SIGN_ROW + 1}:E{_SIGN_ROW + 1}": ("BÍ THƯ", ps.REPORT_SIGNATURE),
