@@ -113,3 +113,38 @@ def test_a_unit_file_whose_name_is_not_utf8_gets_its_highlighted_copy(tmp_path: 
     wb = openpyxl.load_workbook(copy)
     assert wb.sheetnames[0] == "Phản hồi" and len(wb.sheetnames) > 1  # the unit's form behind the letter
     assert any(cell.comment is not None for sheet in wb.worksheets for row in sheet.iter_rows() for cell in row)
+
+
+@pytest.mark.parametrize("where", ["GuiDonVi", "KetQua"])
+def test_a_read_only_outbox_or_output_folder_stops_feedback_naming_it(tmp_path: Path, where: str) -> None:
+    import os
+
+    root = small_folder(tmp_path / "TongHop")
+    ws = open_workspace(root)
+    unit = next(u for u in ws.registry if u.code == "P_AN")
+    (root / INBOX / "P_AN_F01_2017.xlsx").unlink()
+    make_forms(ws.plan, [unit], "F01", "2017", root / INBOX, workers=1,
+               values_by_unit={"P_AN": {"dv_tong_so": 320, "dk_ket_nap": -5, "ngay_lap": dt.date(2017, 2, 18)}})
+    assert subprocess.run([sys.executable, "-m", "xlplan", "consolidate", str(root)], capture_output=True,
+                          timeout=300).returncode in (0, 1)
+    folders = [p for p in [root / where, *(root / where).rglob("*")] if p.is_dir()]
+    files = [p for p in (root / where).rglob("*") if p.is_file()]
+    command = [sys.executable, "-m", "xlplan", "feedback", str(root), "--as-of", "28/02/2017"]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("root writes into read-only folders and setpriv is missing to drop that")
+        command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *command]
+    for path in folders:
+        path.chmod(0o555)
+    for path in files:
+        path.chmod(0o444)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    finally:
+        for path in folders:
+            path.chmod(0o755)
+        for path in files:
+            path.chmod(0o644)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert where in done.stderr and "Traceback" not in done.stderr and "Lỗi không mong đợi" not in done.stderr

@@ -34,6 +34,7 @@ Rules, as the Board applies them:
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
@@ -43,11 +44,13 @@ from ..core.forms import form_spec
 from ..core.letters import LetterRecord, Point, follow_up_text, point_of, repeated
 from ..core.plan import Plan
 from ..core.registry import Registry, Unit
+from ..core.rollup import Consolidation
 from ..core.tracking import Resolution, SubmissionKey, file_name, period_text
 from ..io.feedback_writer import (FeedbackCopyError, Letter, letter_rows, place_text, write_highlighted_copy,
                                   write_letter)
 from ..io.form_writer import own_formulas
 from ..io.letter_register import LetterRegister
+from ..io.workbook_files import machine_fault
 from ..io.libreoffice import LibreOfficeError, LibreOfficeMissing, convert_many
 from .consolidate import compute
 from .letters import judge, unit_points
@@ -214,6 +217,18 @@ def write_feedback(root: Path, deadline: dt.date | None = None, today: dt.date |
     """
     ws = open_workspace(Path(root), as_of=as_of)
     consolidation, _ = compute(ws, engine, progress)
+    try:
+        return _write_feedback(ws, consolidation, deadline, today, pdf, first_number)
+    except OSError as exc:  # the outbox, the backups: the Board's disk (full, read-only), never a unit's file
+        folder = Path(exc.filename).parent if getattr(exc, "filename", None) else ws.outbox
+        raise machine_fault(exc, folder, "thư và bản phản hồi") from exc
+    except sqlite3.Error as exc:  # the letter register, in the audit store's file
+        raise machine_fault(exc, ws.audit.parent, "sổ công văn (audit.sqlite)") from exc
+
+
+def _write_feedback(ws: Workspace, consolidation: Consolidation, deadline: dt.date | None, today: dt.date | None,
+                    pdf: bool, first_number: int | None) -> FeedbackResult:
+    """:func:`write_feedback` once the findings are computed: the letters, copies and register."""
     today = today or dt.date.today()
     deadline = deadline or today + dt.timedelta(days=RESEND_DAYS)
     batches, not_sent = group_findings(consolidation.findings, ws.registry, consolidation.resolution)
