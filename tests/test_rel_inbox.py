@@ -329,3 +329,16 @@ def test_a_full_archive_or_output_disk_is_named_and_no_unit_is_blamed(folder: Pa
         assert not (folder / LOCK_NAME).exists()
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_init_in_a_read_only_folder_names_it(tmp_path: Path) -> None:
+    parent = tmp_path / "chi_doc"
+    parent.mkdir()
+    parent.chmod(0o555)
+    try:
+        done = xlplan("init", parent / "TongHop", drop_caps=True)
+    finally:
+        parent.chmod(0o755)
+    assert done.returncode == 2, done.stdout + done.stderr
+    no_traceback(done)
+    assert str(parent) in done.stderr and "không có quyền ghi" in done.stderr

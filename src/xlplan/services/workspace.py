@@ -27,7 +27,7 @@ from ..core.plan import Plan, PlanError
 from ..core.registry import Registry
 from ..io.plans import bundled_plans, checked_plan, load_plan
 from ..io.registry import load_registry, read_registry_bytes
-from ..io.workbook_files import kill_point, shown_name
+from ..io.workbook_files import kill_point, machine_fault, shown_name
 from .archive import InputRefused, open_input
 from .folder_lock import LOCK_NAME as LOCK_NAME  # the lock lives in folder_lock; these names stay here too
 from .folder_lock import lock_workspace as lock_workspace
@@ -115,13 +115,17 @@ def init_workspace(root: Path, plan_name: str | None = None, registry_name: str 
     if workbook.exists() and not overwrite:
         raise XlplanError(f"Thư mục '{root}' đã có sổ tổng hợp {WORKBOOK_NAME}; không ghi đè. "
                           "Dùng thư mục khác hoặc thêm --overwrite (sổ cũ được sao lưu).")
-    for sub in (INBOX, OUTBOX, OUTPUT):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    if workbook.exists():
-        backup_file(workbook, root / OUTPUT / BACKUPS)
     wb = build_city_template(plan, _settings_defaults(plan, plan_ref, as_of))
     write_city_data(wb, plan, {"tbl_don_vi": registry_table(registry, plan)}, {})
-    save_workbook(wb, workbook)
+    try:
+        for sub in (INBOX, OUTBOX, OUTPUT):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        if workbook.exists():
+            backup_file(workbook, root / OUTPUT / BACKUPS)
+        save_workbook(wb, workbook)
+    except OSError as exc:  # the Board's disk: full, read-only, no permission
+        folder = Path(exc.filename).parent if getattr(exc, "filename", None) else root
+        raise machine_fault(exc, folder, "thư mục làm việc và sổ tổng hợp") from exc
     return workbook
 
 
