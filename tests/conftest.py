@@ -98,8 +98,9 @@ def _fingerprint(folder: Path) -> dict[str, tuple[int, int]]:
 def _cli_output_is_vietnamese(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every output of the ``xlplan`` CLI in any test is scanned for English words (issue 13).
 
-    The deny-list and the scan are in ``tests/test_words_vietnamese.py``; JSON output and the
-    developers' Markdown (``findings --markdown``) are not scanned.
+    The deny-list and the scan are in ``tests/test_words_vietnamese.py``; JSON output, the
+    developers' Markdown (``findings --markdown``) and the diagnostics ``-v`` adds (a bug's
+    traceback) are not scanned.
     """
     from click.testing import CliRunner
 
@@ -109,7 +110,7 @@ def _cli_output_is_vietnamese(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def invoke(self: CliRunner, cli: Any, args: Any = None, *more: Any, **kwargs: Any) -> Any:
         result = real(self, cli, args, *more, **kwargs)
-        if getattr(cli, "name", None) == "main" and "--markdown" not in (args or ()):
+        if getattr(cli, "name", None) == "main" and not {"--markdown", "-v", "--verbose"} & set(args or ()):
             assert_vietnamese(result)
         return result
 

@@ -16,9 +16,11 @@ import datetime as dt
 import functools
 import json
 import logging
+import os
 import re
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
@@ -347,11 +349,43 @@ def guard(func: Callable[..., Any]) -> Callable[..., Any]:
             raise Failure(_first_line(exc) if findings else str(exc), findings) from None
         except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
             raise Failure(_os_message(exc)) from None
-        except Exception as exc:  # a bug: keep the traceback in the log, show a short message
-            log.exception("unexpected error")
-            raise Failure(f"Lỗi không mong đợi ({type(exc).__name__}: {exc}). "
-                          "Hãy gửi thông báo này cho bộ phận kỹ thuật.") from None
+        except Exception as exc:  # a bug: the traceback to the log file, a short message on the console
+            where = log_bug(exc)
+            kept = f" Chi tiết đã ghi vào tệp nhật ký: {where}." if where else ""
+            raise Failure(f"Lỗi không mong đợi ({type(exc).__name__}: {exc}).{kept} "
+                          "Hãy gửi thông báo này (và tệp nhật ký) cho bộ phận kỹ thuật.") from None
     return wrapper
+
+
+def bug_log_path() -> Path:
+    """Where the command line keeps the tracebacks of bugs: the UDF server's log file, ``xlplan.log``
+    in ``%LOCALAPPDATA%\\xlplan`` on Windows, ``~/.local/state/xlplan`` elsewhere (``XLPLAN_LOG`` overrides)."""
+    override = os.environ.get("XLPLAN_LOG")
+    if override:
+        return Path(override)
+    base = os.environ.get("LOCALAPPDATA") or str(Path.home() / ".local" / "state")
+    return Path(base) / "xlplan" / "xlplan.log"
+
+
+def log_bug(exc: BaseException) -> Path | None:
+    """Append ``exc``'s traceback to :func:`bug_log_path` (the console gets only the message; with -v the
+    traceback too). Returns the file, or None when it could not be written (then the traceback goes to
+    standard error rather than nowhere)."""
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    stamp = dt.datetime.now().isoformat(timespec="seconds")
+    context = click.get_current_context(silent=True)
+    command = context.command_path if context is not None else "xlplan"
+    if context is not None and context.find_root().params.get("verbose"):  # -v: on the console as well
+        click.echo(text, err=True)
+    path = bug_log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(f"--- {stamp} {command}\n{text}\n")
+    except OSError:
+        sys.stderr.write(text)
+        return None
+    return path
 
 
 def _first_line(exc: Exception) -> str:
