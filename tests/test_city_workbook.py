@@ -176,7 +176,7 @@ def test_config_sheet_holds_the_settings(plan: Plan, tmp_path: Path) -> None:
     assert read_config(wb) == {
         "cfg_ke_hoach": "bac_ninh_2017", "cfg_nam": 2017, "cfg_thu_muc_nop": "NopBaoCao",
         "cfg_thu_muc_gui": "GuiDonVi", "cfg_thu_muc_ket_qua": "KetQua", "cfg_han_dang_ky": dt.date(2017, 2, 20),
-        "cfg_lam_tron": "cat", "cfg_so_le": 2, "cfg_ngay_chot": None}
+        "cfg_lam_tron": "cat", "cfg_so_le": 2, "cfg_ngay_chot": None, "cfg_nam_truoc": None}
     ws, row, col = anchor(wb, "cfg_nam")
     assert ws.cell(row, col - 1).value == "Năm kế hoạch"
     texts = [c.value for r in ws.iter_rows() for c in r if isinstance(c.value, str)]

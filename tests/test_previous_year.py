@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from xlplan.cli import main
 from xlplan.services.consolidate import consolidate_folder
 from xlplan.services.forms import make_forms
-from xlplan.services.previous_year import LINK_NAME, linked_folder
+from xlplan.services.previous_year import SETTING, linked_folder
 from xlplan.services.sample_data import CityTotals, annual_report_values, year_end_values
 from xlplan.services.workspace import ARCHIVE, INBOX, init_workspace, open_workspace
 
@@ -55,7 +55,9 @@ def test_new_year_takes_last_years_figures_from_its_folder(tmp_path: Path, three
     root = tmp_path / "TH2018"
     done = cli("init", root, "--plan", "vi_du_2018_bon_muc", "--registry", three_units, "--previous", folder_2017)
     assert done.exit_code == 0, done.output
-    assert linked_folder(root).resolve() == folder_2017.resolve()
+    ws = open_workspace(root)
+    assert ws.settings[SETTING] == "../TH2017"  # the Cấu hình cell, relative: the folders move together
+    assert linked_folder(root, ws.settings).resolve() == folder_2017.resolve()
     result = consolidate_folder(root, as_of=dt.date(2018, 3, 1))
     paragraph = result.consolidation.paragraph
     assert paragraph.startswith("Năm 2017, Đảng bộ Thành phố có 3 tổ chức cơ sở đảng với 700 đảng viên")
@@ -100,4 +102,4 @@ def test_previous_must_be_last_years_consolidated_folder(tmp_path: Path, three_u
     assert wrong_year.exit_code == 2 and "năm 2017" in wrong_year.output
     missing = cli("init", tmp_path / "C", "--plan", "vi_du_2018_bon_muc", "--previous", tmp_path / "khong_co")
     assert missing.exit_code == 2
-    assert not (tmp_path / "C" / LINK_NAME).exists()
+    assert not (tmp_path / "C").exists()

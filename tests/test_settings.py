@@ -153,4 +153,4 @@ def test_only_cells_that_are_read_look_editable(folder: Path) -> None:
               for sheet, ref in wb.defined_names[name].destinations
               if wb[sheet][ref.replace("$", "")].fill.fgColor.rgb == INPUT_FILL.fgColor.rgb}
     assert yellow == {"cfg_ke_hoach", "cfg_thu_muc_nop", "cfg_thu_muc_gui", "cfg_thu_muc_ket_qua",
-                      "cfg_han_dang_ky", "cfg_lam_tron", "cfg_so_le", "cfg_ngay_chot"}
+                      "cfg_han_dang_ky", "cfg_lam_tron", "cfg_so_le", "cfg_ngay_chot", "cfg_nam_truoc"}

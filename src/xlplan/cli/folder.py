@@ -125,13 +125,14 @@ def init_cmd(folder: str, plan_name: str | None, registry_name: str | None, over
     """
     from ..services.workspace import init_workspace
     if previous:  # checked before anything is made: last year's folder, consolidated, of the previous year
-        from ..services.previous_year import read_previous, write_link
+        from ..services.previous_year import link_text, read_previous
         from ._common import load_plan as named_plan
         read_previous(Path(previous), named_plan(plan_name))
-    workbook = init_workspace(Path(folder), plan_name, registry_name, overwrite=overwrite)
+    link = link_text(Path(folder), Path(previous)) if previous else None
+    workbook = init_workspace(Path(folder), plan_name, registry_name, overwrite=overwrite, previous=link)
     if previous:
-        write_link(Path(folder), Path(previous))
-        click.echo(f"Số liệu năm trước lấy từ thư mục: {Path(previous).resolve()}")
+        click.echo(f"Số liệu năm trước lấy từ thư mục: {Path(previous).resolve()} "
+                   "(ô «Thư mục làm việc năm trước» ở trang Cấu hình)")
     click.echo(f"Đã tạo sổ tổng hợp: {workbook.resolve()}")
     click.echo(f"Đặt các tệp báo cáo nhận được vào: {(workbook.parent / 'NopBaoCao').resolve()}")
     click.echo(next_steps(Path(folder), registry_name is None, load_plan(plan_name).year))

@@ -55,6 +55,7 @@ CONFIG_CELLS = (
     ("cfg_lam_tron", "Cách làm tròn tỷ lệ (cat / tron)"),
     ("cfg_so_le", "Số chữ số thập phân của tỷ lệ %"),
     ("cfg_ngay_chot", "Ngày chốt số liệu (trống = ngày tổng hợp)"),
+    ("cfg_nam_truoc", "Thư mục làm việc năm trước (trống = không so sánh)"),
 )
 
 # Named single cells of the Báo cáo sheet written by consolidation.

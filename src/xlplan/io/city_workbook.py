@@ -57,7 +57,7 @@ _CONFIG_NAMES = tuple(name for name, _ in CONFIG_CELLS)
 # Cấu hình cells shown for information only (not yellow, not a setting): the plan year is the plan
 # file's, chosen through cfg_ke_hoach. Cells older workbooks lack are read as empty.
 CONFIG_INFO_CELLS = frozenset({"cfg_nam"})
-CONFIG_OPTIONAL_CELLS = frozenset({"cfg_ngay_chot"})
+CONFIG_OPTIONAL_CELLS = frozenset({"cfg_ngay_chot", "cfg_nam_truoc"})
 _COMPARISON_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "=": "="}
 
 
@@ -79,6 +79,7 @@ def default_settings(plan: Plan) -> dict[str, object]:
         "cfg_lam_tron": plan.rounding_mode,
         "cfg_so_le": plan.share_digits,
         "cfg_ngay_chot": None,  # empty: the day of each consolidation
+        "cfg_nam_truoc": None,  # empty: no previous year's folder (xlplan init --previous fills it)
     }
 
 
@@ -509,6 +510,8 @@ _CONFIG_NOTES = {
     "cfg_so_le": "Số chữ số sau dấu phẩy của các tỷ lệ phần trăm (0 đến 6).",
     "cfg_ngay_chot": "Ngày/tháng/năm chốt số liệu: biểu chưa đến hạn vào ngày này là «Chưa đến hạn». Để trống: "
                      "ngày tổng hợp.",
+    "cfg_nam_truoc": "Thư mục làm việc năm trước đã tổng hợp (vd. ../TongHop2017): số liệu năm trước ở các cột so "
+                     "sánh và đoạn «năm trước» lấy từ đó. Để trống: lấy theo kế hoạch, không so sánh.",
 }
 
 

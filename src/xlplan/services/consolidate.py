@@ -278,7 +278,7 @@ def _compute(ws: Workspace, engine: str | None, progress: Progress | None, track
         stamp_receipts(submissions, store, run)
     as_of = ws.as_of or dt.date.today()  # ngày chốt số liệu: the Cấu hình cell, --as-of, else the day of the run
     result = consolidate(submissions, ws.registry, ws.plan, extra_findings=found.skipped, track=tuple(track),
-                         as_of=as_of, previous_year=previous_of(ws.root, ws.plan, engine))
+                         as_of=as_of, previous_year=previous_of(ws.root, ws.plan, ws.settings, engine))
     return result, found, submissions
 
 

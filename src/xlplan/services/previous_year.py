@@ -9,10 +9,11 @@ year's consolidation read them with *last year's* plan and rating scale (a
 file without stored values is read again from the archive with that plan),
 and rolled up with the same rules (:func:`xlplan.core.rollup.year_figures`).
 
-The link is a small text file in this year's folder, :data:`LINK_NAME`, holding
-the previous folder's path (relative to this folder when it lies beside it), so
-the Board can see and change it; every consolidation reads the previous folder
-afresh, so a correction made there reaches this year's baseline.
+The link is the Cấu hình cell «Thư mục làm việc năm trước» (``cfg_nam_truoc``),
+holding the previous folder's path (relative to this folder when it lies beside
+it, :func:`link_text`), so the Board can see, change or empty it; every
+consolidation reads the previous folder afresh, so a correction made there
+reaches this year's baseline.
 """
 
 from __future__ import annotations
@@ -34,38 +35,32 @@ from ..io.audit_store import AuditStore, StoredValue
 from ..io.intake import read_many
 from .workspace import open_workspace
 
-LINK_NAME = "ThuMucNamTruoc.txt"
-_HEAD = "# Thư mục làm việc năm trước (số liệu năm trước lấy từ đây khi tổng hợp); xóa tệp này để bỏ.\n"
+SETTING = "cfg_nam_truoc"  # the Cấu hình cell naming last year's folder
 
 
-def write_link(root: Path, previous: Path) -> Path:
-    """Link the folder ``root`` to last year's folder ``previous`` (check it first with :func:`read_previous`)."""
+def link_text(root: Path, previous: Path) -> str:
+    """What the Cấu hình cell holds for ``previous``: relative to ``root`` when it can be (folders side by side)."""
     target = previous.resolve()
     try:
-        shown = os.path.relpath(target, root.resolve())
+        return os.path.relpath(target, Path(root).resolve())
     except ValueError:  # another drive (Windows)
-        shown = str(target)
-    link = root / LINK_NAME
-    link.write_text(_HEAD + shown + "\n", encoding="utf-8")
-    return link
+        return str(target)
 
 
-def linked_folder(root: Path) -> Path | None:
-    """The previous year's folder this folder is linked to, or None."""
-    link = root / LINK_NAME
-    if not link.is_file():
+def linked_folder(root: Path, settings: Mapping[str, object]) -> Path | None:
+    """The previous year's folder the Cấu hình cell names (relative to ``root``), or None when it is empty."""
+    value = settings.get(SETTING)
+    text = str(value).strip() if value is not None else ""
+    if not text:
         return None
-    lines = [ln.strip() for ln in link.read_text(encoding="utf-8").splitlines()
-             if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
-        return None
-    path = Path(lines[0])
+    path = Path(text)
     return path if path.is_absolute() else (root / path)
 
 
-def previous_of(root: Path, plan: Plan, engine: str | None = None) -> PreviousYear | None:
-    """The baseline from the linked previous folder, or None when this folder has no link."""
-    folder = linked_folder(root)
+def previous_of(root: Path, plan: Plan, settings: Mapping[str, object], engine: str | None = None
+                ) -> PreviousYear | None:
+    """The baseline from the previous folder the Cấu hình names, or None when it names none."""
+    folder = linked_folder(root, settings)
     return None if folder is None else read_previous(folder, plan, engine)
 
 

@@ -80,9 +80,11 @@ class Workspace:
         return self.output / AUDIT_NAME
 
 
-def _settings_defaults(plan: Plan, plan_name: str, as_of: dt.date | None = None) -> dict[str, Any]:
+def _settings_defaults(plan: Plan, plan_name: str, as_of: dt.date | None = None,
+                       previous: str | None = None) -> dict[str, Any]:
     return {
         "cfg_ngay_chot": as_of,
+        "cfg_nam_truoc": previous,
         "cfg_ke_hoach": plan_name,
         "cfg_nam": plan.year,
         "cfg_thu_muc_nop": INBOX,
@@ -95,11 +97,12 @@ def _settings_defaults(plan: Plan, plan_name: str, as_of: dt.date | None = None)
 
 
 def init_workspace(root: Path, plan_name: str | None = None, registry_name: str | Path | None = None,
-                   overwrite: bool = False, as_of: dt.date | None = None) -> Path:
+                   overwrite: bool = False, as_of: dt.date | None = None, previous: str | None = None) -> Path:
     """Create the working folder and its city workbook; return the workbook's path.
 
     An existing workbook is never replaced unless ``overwrite`` (then it is backed up first).
     ``as_of`` fills the as-of date cell (ngày chốt số liệu); empty means the day of each run.
+    ``previous`` fills the previous year's folder cell (relative to ``root`` when it lies beside it).
     """
     from ..io.city_workbook import build_city_template, write_city_data
     from ..io.workbook_files import save_workbook
@@ -115,7 +118,7 @@ def init_workspace(root: Path, plan_name: str | None = None, registry_name: str 
     if workbook.exists() and not overwrite:
         raise XlplanError(f"Thư mục '{root}' đã có sổ tổng hợp {WORKBOOK_NAME}; không ghi đè. "
                           "Dùng thư mục khác hoặc thêm --overwrite (sổ cũ được sao lưu).")
-    wb = build_city_template(plan, _settings_defaults(plan, plan_ref, as_of))
+    wb = build_city_template(plan, _settings_defaults(plan, plan_ref, as_of, previous))
     write_city_data(wb, plan, {"tbl_don_vi": registry_table(registry, plan)}, {})
     try:
         for sub in (INBOX, OUTBOX, OUTPUT):
