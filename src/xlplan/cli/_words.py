@@ -119,7 +119,15 @@ def install() -> None:
 
 
 def vietnamese_usage(command: click.Command) -> None:
-    """Vietnamese metavars in ``command``'s usage lines, and in every sub-command's."""
+    """Vietnamese metavars in ``command``'s usage lines, and in every sub-command's.
+
+    click (8.1.8 and later) keeps each command's help option once made; one made
+    before the words were installed, or under another context (a sub-command
+    invoked on its own, as tests do), would stay English and without ``-h``: it
+    is dropped here so the next help is made in Vietnamese under ``xlplan``'s context.
+    """
+    if getattr(command, "_help_option", None) is not None:
+        command._help_option = None
     command.options_metavar = OPTIONS_METAVAR
     if isinstance(command, click.Group):
         command.subcommand_metavar = SUBCOMMAND_METAVAR
