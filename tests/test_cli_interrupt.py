@@ -54,9 +54,9 @@ def test_ctrl_c_while_the_arguments_are_read_exits_130(monkeypatch: pytest.Monke
 
 
 def test_ctrl_c_while_a_command_imports_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
-    import xlplan.io.plans as plans
+    import xlplan.services.plan_text as plan_text
 
-    monkeypatch.setattr(plans, "load_plan", _interrupt)  # what the command imports when it runs
+    monkeypatch.setattr(plan_text, "plan_summary", _interrupt)  # what the command imports when it runs
     _interrupted(run("plan", "show"))
 
 

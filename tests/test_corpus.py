@@ -104,7 +104,7 @@ def test_check_command_on_a_corpus_sample() -> None:
     result = CliRunner().invoke(main, ["check", "--json", *map(str, sample)])
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit)
-    findings = json.loads(result.output)["findings"]
+    findings = json.loads(result.stdout)["findings"]  # a note about the folder goes to stderr
     by_file: dict[str, set[str]] = {}
     for item in findings:
         by_file.setdefault(Path(item["file"]).name, set()).add(item["code"])
