@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS inputs (
     state TEXT NOT NULL CHECK (state IN ('used', 'superseded', 'refused', 'skipped')), received TEXT,
     archived TEXT, PRIMARY KEY (run_id, seq));
 CREATE INDEX IF NOT EXISTS inputs_key ON inputs (unit, form, period);
+CREATE INDEX IF NOT EXISTS inputs_sha ON inputs (sha256);
 CREATE TABLE IF NOT EXISTS findings (
     run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL, code TEXT NOT NULL, severity TEXT,
     unit TEXT, file TEXT, sheet TEXT, cell TEXT, field TEXT, message TEXT, PRIMARY KEY (run_id, seq));

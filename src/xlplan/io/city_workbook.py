@@ -279,13 +279,18 @@ def _row_heights(wraps: Sequence[tuple[str, float, float]], first_row: int,
     heights: dict[int, float] = {}
     if not wraps:
         return heights
+    single = max(lines_height(1, size) for _, _, size in wraps)
+    measured: dict[tuple[str, float, float], float] = {}  # a table repeats its texts (names, states) row after row
     for row, values in enumerate(rows, first_row):
-        needed, single = 0.0, 0.0
+        needed = 0.0
         for column_id, width, size in wraps:
-            single = max(single, lines_height(1, size))
             value = values.get(column_id)
             if isinstance(value, str) and value:
-                needed = max(needed, lines_height(wrapped_lines(value, width, size), size))
+                key = (value, width, size)
+                height = measured.get(key)
+                if height is None:
+                    height = measured[key] = lines_height(wrapped_lines(value, width, size), size)
+                needed = max(needed, height)
         if needed > single:
             heights[row] = needed
     return heights
@@ -295,7 +300,9 @@ def _set_row_heights(fitted: Sequence[tuple[Region, dict[int, float]]], stream: 
     """Give the written rows the heights of their text (the tallest table's on a shared row).
 
     Heights set by an earlier run on the old rows are removed first (a row
-    dimension holding nothing else goes); rows of one line keep the default.
+    dimension holding nothing else goes: a style index without ``customFormat``,
+    which openpyxl writes beside every height, formats nothing); rows of one line
+    keep the default. A row left without a dimension can be streamed on the fast lane.
     Streamed rows get theirs as they are written (:func:`xlplan.io.streamed_rows.defer_heights`).
     """
     by_sheet: dict[int, tuple[Worksheet, dict[int, float]]] = {}
@@ -303,7 +310,7 @@ def _set_row_heights(fitted: Sequence[tuple[Region, dict[int, float]]], stream: 
         ws = old.ws
         dims = ws.row_dimensions
         for row in range(old.first_row, old.last_row + 1):
-            if row in dims and set(dict(dims[row])) <= {"ht", "customHeight"}:
+            if row in dims and set(dict(dims[row])) <= {"ht", "customHeight", "s"}:
                 del dims[row]
             elif row in dims:
                 dims[row].height = None

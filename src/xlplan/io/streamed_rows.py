@@ -201,23 +201,27 @@ class _FastRows:
         ``height`` gives the row the attributes a row dimension of that height
         gives it in openpyxl's writer.
         """
-        if self._raw is None or len(tables) != 1:
+        if self._raw is None:
             return False
-        table = tables[0]
-        values = table.rows[row - table.first_row]
-        facts = self._column_facts(table)
-        bodies = []
-        for (_, column_id, _), (_, _, date_ok) in zip(table.columns, facts):
-            body = self._body(values.get(column_id), date_ok)
-            if body is None:
-                return False
-            bodies.append(body)
+        # Tables side by side never share a column: taken left to right, their cells are in column order.
+        ordered = sorted(tables, key=lambda table: table.columns[0][0]) if len(tables) > 1 else tables
+        bodies: list[list[str]] = []
+        for table in ordered:  # every cell known before any style is added (see _styles)
+            values = table.rows[row - table.first_row]
+            found = []
+            for (_, column_id, _), (_, _, date_ok) in zip(table.columns, self._column_facts(table)):
+                body = self._body(values.get(column_id), date_ok)
+                if body is None:
+                    return False
+                found.append(body)
+            bodies.append(found)
         parts = [f'<row r="{row}"{self._height(height)}>']
-        for (letter, styled, _), style, body in zip(facts, self._styles(table), bodies):
-            if body:
-                parts.append(f'<c r="{letter}{row}"{style}{body}')
-            elif styled:  # an empty cell is written only for its style, as openpyxl does
-                parts.append(f'<c r="{letter}{row}"{style} t="n" />')
+        for table, found in zip(ordered, bodies):
+            for (letter, styled, _), style, body in zip(self._column_facts(table), self._styles(table), found):
+                if body:
+                    parts.append(f'<c r="{letter}{row}"{style}{body}')
+                elif styled:  # an empty cell is written only for its style, as openpyxl does
+                    parts.append(f'<c r="{letter}{row}"{style} t="n" />')
         parts.append("</row>")
         self._raw("".join(parts))
         return True
