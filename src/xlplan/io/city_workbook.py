@@ -447,7 +447,9 @@ def _guide(ws: Worksheet, plan: Plan) -> None:
             "«xlplan consolidate» (xem «xlplan consolidate --help»).",
             "3. Phần mềm đọc lại tất cả các tệp, ghi số liệu vào các bảng, vẽ lại biểu đồ và điền báo cáo. Số "
             "liệu cũ trong các bảng được thay thế: không gõ số liệu trực tiếp vào các bảng.",
-            "4. Xem trang Kiểm tra, đề nghị đơn vị sửa các lỗi rồi tổng hợp lại.")),
+            "4. Xem trang Kiểm tra; bấm nút «Gửi phản hồi cho đơn vị» (hoặc lệnh «xlplan feedback») để gửi mỗi đơn "
+            "vị có lỗi một công văn có số, kèm bản sao tệp của đơn vị có tô màu ô cần sửa. Đơn vị sửa, gửi lại; "
+            "lần tổng hợp sau đánh dấu nội dung nào của công văn đã khắc phục (lệnh «xlplan congvan»).")),
         ("Ngày nhận, nộp lại và ngày chốt số liệu", (
             "Ngày nhận một tệp là ngày phần mềm thấy tệp đó lần đầu (lần tổng hợp đầu tiên có tệp trong thư mục "
             "nhận báo cáo), không phải ngày đơn vị gõ trên biểu hay ngày ghi trên tệp. Nhận được hai tệp giống hệt "
