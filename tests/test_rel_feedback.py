@@ -11,7 +11,6 @@ hidden sheet, and still carry the form, its own hidden sheets and the finding.
 from __future__ import annotations
 
 import datetime as dt
-import random
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tools.reliability.machine_cases import add_hidden_sheet as bomb
 from xlplan.services.feedback import FEEDBACK_FOLDER
 from xlplan.services.forms import make_forms
 from xlplan.services.workspace import INBOX, OUTBOX, open_workspace
@@ -38,26 +38,9 @@ CAP = 1536 << 20  # the whole command, workers included
 
 
 def add_hidden_sheet(path: Path, name: str = "Bom") -> int:
-    """Add a hidden sheet of ROWS × COLUMNS random numbers to the workbook at ``path``; its size in bytes."""
-    rng = random.Random(12)
-    rows = "".join("<row>" + "".join(f"<c><v>{rng.randrange(10 ** 6)}</v></c>" for _ in range(COLUMNS)) + "</row>"
-                   for _ in range(ROWS))
-    sheet = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxml'
-             f'formats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>').encode()
-    with zipfile.ZipFile(path) as source:
-        members = {info.filename: source.read(info) for info in source.infolist()}
-    members["xl/worksheets/sheetBom.xml"] = sheet
-    members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(
-        b"</sheets>", f'<sheet name="{name}" sheetId="99" state="hidden" r:id="rIdBom"/></sheets>'.encode())
-    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>", b'<Relationship Id="rIdBom" Type="http://schemas.openxmlformats.org/officeDocument/'
-                             b'2006/relationships/worksheet" Target="worksheets/sheetBom.xml"/></Relationships>')
-    members["[Content_Types].xml"] = members["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/xl/worksheets/sheetBom.xml" ContentType="application/vnd.openxml'
-                     b'formats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for member, data in members.items():
-            target.writestr(member, data)
+    """Add a hidden sheet of ROWS × COLUMNS random numbers to the workbook at ``path`` (the reliability
+    tool's cell bomb); its size in bytes."""
+    bomb(path, ROWS, COLUMNS, name)
     return path.stat().st_size
 
 

@@ -56,14 +56,7 @@ def sheet_pdf(workbook: Path, sheet: str, target: Path, timeout: float = 180) ->
     wb.active = wb.worksheets.index(shown)
     shown.page_setup.paperSize = shown.PAPERSIZE_A4  # the sheet's own orientation, scale and breaks stay
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="xlplan-pdf-") as work:
-        copy = Path(work) / f"{target.stem}.xlsx"
-        wb.save(copy)
-        produced = convert(copy, f"pdf:{PDF_FILTER}", Path(work) / "out", timeout)
-        staged = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(produced, staged)
-        staged.replace(target)  # a reader of the old PDF never sees half a file
+    _print(wb, target, timeout)
     return target
 
 
@@ -121,6 +114,13 @@ def table_pdf(title: str, subtitle: str, spec: TableSpec, rows: Sequence[Mapping
     ws.print_title_rows = f"{head_row}:{head_row}"
     ws.print_area = f"A1:{last}{max(row, head_row)}"
     target = Path(target)
+    _print(wb, target, timeout)
+    return target
+
+
+def _print(wb: openpyxl.Workbook, target: Path, timeout: float) -> None:
+    """``wb`` saved to a temporary copy and printed by LibreOffice to ``target``, which appears whole
+    (a reader of the old PDF never sees half a file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="xlplan-pdf-") as work:
         copy = Path(work) / f"{target.stem}.xlsx"
@@ -129,4 +129,3 @@ def table_pdf(title: str, subtitle: str, spec: TableSpec, rows: Sequence[Mapping
         staged = target.with_name(f".{target.name}.tmp")
         shutil.copyfile(produced, staged)
         staged.replace(target)
-    return target
