@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, Literal, Mapping
 
 from . import expressions as ex
@@ -164,19 +165,25 @@ class Check:
     missing: str = "zero"
     rule: Rule | None = None
 
-    @property
+    # A check is judged on every form read (tens of thousands of times per run): its sides'
+    # trees and the ids they read are worked out once per Check, not once per file.
+    @cached_property
     def left_expr(self) -> ex.Expr:
         return as_expr(self.left)
 
-    @property
+    @cached_property
     def right_expr(self) -> ex.Expr:
         return as_expr(self.right)
+
+    @cached_property
+    def _sides(self) -> tuple[tuple[ex.Expr, tuple[str, ...]], ...]:
+        """Each side's tree and the ids it reads (:func:`~.expressions.refs`)."""
+        return tuple((side, tuple(ex.refs(side))) for side in (self.left_expr, self.right_expr))
 
     def sides(self, values: Mapping[str, Any]) -> tuple[Fraction | None, Fraction | None]:
         """Both sides' exact values; None for a side without data (``skip``) or dividing by zero."""
         out: list[Fraction | None] = []
-        for side in (self.left_expr, self.right_expr):
-            ids = ex.refs(side)
+        for side, ids in self._sides:
             if self.missing == "skip" and ids and all(_value(values, i) is None for i in ids):
                 out.append(None)
             else:
@@ -212,7 +219,8 @@ class FormSpec:
     groups: tuple[Group, ...]
     derived: tuple[Derived, ...] = ()
 
-    @property
+    # A spec is immutable; the reader asks these of it for every form it reads: worked out once.
+    @cached_property
     def fields(self) -> tuple[Field, ...]:
         return tuple(f for g in self.groups for f in g.fields)
 
@@ -221,14 +229,22 @@ class FormSpec:
         """Fields a unit fills in (not the prefilled, locked identity)."""
         return tuple(f for f in self.fields if not f.locked)
 
-    def field(self, field_id: str) -> Field:
+    @cached_property
+    def _by_id(self) -> dict[str, Field]:
+        """Field id → field; the first of a repeated id, as a scan in order finds it."""
+        found: dict[str, Field] = {}
         for item in self.fields:
-            if item.id == field_id:
-                return item
-        raise KeyError(field_id)
+            found.setdefault(item.id, item)
+        return found
+
+    def field(self, field_id: str) -> Field:
+        found = self._by_id.get(field_id)
+        if found is None:
+            raise KeyError(field_id)
+        return found
 
     def has_field(self, field_id: str) -> bool:
-        return any(f.id == field_id for f in self.fields)
+        return field_id in self._by_id
 
     def compute(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Every derived indicator from field values (earlier derived ids usable in later ones)."""

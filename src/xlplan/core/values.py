@@ -106,6 +106,9 @@ EARLIEST_DATE = dt.date(1900, 1, 1)
 # -- by field type -------------------------------------------------------------------
 
 def _int(field: Field, raw: object) -> tuple[object, list[Issue]]:
+    if type(raw) is int and 0 <= raw <= (field.maximum if field.maximum is not None else MAX_COUNT) and (
+            field.minimum is None or raw >= field.minimum):
+        return raw, []  # what nearly every count cell holds: no Fraction to build, nothing to say
     issues: list[Issue] = []
     number = _number(field, raw, issues, percent=False, whole=True)
     if number is None:
@@ -176,7 +179,9 @@ def _period(field: Field, raw: object) -> tuple[object, list[Issue]]:
 def _text(field: Field, raw: object) -> tuple[object, list[Issue]]:
     issues: list[Issue] = []
     text = unicodedata.normalize("NFC", _as_text(raw)).strip()
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS)
+    # A printable text holds no control character (category Cc): the per-character look is skipped.
+    controls = 0 if text.isprintable() else sum(
+        1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS)
     if controls:
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in _ALLOWED_CONTROLS).strip()
         issues.append(("text-control-chars", {"label": field.label, "count": controls}))

@@ -29,7 +29,7 @@ from ..core import indicators
 from ..core.crossfile import suggest_unit, unknown_unit_hint
 from ..core.findings import CATALOGUE, Finding, Severity, cells_text, make, period_kinds_text
 from ..core.legacy_text import ENCODING_LABELS, convert_runs, may_be_legacy
-from ..core.forms import META_KEYS, Check, FormSpec, Total, form_spec
+from ..core.forms import META_KEYS, Check, Field, FormSpec, Total, form_spec
 from ..core.periods import Period, PeriodError
 from ..core.plan import Plan
 from ..core.registry import Registry
@@ -162,7 +162,7 @@ def _read_meta(reader: WorkbookReader, names: dict[str, tuple[str, str]], state:
         state.add("form-unknown", sheet, cell, "xlp_form", form=form)
         return None
     try:
-        spec = form_spec(form, plan)
+        spec = _spec(form, plan)
     except KeyError:
         state.add("form-unknown", sheet, cell, "xlp_form", form=form)
         return None
@@ -187,8 +187,8 @@ def _read_fields(reader: WorkbookReader, names: dict[str, tuple[str, str]], spec
                  state: _State) -> None:
     """Each field by its defined name, coerced, with where it came from."""
     located: dict[str, tuple[str, str]] = {}
-    for item in spec.fields:
-        target = names.get(item.id.casefold())
+    for item, key in _name_keys(spec):
+        target = names.get(key)
         if target is None:
             state.add("field-missing", field=item.id, label=item.label)
         else:
@@ -289,10 +289,7 @@ def _run_checks(spec: FormSpec, state: _State) -> None:
     refused |= {f.id for f in spec.fields if f.id not in sub.values}
     scope = dict(values)
     scope.update(spec.compute(values))
-    for item in spec.derived:
-        if not isinstance(item, Check):
-            continue
-        left_ids, right_ids = _inputs(item.left_expr, spec), _inputs(item.right_expr, spec)
+    for item, left_ids, right_ids in _check_inputs(spec):
         inputs = left_ids + right_ids
         if all(values.get(f) is None for f in inputs) or refused.intersection(inputs):
             continue
@@ -306,6 +303,59 @@ def _run_checks(spec: FormSpec, state: _State) -> None:
         state.pending.append(_Pending(item.finding, anchor.sheet if anchor else None,
                                       anchor.cell if anchor else None, left_ids[0] if left_ids else None,
                                       params, item.rule))
+
+
+# -- what is worked out once per form spec ---------------------------------------------
+#
+# A worker reads thousands of files of the same few forms under one plan: the spec, the
+# names its fields are looked up by and the fields behind each check are the same for all
+# of them, so they are made once per process (per plan and form), never once per file.
+
+_SPECS: dict[tuple[int, str], tuple[Plan, FormSpec]] = {}
+_SPECS_KEPT = 16  # a process reads under one plan, a test session under a few dozen
+
+
+def _spec(form: str, plan: Plan) -> FormSpec:
+    """``form_spec(form, plan)``, made once per plan object (the plan is kept with it, so its id
+    cannot be reused by another plan while the entry lives). KeyError as from :func:`form_spec`."""
+    key = (id(plan), form)
+    found = _SPECS.get(key)
+    if found is not None and found[0] is plan:
+        return found[1]
+    spec = form_spec(form, plan)
+    if len(_SPECS) >= _SPECS_KEPT:
+        _SPECS.pop(next(iter(_SPECS)))
+    _SPECS[key] = (plan, spec)
+    return spec
+
+
+_NAME_KEYS: dict[int, tuple[FormSpec, tuple[tuple[Field, str], ...]]] = {}
+_CHECKS: dict[int, tuple[FormSpec, tuple[tuple[Check, list[str], list[str]], ...]]] = {}
+
+
+def _name_keys(spec: FormSpec) -> tuple[tuple[Field, str], ...]:
+    """Each field of ``spec`` with the defined-name key it is found by (names are casefolded)."""
+    found = _NAME_KEYS.get(id(spec))
+    if found is None or found[0] is not spec:
+        found = _NAME_KEYS[id(spec)] = (spec, tuple((item, item.id.casefold()) for item in spec.fields))
+        _trim(_NAME_KEYS)
+    return found[1]
+
+
+def _check_inputs(spec: FormSpec) -> tuple[tuple[Check, list[str], list[str]], ...]:
+    """Each :class:`Check` of ``spec`` with the field ids of its left and right sides (:func:`_inputs`)."""
+    found = _CHECKS.get(id(spec))
+    if found is None or found[0] is not spec:
+        checks = tuple((item, _inputs(item.left_expr, spec), _inputs(item.right_expr, spec))
+                       for item in spec.derived if isinstance(item, Check))
+        found = _CHECKS[id(spec)] = (spec, checks)
+        _trim(_CHECKS)
+    return found[1]
+
+
+def _trim(cache: dict[int, Any]) -> None:
+    while len(cache) > _SPECS_KEPT:
+        cache.pop(next(iter(cache)))
 
 
 # -- helpers ---------------------------------------------------------------------------

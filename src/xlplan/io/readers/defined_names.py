@@ -104,13 +104,42 @@ def read_defined_names(path: str | Path | Package) -> list[DefinedName]:
         data = _read_part(pkg, part)
     except (zipfile.BadZipFile, KeyError) as exc:
         raise NotAWorkbook("tệp không có phần sổ tính (workbook.xml)") from exc
-    return list(_names_in(data))
+    return list(_names_in(_same_names(data)))
+
+
+# Excel stamps every save of a workbook with a new ``documentId`` (``<xr:revisionPtr
+# documentId="13_ncr:1_{GUID}" …/>``), so forms made from one template and re-saved by each
+# unit differ in that one attribute value and nothing else the names depend on. The value is
+# dropped before the bytes are looked up in the cache below (and parsed), so that such forms
+# share one parse. Exact, not a guess, because:
+# * the part holds no ``<!`` (no comment, CDATA section or DTD): every ``<`` starts a tag or a
+#   processing instruction, never text that a reader keeps;
+# * the pattern reads the tag from its ``<`` attribute by attribute, so the value dropped is
+#   the content of a ``documentId`` attribute of a ``revisionPtr`` element (or lies inside a
+#   processing instruction), which no name, sheet or text comes from;
+# * what is dropped is letters, digits and ``_:{}.-`` between its quotes, legal in any
+#   attribute value: the part is well-formed (and reads the same) with it or without it.
+_REVISION_ID = re.compile(
+    rb'(<xr:revisionPtr(?:\s+[A-Za-z_][\w.:-]*="[^"<>&]*")*?\s+documentId=")[\w:{}.-]*"')
+
+
+def _same_names(data: bytes) -> bytes:
+    """``data`` without the value of its ``documentId`` (when the rules above allow it), else as it is."""
+    if b"<!" in data or b"documentId=" not in data:
+        return data
+    return _REVISION_ID.sub(rb'\1"', data, count=1)
 
 
 @functools.lru_cache(maxsize=64)  # forms made from one template carry the same workbook part, byte for byte
 def _names_in(data: bytes) -> tuple[DefinedName, ...]:
     """The defined names of one workbook part's bytes (identical bytes: parsed once per process)."""
     sheets, found = _scan(data) if b"<!DOCTYPE" not in data else _scan_defused(data)
+    return _named(tuple(sheets), tuple(found))
+
+
+@functools.lru_cache(maxsize=64)  # workbook parts that differ elsewhere (a window size) name the same cells
+def _named(sheets: tuple[str, ...], found: tuple[tuple[str, str, "str | None"], ...]) -> tuple[DefinedName, ...]:
+    """The :class:`DefinedName` of each (name, text, localSheetId) found in a part with ``sheets``."""
     names = []
     for name, text, local in found:
         local_sheet = None
