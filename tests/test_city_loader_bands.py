@@ -1,7 +1,10 @@
 """``drop_cells`` by row bands: the rows-emptied shortcut gives what cutting cell by cell gives.
 
-The reference is the plain definition (every ``<c>`` whose own address falls in
-a box is cut, nothing else changes), written here independently of the module.
+The reference is the plain definition, written here independently of the
+module: every ``<c>`` whose own address falls in a box is cut; then a row of a
+box left empty whose start tag has only ``r``, ``spans``, ``ht`` and
+``customHeight`` is removed (the writer sets table rows' heights anew);
+nothing else changes.
 """
 
 from __future__ import annotations
@@ -22,7 +25,16 @@ def reference(xml: bytes, boxes: list[tuple[int, int, int, int]]) -> bytes:
         row, col = int(m.group(2)), column_index_from_string(m.group(1).decode())
         inside = any(r0 <= row <= r1 and c0 <= col <= c1 for r0, r1, c0, c1 in boxes)
         return b"" if inside else m.group(0)
-    return _CELL.sub(keep, xml)
+
+    def empty_row(m: re.Match) -> bytes:
+        row = int(m.group(1))
+        names = set(re.findall(rb'\s([\w:]+)="', m.group(0))) - {b"r", b"spans", b"ht", b"customHeight"}
+        inside = any(r0 <= row <= r1 for r0, r1, _, _ in boxes)
+        return b"" if inside and not names else m.group(0)
+    return _ROW.sub(empty_row, _CELL.sub(keep, xml))
+
+
+_ROW = re.compile(rb'<row r="([0-9]+)"[^>]*?(?:/>|></row>)')
 
 
 def _cell(col: str, row: int, rng: random.Random) -> bytes:
@@ -62,4 +74,26 @@ def test_bands_match_the_definition(seed: int) -> None:
 def test_a_typed_cell_beside_a_table_survives() -> None:
     xml = (b'<row r="4"><c r="A4"><v>1</v></c><c r="P4" t="inlineStr"><is><t>ghi</t></is></c></row>'
            b'<row r="5"><c r="A5"><v>2</v></c></row>')
-    assert drop_cells(xml, [(4, 5, 1, 14)]) == b'<row r="4"><c r="P4" t="inlineStr"><is><t>ghi</t></is></c></row><row r="5"></row>'
+    assert drop_cells(xml, [(4, 5, 1, 14)]) == b'<row r="4"><c r="P4" t="inlineStr"><is><t>ghi</t></is></c></row>'
+
+
+def test_a_row_with_more_than_a_height_keeps_its_tag() -> None:
+    xml = (b'<row r="4" ht="30" customHeight="1"><c r="A4"><v>1</v></c></row>'
+           b'<row r="5" hidden="1"><c r="A5"><v>2</v></c></row>'
+           b'<row r="6" s="3" customFormat="1"><c r="A6"><v>2</v></c></row>'
+           b'<row r="7" x14ac:dyDescent="0.25"><c r="A7"><v>2</v></c></row>')
+    assert drop_cells(xml, [(4, 7, 1, 14)]) == b'<row r="5" hidden="1"></row><row r="6" s="3" customFormat="1"></row>'
+
+
+def test_a_row_style_counts_only_when_it_formats_something() -> None:
+    xml = (b'<row r="4" ht="30" customHeight="1" s="7"><c r="A4"><v>1</v></c></row>'
+           b'<row r="5" ht="30" customHeight="1" s="8"><c r="A5"><v>1</v></c></row>'
+           b'<row r="6" ht="30" customFormat="1" s="7"><c r="A6"><v>1</v></c></row>')
+    assert drop_cells(xml, [(4, 6, 1, 14)], plain_styles=frozenset({7})) == (
+        b'<row r="5" ht="30" customHeight="1" s="8"></row><row r="6" ht="30" customFormat="1" s="7"></row>')
+
+
+def test_rows_without_numbers_are_all_kept() -> None:
+    xml = (b'<row r="4" ht="30" customHeight="1"><c r="A4"><v>1</v></c></row>'
+           b'<row spans="1:2"><c r="A5"><v>2</v></c></row>')
+    assert drop_cells(xml, [(4, 5, 1, 14)]) == b'<row r="4" ht="30" customHeight="1"></row><row spans="1:2"></row>'

@@ -125,7 +125,7 @@ def test_filtered_load_reads_parts_through_the_filter(tmp_path: Path) -> None:
     wb.save(path)
     seen: list[str] = []
 
-    def choose(names, sheets):
+    def choose(names, sheets, plain_styles):
         seen.extend(part for _, part in sheets)
         return {part: (lambda raw: raw) for _, part in sheets}
 

@@ -149,8 +149,9 @@ def _write_rows(writer: WorksheetWriter, rows: SheetRows) -> None:
 # -- reading a package with some sheet parts filtered --------------------------------
 
 PartFilter = Callable[[IO[bytes]], IO[bytes]]
-# (workbook-level defined names {name: DefinedName}, [(sheet title, part path in the zip)]) -> {part path: filter}
-ChooseFilters = Callable[[Mapping[str, Any], list[tuple[str, str]]], Mapping[str, PartFilter]]
+# (workbook-level defined names {name: DefinedName}, [(sheet title, part path in the zip)],
+#  the indices of the cell formats that format nothing) -> {part path: filter}
+ChooseFilters = Callable[[Mapping[str, Any], list[tuple[str, str]], frozenset[int]], Mapping[str, PartFilter]]
 
 
 def load_filtered(source: Any, choose: ChooseFilters) -> Workbook:
@@ -172,7 +173,9 @@ class _FilteringReader(ExcelReader):
     def read_worksheets(self) -> None:
         names = self.parser.defined_names.by_sheet().get("global", {})
         sheets = [(sheet.name, rel.target) for sheet, rel in self.parser.find_sheets()]
-        filters = self._choose(names, sheets)
+        # The stylesheet is read by now: a row's s="k" pointing at an all-default format styles nothing.
+        plain = frozenset(i for i, style in enumerate(self.wb._cell_styles) if not any(style))
+        filters = self._choose(names, sheets, plain)
         if not filters:
             return super().read_worksheets()
         inner = self.archive
