@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import pickle
+from pathlib import Path
+
 import pytest
 
+from xlplan.core import submission
+from xlplan.core.plan import Plan
+from xlplan.core.submission import Submission
+from xlplan.io import intake
+from xlplan.io.intake import read_one
 from xlplan.io.readers import defined_names as dn
 
 _HEAD = (b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -40,3 +50,49 @@ def test_a_malformed_part_still_fails_after_a_well_formed_twin_was_cached() -> N
     dn._names_in(dn._same_names(good))
     with pytest.raises(dn.ParseError):
         dn._names_in(dn._same_names(bad))
+
+
+# -- what a worker sends back ------------------------------------------------------------------
+
+def _forms(tmp_path: Path, plan: Plan) -> list[Path]:
+    from test_reader import PERIODS, UNITS, make_form, sample_values
+
+    paths = []
+    for unit in UNITS[:2]:
+        for form, periods in PERIODS.items():
+            paths.append(make_form(tmp_path / f"{unit.code}_{form}.xlsx", "writer", form, plan, unit, periods[0],
+                                   sample_values(form, plan, unit)))
+    return paths
+
+
+def test_a_message_rebuilds_the_submission_read_compact_and_whole(tmp_path: Path, plan: Plan) -> None:
+    encoder, decoder = intake._Encoder(), intake._Decoder()
+    for path in _forms(tmp_path, plan) * 2:  # the second round uses the layouts the first defined
+        stub = Submission(file=path.name, source=str(path), size=7, received=dt.datetime(2017, 3, 1))
+        read = read_one(stub, plan, None, "calamine")
+        message = encoder.encode(stub, read)
+        encoder.sent()
+        assert not isinstance(message, Submission)
+        back = decoder.decode(stub, pickle.loads(pickle.dumps(message)))
+        assert dataclasses.asdict(back) == dataclasses.asdict(read)
+        assert back.values and all(submission._compact(cell) is cell for cell in back.values.values())
+
+
+def test_a_layout_whose_message_was_not_sent_is_sent_again(tmp_path: Path, plan: Plan) -> None:
+    path = _forms(tmp_path, plan)[0]
+    stub = Submission(file=path.name, source=str(path))
+    read = read_one(stub, plan, None, "calamine")
+    encoder, decoder = intake._Encoder(), intake._Decoder()
+    encoder.encode(stub, read)  # lost (no sent()): the layout it defined never reached the parent
+    message = encoder.encode(stub, read)
+    assert message[1] is not None
+    encoder.sent()
+    assert decoder.decode(stub, message).values == read.values
+    assert encoder.encode(stub, read)[1] is None
+
+
+def test_anything_but_a_read_travels_as_the_submission_itself(plan: Plan) -> None:
+    stub = Submission(file="a.xlsx", source="/x/a.xlsx")
+    moved = dataclasses.replace(stub, source="/y/a.xlsx")
+    assert intake._Encoder().encode(stub, moved) is moved
+    assert intake._Decoder().decode(stub, moved) is moved

@@ -88,15 +88,23 @@ class Submission:
         return not any(f.severity.value == "error" for f in self.findings)
 
 
-def _shared(value: Any) -> Any:
-    """One interned copy of a short string; anything else as it is."""
+def shared(value: Any) -> Any:
+    """One interned copy of a short string; anything else as it is (what :meth:`Submission.compact` keeps)."""
     return sys.intern(value) if type(value) is str and len(value) <= 64 else value
+
+
+_shared = shared
+
+
+def same_raw(value: Any, raw: Any) -> bool:
+    """Whether a cell's raw value is kept as its value itself (equal, same type): one object, not two."""
+    return raw is not None and type(raw) is type(value) and raw == value
 
 
 def _cell_value(field: str, value: Any, sheet: str | None, cell: str | None, raw: Any) -> CellValue:
     """A CellValue with shared strings, and its raw value shared with its value when they are equal."""
     value = _shared(value)
-    if raw is not None and type(raw) is type(value) and raw == value:
+    if same_raw(value, raw):
         raw = value
     else:
         raw = _shared(raw)

@@ -21,10 +21,10 @@ path, in order, and never raises for a bad file:
    sockets it inherited (the audit store, log files, other workers' pipes).
 
 Workers receive chunks of Submissions that say what is known of each input
-(shown name, source, archived copy, hash) and send each back with what was
-read added, so the per-file overhead is one small message and everything
-about an input stays on one record: the same machinery reads three files or
-fifty thousand.
+(shown name, source, archived copy, hash) and send back, for each, only what
+was read (:class:`_Encoder`): the parent adds it to the record it sent, so the
+per-file overhead is one small message and everything about an input stays on
+one record: the same machinery reads three files or fifty thousand.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import stat
 import sys
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -46,7 +46,7 @@ from typing import Any, Callable, Sequence
 from ..core.findings import make
 from ..core.plan import Plan
 from ..core.registry import Registry
-from ..core.submission import Submission
+from ..core.submission import CellValue, Submission, same_raw, shared
 from .form_reader import read_form
 from .gc_pause import paused_gc
 from .plans import load_plan
@@ -105,8 +105,7 @@ def _collect(pool: "_Pool", results: list[Submission | None], progress: Progress
     """Every file through ``pool``: its Submission in place, progress as they come."""
     total = len(results)
     for done, (i, sub) in enumerate(pool.run(list(range(total))), 1):
-        sub.compact()  # every file's Submission is held until the caller is done with them all
-        results[i] = sub
+        results[i] = sub  # compact (see _Decoder): every file's is held until the caller is done with them all
         if progress:
             progress(done, total)
 
@@ -231,6 +230,7 @@ def _work(conn: Connection, plan: Plan, registry: Registry | None, limits: Limit
         _tie_to_parent(parent_pid, conn)
     gc.enable()  # forked while the parent had paused it: the engines' parsers make cycles
     _limit_memory(limits.memory_bytes)
+    encoder = _Encoder()
     while True:
         try:
             chunk = conn.recv()
@@ -244,9 +244,11 @@ def _work(conn: Connection, plan: Plan, registry: Registry | None, limits: Limit
             except MemoryError:  # past the cap outside the readers' own guard: the file's refusal, no traceback
                 sub = refusal(stub, engine, "file-too-large", reason="tệp quá lớn")
             try:
-                conn.send((index, sub))
+                conn.send((index, encoder.encode(stub, sub)))
             except MemoryError:
                 conn.send((index, refusal(stub, engine, "file-too-large", reason="tệp quá lớn")))
+            else:
+                encoder.sent()
 
 
 def read_one(stub: Submission | str | Path, plan: Plan, registry: Registry | None, engine: str,
@@ -273,12 +275,116 @@ FALLBACK = {"calamine": "openpyxl"}
 _KILLED = (-getattr(signal, "SIGKILL", 9), -getattr(signal, "SIGABRT", 6), 1)  # out of memory, by whom
 
 
+# -- what travels back from a worker ---------------------------------------------------------
+#
+# The parent holds every file's Submission and reads the workers' messages on the same two
+# cores the workers read files on, so a message must be cheap to rebuild. A worker sends back
+# only what reading added to the stub the parent already holds (never the paths and times it
+# sent), and a form's cells as plain values: where each cell sits (field, sheet, address) is
+# the same for every file of a template, so it travels once per worker as a numbered layout
+# and the parent builds each file's cells on the shared strings of that layout.
+
+_KEPT = ("file", "received", "first_seen", "first_run", "source", "archived", "size")  # the stub's; a read keeps them
+_READ = tuple(item.name for item in fields(Submission) if item.name not in _KEPT + ("values", "findings"))
+_SHARED_READ = frozenset(("form", "version", "plan_id", "period", "engine", "generator", "format"))
+_LAYOUTS = 256  # numbered layouts per worker; a file whose cells sit elsewhere carries its own
+
+
+class _Encoder:
+    """A worker's side: each Submission read as the smallest message the parent can rebuild it from.
+
+    The message is ``(layout number, layout or None, read fields, values, raw-is-value mask,
+    other raw values, findings)``, or the Submission itself when it is not what a read gives
+    (a changed stub field, cells keyed oddly). A layout is defined by the first message that
+    uses it and numbered for the rest; :meth:`sent` confirms that message left (a message that
+    could not be sent defines nothing).
+    """
+
+    def __init__(self) -> None:
+        self.layouts: dict[tuple[tuple[str, str | None, str | None], ...], int] = {}
+        self.pending: tuple[tuple[tuple[str, str | None, str | None], ...], int] | None = None
+
+    def encode(self, stub: Submission, sub: Submission) -> Any:
+        self.pending = None
+        if type(sub) is not Submission or any(getattr(sub, name) != getattr(stub, name) for name in _KEPT):
+            return sub
+        layout, values, others = [], [], []
+        mask = 0
+        for position, (key, cell) in enumerate(sub.values.items()):
+            if type(cell) is not CellValue or key != cell.field:
+                return sub
+            layout.append((cell.field, cell.sheet, cell.cell))
+            values.append(cell.value)
+            if same_raw(cell.value, cell.raw):
+                mask |= 1 << position
+            else:
+                others.append(cell.raw)
+        where = tuple(layout)
+        number = self.layouts.get(where)
+        define: Any = None
+        if number is None:
+            define = where
+            number = len(self.layouts) if len(self.layouts) < _LAYOUTS else -1  # -1: this message only
+            if number >= 0:
+                self.pending = (where, number)
+        read = tuple(getattr(sub, name) for name in _READ)
+        return number, define, read, tuple(values), mask, tuple(others), sub.findings
+
+    def sent(self) -> None:
+        """The last encoded message left: the layout it defined is known to the parent now."""
+        if self.pending is not None:
+            self.layouts[self.pending[0]] = self.pending[1]
+            self.pending = None
+
+
+_Layout = tuple[tuple[str, str, "str | None", "str | None"], ...]  # (dict key, field, sheet, cell), shared
+
+
+class _Decoder:
+    """The parent's side for one worker: its layouts, and each message back into a compact Submission
+    (the stub it was sent, with what was read added; strings shared as :meth:`Submission.compact` shares them)."""
+
+    def __init__(self) -> None:
+        self.layouts: dict[int, _Layout] = {}
+
+    def decode(self, stub: Submission, message: Any) -> Submission:
+        if isinstance(message, Submission):
+            message.compact()
+            return message
+        number, define, read, values, mask, others, findings = message
+        if define is not None:
+            layout: _Layout = tuple((sys.intern(key), shared(key), shared(sheet), shared(cell))
+                                    for key, sheet, cell in define)
+            if number >= 0:
+                self.layouts[number] = layout
+        else:
+            layout = self.layouts[number]
+        cells: dict[str, CellValue] = {}
+        rest = iter(others)
+        intern = sys.intern
+        for position, ((key, name, sheet, cell), value) in enumerate(zip(layout, values)):
+            if type(value) is str and len(value) <= 64:  # shared(), inlined: ~25 cells a file, 50,000 files
+                value = intern(value)
+            if mask >> position & 1:
+                raw = value
+            else:
+                raw = next(rest)
+                if type(raw) is str and len(raw) <= 64:
+                    raw = intern(raw)
+            cells[key] = CellValue(name, value, sheet, cell, raw)
+        sub = replace(stub, values=cells, findings=findings)
+        for name, found in zip(_READ, read):
+            setattr(sub, name, shared(found) if name in _SHARED_READ else found)
+        return sub
+
+
 @dataclass
 class _Worker:
     process: Any
     conn: Connection
     chunk: collections.deque = field(default_factory=collections.deque)  # (index, engine) sent, unanswered
     since: float = 0.0  # when the file now being read started
+    decoder: _Decoder = field(default_factory=_Decoder)  # its layouts: a replacement starts afresh
 
 
 class _Pool:
@@ -332,8 +438,8 @@ class _Pool:
                 now = time.monotonic()
                 for worker in [w for w in workers if w.chunk and now - w.since > self.limits.seconds]:
                     index, engine = worker.chunk.popleft()
-                    yield index, refusal(self.stubs[index], engine, "file-too-slow",
-                                         seconds=_seconds(self.limits.seconds))
+                    yield index, _compact(refusal(self.stubs[index], engine, "file-too-slow",
+                                                  seconds=_seconds(self.limits.seconds)))
                     self._replace(worker, workers, queue, kill=True)
         finally:
             for worker in workers:
@@ -341,7 +447,7 @@ class _Pool:
 
     def _receive(self, worker: _Worker, workers: list[_Worker], queue: collections.deque) -> Any:
         try:
-            index, sub = worker.conn.recv()
+            index, message = worker.conn.recv()
         except (EOFError, OSError):
             worker.process.join()
             index, engine = worker.chunk.popleft()
@@ -353,11 +459,11 @@ class _Pool:
                     if not idle.chunk:
                         self._feed(idle, queue)
             else:
-                yield index, self._death(index, engine, exitcode)
+                yield index, _compact(self._death(index, engine, exitcode))
             return
         worker.chunk.popleft()
         worker.since = time.monotonic()
-        yield index, sub
+        yield index, worker.decoder.decode(self.stubs[index], message)
         if not worker.chunk:
             self._feed(worker, queue)
 
@@ -390,6 +496,11 @@ class _Pool:
         worker.chunk.extend(chunk)
         worker.since = time.monotonic()
         worker.conn.send([(i, self.stubs[i], engine) for i, engine in chunk])
+
+
+def _compact(sub: Submission) -> Submission:
+    sub.compact()
+    return sub
 
 
 def _seconds(value: float) -> str:
