@@ -56,6 +56,7 @@ Roll-up rules (the Organization Board relies on them; change them only here):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable, Literal, Sequence
@@ -103,17 +104,37 @@ def year_figures(latest: dict[SubmissionKey, Submission], units: Sequence[Unit],
                         (plan.org_ratings, plan.member_ratings))
 
 
+_NOTHING: dict[tuple[str, Period], Submission] = {}  # the files of a unit that sent none
+
+
 class _Book:
-    """The files used, per unit, by (form, period)."""
+    """The files used, per unit, by (form, period); and each unit's yearly figures, computed once."""
 
     def __init__(self, latest: dict[SubmissionKey, Submission]):
         self.by_unit: dict[str, dict[tuple[str, Period], Submission]] = {}
         self._periodic: dict[tuple[str, int], list[tuple[Period, Submission]]] = {}
+        self._years: dict[tuple[str, int], _UnitYear] = {}
+        self._years_plan: Plan | None = None
         for (unit, form, period), sub in latest.items():
             self.by_unit.setdefault(unit, {})[(form, period)] = sub
 
     def get(self, unit: str, form: str, period: Period) -> Submission | None:
-        return self.by_unit.get(unit, {}).get((form, period))
+        return self.by_unit.get(unit, _NOTHING).get((form, period))
+
+    def unit_year(self, unit: str, year: int, plan: Plan) -> "_UnitYear":
+        """One unit's figures of a year (:func:`_unit_year`), computed once per book and plan.
+
+        A unit is in two groups (its kind and the city) and each group is summed
+        for the report, the totals table and the paragraphs: without this, every
+        unit's files were read again for each of them (four times per year).
+        """
+        if plan is not self._years_plan:
+            self._years, self._years_plan = {}, plan
+        key = (unit, year)
+        found = self._years.get(key)
+        if found is None:
+            found = self._years[key] = _unit_year(self, unit, year, plan)
+        return found
 
     def periodic(self, unit: str, year: int) -> list[tuple[Period, Submission]]:
         """The unit's F02 of a year, chronologically (month before quarter before year at a tie).
@@ -134,23 +155,37 @@ class _Book:
 
 # -- per unit ---------------------------------------------------------------------
 
-class _KindFacts:
-    """Minimums and labels by kind code, looked up once per plan.
+class _PlanFacts:
+    """What the roll-up asks of the plan for every unit, looked up once per plan.
 
     ``Plan.kind`` folds text to accept labels too; the roll-up asks it for
     every unit several times, which at 52,000 units was a fifth of the
-    aggregation. Units carry exact codes, so a dict answers the same.
+    aggregation. Units carry exact codes, so a dict answers the same. The
+    member rating fields of the good-or-better and excellent sets are asked
+    for every unit's assessment, and ``RatingScale.by_label`` (which folds
+    every category's label) for every unit's rating: the few texts units type
+    are looked up once each.
     """
 
-    _last: tuple[Plan, "_KindFacts"] | None = None
+    _last: tuple[Plan, "_PlanFacts"] | None = None
 
     def __init__(self, plan: Plan):
         self.minimum = {(k.code, source): plan.admission_minimum(k.code, source)
                         for k in plan.kinds for source in (True, False)}
         self.label = {k.code: plan.kind(k.code).label for k in plan.kinds}
+        self.good = _member_fields(plan, "good_or_better")
+        self.excellent = _member_fields(plan, "excellent")
+        self._ratings = plan.org_ratings
+        self._by_label: dict[str, Category | None] = {}
+
+    def rating(self, label: str) -> Category | None:
+        """The plan's organization rating a text names (``RatingScale.by_label``), remembered."""
+        if label not in self._by_label:
+            self._by_label[label] = self._ratings.by_label(label)
+        return self._by_label[label]
 
     @classmethod
-    def of(cls, plan: Plan) -> "_KindFacts":
+    def of(cls, plan: Plan) -> "_PlanFacts":
         last = cls._last
         if last is not None and last[0] is plan:
             return last[1]
@@ -160,11 +195,17 @@ class _KindFacts:
 
 
 def _minimum(plan: Plan, unit: Unit) -> int:
-    return _KindFacts.of(plan).minimum.get((unit.kind, bool(unit.has_source)), 0)
+    return _PlanFacts.of(plan).minimum.get((unit.kind, bool(unit.has_source)), 0)
 
 
 def _kind_label(plan: Plan, code: str) -> str:
-    return _KindFacts.of(plan).label.get(code, code)
+    return _PlanFacts.of(plan).label.get(code, code)
+
+
+@functools.lru_cache(maxsize=64)
+def _year(year: int) -> Period:
+    """A whole year as a period: asked for every unit several times, made once (a Period is immutable)."""
+    return Period(year, "year")
 
 
 def _flow(book: _Book, unit: str, year: int, period_field: str, annual_fields: tuple[str, ...]) -> int | None:
@@ -190,10 +231,10 @@ def _transfers(book: _Book, unit: str, year: int) -> int | None:
 
 
 def _members(book: _Book, unit: str, year: int) -> int | None:
-    f03 = book.get(unit, "F03", Period(year, "year"))
+    f03 = book.get(unit, "F03", _year(year))
     if f03 is not None and number(f03, "dv_tong_so") is not None:
         return number(f03, "dv_tong_so")
-    annual = book.get(unit, "F02", Period(year, "year"))
+    annual = book.get(unit, "F02", _year(year))
     return number(annual, "dv_cuoi_ky") if annual is not None else None
 
 
@@ -202,7 +243,7 @@ def _rating(sub: Submission, plan: Plan,
     for field_id in fields:
         value = sub.value(field_id)
         if isinstance(value, str) and value.strip():
-            found = plan.org_ratings.by_label(value)
+            found = _PlanFacts.of(plan).rating(value)
             if found is not None:
                 return found
     return None
@@ -224,7 +265,7 @@ RESULTS_PREFIX = "kq_"
 
 def _results_of(book: _Book, unit: str, year: int, plan: Plan) -> Submission | None:
     """The plan year's registration (F01) of a unit, when ``year`` is the year its results are asked for."""
-    return book.get(unit, "F01", Period(plan.year, "year")) if year == plan.previous_year else None
+    return book.get(unit, "F01", _year(plan.year)) if year == plan.previous_year else None
 
 
 @dataclass(frozen=True)
@@ -239,8 +280,9 @@ class _Assessment:
 
 
 def _assessment(book: _Book, unit: str, year: int, plan: Plan) -> _Assessment | None:
-    good, excellent = _member_fields(plan, "good_or_better"), _member_fields(plan, "excellent")
-    f03 = book.get(unit, "F03", Period(year, "year"))
+    facts = _PlanFacts.of(plan)
+    good, excellent = facts.good, facts.excellent
+    f03 = book.get(unit, "F03", _year(year))
     if f03 is not None:
         return _Assessment(_rating(f03, plan), number(f03, "dv_duoc_danh_gia"),
                            _sum(number(f03, f) for f in good), _sum(number(f03, f) for f in excellent), False)
@@ -262,19 +304,37 @@ def _admitted_from(book: _Book, unit: str, year: int, plan: Plan) -> tuple[int |
     whole year stated) comes before a sum of months or quarters that may be
     incomplete.
     """
-    if book.get(unit, "F02", Period(year, "year")) is None:
+    if book.get(unit, "F02", _year(year)) is None:
         reg = _results_of(book, unit, year, plan)
         if reg is not None and (value := number(reg, "kq_ket_nap")) is not None:
             return value, True
     return _admitted(book, unit, year), False
 
 
+@dataclass(frozen=True)
+class _UnitYear:
+    """One unit's figures of one year, as the roll-up rules take them: what every group sums."""
+
+    assessment: _Assessment | None
+    admitted: int | None
+    admitted_from_registration: bool  # the admissions are the registration's results (``kq_ket_nap``)
+    members: int | None
+    transfers: int | None
+
+
+def _unit_year(book: _Book, unit: str, year: int, plan: Plan) -> _UnitYear:
+    admitted, from_registration = _admitted_from(book, unit, year, plan)
+    return _UnitYear(_assessment(book, unit, year, plan), admitted, from_registration,
+                     _members(book, unit, year), _transfers(book, unit, year))
+
+
 def _figures(units: Sequence[Unit], year: int, book: _Book, plan: Plan, admission_plan: int | None) -> Figures:
     """One year's totals over ``units`` (see the roll-up rules), with the sources behind them."""
-    found = [a for u in units if (a := _assessment(book, u.code, year, plan)) is not None]
+    each = [book.unit_year(u.code, year, plan) for u in units]
+    found = [f.assessment for f in each if f.assessment is not None]
     assessed = [a.rating for a in found if a.rating is not None and a.rating.assessed]
-    admissions = [_admitted_from(book, u.code, year, plan) for u in units]
-    members = [_members(book, u.code, year) for u in units]
+    admissions = [(f.admitted, f.admitted_from_registration) for f in each]
+    members = [f.members for f in each]
 
     def count(codes: frozenset[str]) -> int | None:
         return sum(1 for c in assessed if c.code in codes) if found else None
@@ -292,7 +352,7 @@ def _figures(units: Sequence[Unit], year: int, book: _Book, plan: Plan, admissio
         excellent=_sum(a.excellent for a in found) if found else None,
         admitted=_sum(v for v, _ in admissions),
         admission_plan=admission_plan,
-        transfers=_sum(_transfers(book, u.code, year) for u in units),
+        transfers=_sum(f.transfers for f in each),
         assessment_sources=sources("assessment", sum(1 for a in found if a.from_registration), len(found)),
         admission_sources=sources("admissions", sum(1 for v, reg in admissions if v is not None and reg),
                                   sum(1 for v, _ in admissions if v is not None)),
@@ -339,7 +399,7 @@ def registry_table(units: "Registry | Iterable[Unit]", plan: Plan) -> list[Row]:
     return [{c: r.get(c) for c in columns} for r in _registry_rows(tuple(units), plan)]
 
 
-def _registration_rows(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[tuple, Status]) -> list[Row]:
+def _registration_rows(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[str, Status]) -> list[Row]:
     year = Period(plan.year, "year")
     rows = []
     for u in units:
@@ -353,7 +413,7 @@ def _registration_rows(units: Sequence[Unit], plan: Plan, book: _Book, status: d
                      "dk_nguon_boi_duong": number(sub, "dk_nguon_boi_duong") if sub else None,
                      "dk_ty_le_tot": sub.value("dk_ty_le_tot") if sub else None,
                      "ngay_lap": form_date(sub) if sub else None,
-                     "trang_thai": status[(u.code, "F01", year)].timeliness})
+                     "trang_thai": status[u.code].timeliness})
     return rows
 
 
@@ -379,11 +439,17 @@ def _progress_rows(units: Sequence[Unit], plan: Plan, book: _Book, year_over: bo
 
 
 def _monthly_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
+    # the units' F02 of each period, in registry order: each unit's files are gone through once
+    by_period: dict[Period, list[Submission]] = {}
+    for u in units:
+        for (form, period), sub in book.by_unit.get(u.code, _NOTHING).items():
+            if form == "F02" and period.year == plan.year:
+                by_period.setdefault(period, []).append(sub)
     rows = []
     for kind in ("month", "quarter"):
         cumulative = 0
         for period in periods_of(plan.year, kind):
-            subs = [s for u in units if (s := book.get(u.code, "F02", period)) is not None]
+            subs = by_period.get(period, [])
             if not subs:
                 continue
             admitted = sum(number(s, "kn_trong_ky") or 0 for s in subs)
@@ -401,7 +467,7 @@ def _assessment_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row
     for u in units:
         years = sorted(p.year for (f, p) in book.by_unit.get(u.code, {}) if f == "F03")
         for year in years:
-            sub = book.get(u.code, "F03", Period(year, "year"))
+            sub = book.get(u.code, "F03", _year(year))
             assert sub is not None
             assessed = number(sub, "dv_duoc_danh_gia")
             row = {**_unit_cols(plan, u), "nam": str(year),
@@ -420,7 +486,7 @@ def _label(sub: Submission, field_id: str, plan: Plan) -> str | None:
     value = sub.value(field_id)
     if not isinstance(value, str) or not value.strip():
         return None
-    found = plan.org_ratings.by_label(value)
+    found = _PlanFacts.of(plan).rating(value)
     return found.label if found else value
 
 
@@ -494,7 +560,7 @@ def _chart_rows(units: Sequence[Unit], plan: Plan, book: _Book, rates: list[Row]
     counts: dict[str, int] = {c.code: 0 for c in plan.org_ratings.categories}
     if years:
         for u in units:
-            sub = book.get(u.code, "F03", Period(years[-1], "year"))
+            sub = book.get(u.code, "F03", _year(years[-1]))
             rating = _rating(sub, plan) if sub else None
             if rating is not None:
                 counts[rating.code] += 1
@@ -510,10 +576,10 @@ def _finding_rows(findings: Sequence[Finding]) -> list[Row]:
 
 # -- progress, cells, summary -------------------------------------------------------
 
-def _progress(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[tuple, Status],
+def _progress(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[str, Status],
               current: Figures, as_of: dt.date | None = None) -> Progress:
-    f01 = Period(plan.year, "year")
-    regs = [(u, status[(u.code, "F01", f01)]) for u in units]
+    """The plan year's progress; ``status``: each unit's registration (F01) status, by unit code."""
+    regs = [(u, status[u.code]) for u in units]
     done = [(u, s) for u, s in regs if s.submitted]
     registered = [(u, number(s.submission, "dk_ket_nap")) for u, s in done if s.submission]
     reporting = [u for u in units if book.periodic(u.code, plan.year)]
@@ -561,6 +627,18 @@ def _summary(plan: Plan, submissions: Sequence[Submission], resolution: Resoluti
     }
 
 
+def _in_columns(rows: Sequence[Row], columns: Sequence[str]) -> list[Row]:
+    """The rows with exactly the table's columns, in its order (a missing one None, any other dropped).
+
+    The builders above make nearly every row with these very keys in this
+    order: such a row is kept as it is (a copy would be equal; every row is
+    built afresh by one call), the others are rebuilt. Copying them all was
+    millions of look-ups at 52,000 units.
+    """
+    wanted = tuple(columns)
+    return [row if tuple(row) == wanted else {c: row.get(c) for c in columns} for row in rows]
+
+
 # -- entry point ----------------------------------------------------------------------
 
 def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[Unit]", plan: Plan,
@@ -593,7 +671,8 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
     refused = unreadable(submissions, names, plan)
     pairs = tracked_pairs(plan, resolution.latest, track, as_of, [r.pair for r in refused if r.pair])
     items = statuses(unit_list, plan, resolution, pairs, as_of, refused)
-    status = {(s.unit.code, s.form, s.period): s for s in items}
+    registration = Period(plan.year, "year")  # the plan year's F01 status of each unit, by code
+    status = {s.unit.code: s for s in items if s.form == "F01" and s.period == registration}
 
     findings = list(extra_findings) + supersede(
         [f for s in submissions for f in s.findings] + cross_file_findings(submissions, finder, plan, resolution.latest, witness),
@@ -627,7 +706,7 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
         "tbl_bao_cao": report_rows(shown_previous, current, plan, minimum_total, progress),
     }
     specs = summary_tables(plan)
-    tables = {tid: [{c: row.get(c) for c in specs[tid].column_ids} for row in tables[tid]] for tid in specs}
+    tables = {tid: _in_columns(tables[tid], specs[tid].column_ids) for tid in specs}
     return Consolidation(tables=tables, cells=_cells(plan, paragraph, current_paragraph), findings=findings,
                          summary=_summary(plan, submissions, resolution, findings, progress, unit_list),
                          paragraph=paragraph, resolution=resolution)
