@@ -313,9 +313,28 @@ def discipline_text(plan: Plan, tables: Tables, period: ReportPeriod) -> str:
 
 
 def _tracking_counts(tables: Tables, period: ReportPeriod) -> tuple[int, int]:
-    rows = [r for r in tables.get("tbl_theo_doi", ()) if period.covers(str(r.get("ky")))]
-    return (sum(1 for r in rows if r.get("trang_thai") == NOT_SUBMITTED),
-            sum(1 for r in rows if r.get("trang_thai") == UNREADABLE))
+    """Rows of ``tbl_theo_doi`` not submitted, and received unreadable, of the periods the report covers.
+
+    The table has a row per unit and tracked pair (hundreds of thousands at a
+    national scale) and only a few periods: each period's text is judged once,
+    and only for the rows in one of the two states.
+    """
+    covered: dict[str, bool] = {}
+    missing = unreadable = 0
+    for row in tables.get("tbl_theo_doi", ()):
+        state = row.get("trang_thai")
+        if state != NOT_SUBMITTED and state != UNREADABLE:
+            continue
+        ky = str(row.get("ky"))
+        inside = covered.get(ky)
+        if inside is None:
+            inside = covered[ky] = period.covers(ky)
+        if inside:
+            if state == NOT_SUBMITTED:
+                missing += 1
+            else:
+                unreadable += 1
+    return missing, unreadable
 
 
 def kinds_text(plan: Plan, tables: Tables) -> str:
