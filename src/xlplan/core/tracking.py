@@ -43,6 +43,7 @@ Rules, as the Organization Board applies them:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import PureWindowsPath
@@ -87,8 +88,19 @@ def unit_index(units: Iterable[Unit]) -> dict[str, Unit]:
 
 
 def parse_period(sub: Submission) -> Period | None:
+    if isinstance(sub.period, str):
+        return _period_of(sub.period)
     try:
         return Period.parse(sub.period) if sub.period is not None else None
+    except PeriodError:
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _period_of(text: str) -> Period | None:
+    """A period text parsed once: every file of a round carries one of a few dozen (a Period is immutable)."""
+    try:
+        return Period.parse(text)
     except PeriodError:
         return None
 
@@ -132,14 +144,12 @@ def in_schedule(submissions: Iterable[Submission], plan: Plan, index: Mapping[st
         period = parse_period(sub)
         if period is None or sub.form is None:
             continue
+        unit = index.get(str(sub.unit).strip().casefold())
         if plan_schedule.slot(sub.form, period) is None:
-            unit = index.get(str(sub.unit).strip().casefold())
             stray.append(out_of_schedule(sub, unit.code if unit else str(sub.unit).strip(), sub.form, period,
                                          plan_schedule))
-            continue
-        key = identify(sub, plan, index)
-        if key is not None:
-            keyed.append((key, sub))
+        elif unit is not None:  # the key :func:`identify` gives, from what was checked above
+            keyed.append(((unit.code, sub.form, period), sub))
     return keyed, stray
 
 
@@ -254,7 +264,8 @@ def resolve(keyed: Iterable[tuple[SubmissionKey, Submission]]) -> Resolution:
     copies: dict[SubmissionKey, tuple[Submission, ...]] = {}
     findings: list[Finding] = []
     for key in sorted(groups, key=lambda k: (k[0], pair_order((k[1], k[2])))):
-        ordered = tuple(sorted(groups[key], key=receipt_key))
+        group = groups[key]
+        ordered = tuple(sorted(group, key=receipt_key)) if len(group) > 1 else tuple(group)
         copies[key] = ordered
         latest[key] = winner = ordered[-1]
         if len(ordered) > 1:
@@ -381,8 +392,13 @@ class Status:
         """The file timeliness is judged on: the first received (the one used when only one)."""
         return self.first or self.submission
 
-    @property
+    @functools.cached_property
     def used(self) -> tuple[dt.date | None, str]:
+        """The date timeliness is judged on, and its source (:func:`date_used`).
+
+        Asked by the row, the rates, the findings and the progress of every
+        unit and pair: worked out once (a consolidation does not change its files).
+        """
         judged = self.judged
         return date_used(judged, self.year) if judged is not None else (None, "")
 
@@ -431,19 +447,29 @@ def statuses(units: Sequence[Unit], plan: Plan, resolution: Resolution, pairs: S
              as_of: dt.date | None = None, refused: Sequence[Unreadable] = ()) -> list[Status]:
     """Every registry unit × tracked pair, in registry order then pair order."""
     plan_schedule = schedule(plan)
-    files: dict[tuple[str, Pair], list[Submission]] = {}
+    # per pair, by unit code: every unit × pair is looked up, and a key holding a Period hashes slowly
+    files: dict[Pair, dict[str, list[Submission]]] = {}
     for item in refused:
         if item.pair is not None:
-            files.setdefault((item.unit.code, item.pair), []).append(item.submission)
+            files.setdefault(item.pair, {}).setdefault(item.unit.code, []).append(item.submission)
+    latest: dict[Pair, dict[str, Submission]] = {}
+    for (code, form, period), sub in resolution.latest.items():
+        latest.setdefault((form, period), {})[code] = sub
+    copies: dict[Pair, dict[str, tuple[Submission, ...]]] = {}
+    for (code, form, period), received in resolution.copies.items():
+        copies.setdefault((form, period), {})[code] = received
     out = []
     for form, period in pairs:
         slot = plan_schedule.slot(form, period)
         due_now = slot.is_due(as_of) if slot is not None else True
         due = _due(plan, form, period)
+        used, sent, refused_files = (latest.get((form, period), {}), copies.get((form, period), {}),
+                                     files.get((form, period), {}))
         for unit in units:
-            key = (unit.code, form, period)
-            out.append(Status(unit, form, period, due, resolution.latest.get(key), resolution.count(key),
-                              resolution.first(key), due_now, tuple(files.get((unit.code, (form, period)), ())),
+            code = unit.code
+            received = sent.get(code, ())  # as Resolution.count and Resolution.first read them
+            out.append(Status(unit, form, period, due, used.get(code), len(received),
+                              received[0] if received else None, due_now, tuple(refused_files.get(code, ())),
                               plan.year))
     order = {u.code: i for i, u in enumerate(units)}
     return sorted(out, key=lambda s: order[s.unit.code])  # stable: pair order within a unit
@@ -459,7 +485,8 @@ def tracking_rows(items: Sequence[Status], refused: Sequence[Unreadable] = ()) -
     for i, s in enumerate(items):
         sub, judged = s.submission, s.judged
         day, source = s.used
-        note = "; ".join(Unreadable(s.unit, f, None).reason + ": " + file_name(f.file) for f in s.unreadable)
+        note = ("; ".join(Unreadable(s.unit, f, None).reason + ": " + file_name(f.file) for f in s.unreadable)
+                if s.unreadable else "")
         rows.append({
             "ma": s.unit.code, "ten": s.unit.name, "bieu": s.form, "ky": str(s.period),
             "trang_thai": s.state,
@@ -522,11 +549,11 @@ def tracking_findings(items: Sequence[Status]) -> list[Finding]:
     out = []
     for s in items:
         out.extend(_implausible_dates(s))
-        due = indicators.format_date(s.due) if s.due else ""
         if s.chased:
             out.append(make("missing-submission", unit=s.unit.code, form=s.form, period=period_text(s.period),
-                            period_code=str(s.period), due=due))
+                            period_code=str(s.period), due=_due_text(s)))
         elif s.on_time is False and s.judged is not None:
+            due = _due_text(s)
             day, source = s.used
             sub = s.judged
             cell = sub.values.get("ngay_lap") if source == SOURCE_FORM_DATE else None
@@ -538,8 +565,15 @@ def tracking_findings(items: Sequence[Status]) -> list[Finding]:
     return out
 
 
+def _due_text(s: Status) -> str:
+    """The due date as a finding writes it (only for a status that is a finding: most are none)."""
+    return indicators.format_date(s.due) if s.due else ""
+
+
 def _implausible_dates(s: Status) -> list[Finding]:
     """``report-date-out-of-range`` for the files of ``s`` whose form date cannot be a report date of the plan."""
+    if s.submission is None and s.first is None:
+        return []  # nothing received (most units and pairs while a round runs)
     out = []
     seen = set()
     for sub in (s.judged, s.submission):
