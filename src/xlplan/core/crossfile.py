@@ -45,7 +45,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence, runtime_checkable
 
 from .findings import Finding, make
 from .periods import Period
-from .plan import Plan
+from .plan import Plan, UnitKind
 from .registry import Unit
 from .submission import Submission
 from .tracking import (KIND_RANK, UNREADABLE_CODES, SubmissionKey, parse_period, period_text,
@@ -117,6 +117,7 @@ def suggest_unit(name: object, units: Iterable[Unit]) -> Unit | None:
 def identity_findings(submissions: Iterable[Submission], units: Iterable[Unit], plan: Plan) -> list[Finding]:
     """``unit-unknown``, ``unit-name-mismatch`` and ``unit-kind-mismatch`` for every file."""
     index = unit_index(units)
+    kind_of: dict[str, str | None] = {}  # a kind label as typed → its code (``Plan.kind`` folds; a few labels recur)
     out: list[Finding] = []
     for sub in submissions:
         if not sub.unit or not usable(sub, plan):
@@ -133,15 +134,21 @@ def identity_findings(submissions: Iterable[Submission], units: Iterable[Unit], 
                            value=name, expected=unit.name, code=unit.code))
         label = sub.value("loai_hinh")
         if isinstance(label, str) and label.strip():
-            try:
-                kind_code = plan.kind(label).code
-            except KeyError:
-                kind_code = None
+            if label not in kind_of:
+                kind_of[label] = _kind_code(plan, label)
+            kind_code = kind_of[label]
             if kind_code != unit.kind:
                 expected = plan.kind(unit.kind).label if unit.kind in plan.kind_codes else unit.kind
                 out.append(_at("unit-kind-mismatch", sub, "loai_hinh", unit.code,
                                value=label, expected=expected, code=unit.code))
     return out
+
+
+def _kind_code(plan: Plan, label: str) -> str | None:
+    try:
+        return plan.kind(label).code
+    except KeyError:
+        return None
 
 
 def _unknown(sub: Submission, units: Iterable[Unit]) -> Finding:
@@ -243,6 +250,8 @@ def plausibility_findings(submissions: Iterable[Submission], units: Iterable[Uni
     """``members-implausible``: a file's total members further from the registry's than the plan allows."""
     index = unit_index(units)
     tolerance = Fraction(plan.members_tolerance) / 100
+    # |value - members| / members > tolerance, in whole numbers (members > 0): no Fraction per file
+    over, under = tolerance.denominator, tolerance.numerator
     out: list[Finding] = []
     for sub in submissions:
         field_id = MEMBER_TOTAL_FIELDS.get(str(sub.form))
@@ -252,7 +261,7 @@ def plausibility_findings(submissions: Iterable[Submission], units: Iterable[Uni
         value = number(sub, field_id)
         if unit is None or unit.members <= 0 or value is None:
             continue
-        if abs(Fraction(value - unit.members, unit.members)) > tolerance:
+        if abs(value - unit.members) * over > under * unit.members:
             out.append(_at("members-implausible", sub, field_id, unit.code, value=value,
                            expected=unit.members, tolerance=plan.members_tolerance))
     return out
@@ -357,10 +366,14 @@ def minimum_findings(latest: Mapping[SubmissionKey, Submission], units: Iterable
     """
     out: list[Finding] = []
     year = Period(plan.year, "year")
+    codes = set(plan.kind_codes)
+    kinds: dict[str, UnitKind] = {}  # ``Plan.kind`` folds its text: asked once per kind, not per unit
     for unit in units:
-        if unit.kind not in plan.kind_codes:
+        if unit.kind not in codes:
             continue
-        kind = plan.kind(unit.kind)
+        if unit.kind not in kinds:
+            kinds[unit.kind] = plan.kind(unit.kind)
+        kind = kinds[unit.kind]
         minimum = kind.minimum(unit.has_source)
         checks = (("F01", ("dk_ket_nap",)), ("F02", ("kn_luy_ke", "kn_trong_ky")))
         for form, fields in checks:
