@@ -30,6 +30,7 @@ one record: the same machinery reads three files or fifty thousand.
 from __future__ import annotations
 
 import collections
+import copy
 import gc
 import multiprocessing
 import os
@@ -40,6 +41,7 @@ import threading
 import time
 from dataclasses import dataclass, field, fields, replace
 from multiprocessing.connection import Connection, wait
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -272,6 +274,10 @@ def read_one(stub: Submission | str | Path, plan: Plan, registry: Registry | Non
 # calamine builds a sheet's whole rectangle in memory; openpyxl streams rows. A file that
 # exhausts a calamine worker (a stray value in XFD1048576) is tried once more with openpyxl.
 FALLBACK = {"calamine": "openpyxl"}
+# Chunks are sent ahead (see _Pool._feed) where a pipe is a socket pair whose buffer holds a chunk
+# many times over (Linux: ~200 kB); elsewhere (macOS: 8 kB) a worker gets its next chunk when it has none.
+_AHEAD = sys.platform.startswith("linux")
+_AHEAD_BYTES = 32 * 1024
 _KILLED = (-getattr(signal, "SIGKILL", 9), -getattr(signal, "SIGABRT", 6), 1)  # out of memory, by whom
 
 
@@ -288,6 +294,7 @@ _KEPT = ("file", "received", "first_seen", "first_run", "source", "archived", "s
 _READ = tuple(item.name for item in fields(Submission) if item.name not in _KEPT + ("values", "findings"))
 _SHARED_READ = frozenset(("form", "version", "plan_id", "period", "engine", "generator", "format"))
 _LAYOUTS = 256  # numbered layouts per worker; a file whose cells sit elsewhere carries its own
+_SHARED_COUNTS = 200_000  # count cells shared per worker (see _Decoder): a bound, never reached by forms
 
 
 class _Encoder:
@@ -346,6 +353,9 @@ class _Decoder:
 
     def __init__(self) -> None:
         self.layouts: dict[int, _Layout] = {}
+        # A count cell (an int that is its own raw value) is one immutable CellValue shared by every
+        # file holding that count at that place: most counts are small, so most files share them.
+        self.counts: dict[tuple[tuple[str, str, str | None, str | None], int], CellValue] = {}
 
     def decode(self, stub: Submission, message: Any) -> Submission:
         if isinstance(message, Submission):
@@ -362,17 +372,30 @@ class _Decoder:
         cells: dict[str, CellValue] = {}
         rest = iter(others)
         intern = sys.intern
-        for position, ((key, name, sheet, cell), value) in enumerate(zip(layout, values)):
-            if type(value) is str and len(value) <= 64:  # shared(), inlined: ~25 cells a file, 50,000 files
-                value = intern(value)
+        counts = self.counts
+        for position, (where, value) in enumerate(zip(layout, values)):
+            key, name, sheet, cell = where
             if mask >> position & 1:
+                if type(value) is int:
+                    found_cell = counts.get((where, value))
+                    if found_cell is None:
+                        found_cell = CellValue(name, value, sheet, cell, value)
+                        if len(counts) < _SHARED_COUNTS:
+                            counts[(where, value)] = found_cell
+                    cells[key] = found_cell
+                    continue
+                if type(value) is str and len(value) <= 64:  # shared(), inlined: ~25 cells a file, 50,000 files
+                    value = intern(value)
                 raw = value
             else:
+                if type(value) is str and len(value) <= 64:
+                    value = intern(value)
                 raw = next(rest)
                 if type(raw) is str and len(raw) <= 64:
                     raw = intern(raw)
             cells[key] = CellValue(name, value, sheet, cell, raw)
-        sub = replace(stub, values=cells, findings=findings)
+        sub = copy.copy(stub)  # the stub as sent (not the caller's object), with what was read
+        sub.values, sub.findings = cells, findings
         for name, found in zip(_READ, read):
             setattr(sub, name, shared(found) if name in _SHARED_READ else found)
         return sub
@@ -385,6 +408,7 @@ class _Worker:
     chunk: collections.deque = field(default_factory=collections.deque)  # (index, engine) sent, unanswered
     since: float = 0.0  # when the file now being read started
     decoder: _Decoder = field(default_factory=_Decoder)  # its layouts: a replacement starts afresh
+    unread: int | None = None  # first index of the last chunk sent, until the worker answers it
 
 
 class _Pool:
@@ -463,9 +487,13 @@ class _Pool:
             return
         worker.chunk.popleft()
         worker.since = time.monotonic()
+        if worker.unread == index:
+            worker.unread = None  # it has the last chunk sent: nothing of ours waits in its pipe
         yield index, worker.decoder.decode(self.stubs[index], message)
         if not worker.chunk:
             self._feed(worker, queue)
+        elif len(worker.chunk) == 1 and worker.unread is None and _AHEAD:
+            self._feed(worker, queue, ahead=True)
 
     def _death(self, index: int, engine: str, exitcode: int | None) -> Submission:
         """The refusal for the file a worker died on: memory exhaustion, or a crash of its parser."""
@@ -489,13 +517,27 @@ class _Pool:
         workers[workers.index(worker)] = fresh
         self._feed(fresh, queue)
 
-    def _feed(self, worker: _Worker, queue: collections.deque) -> None:
+    def _feed(self, worker: _Worker, queue: collections.deque, ahead: bool = False) -> None:
+        """Send ``worker`` the next chunk: when it has none left, or ``ahead`` of time, while it reads
+        the last file of its chunk, so that it never waits a round trip for its next chunk.
+
+        A chunk is sent ahead only into an empty pipe (the worker has begun the chunk before it,
+        :attr:`_Worker.unread`) and only when it is small (:data:`_AHEAD_BYTES`), so the send
+        never waits for the worker, which may itself be sending a result back. The deadline of
+        the file being read is left as it is.
+        """
         if not queue:
             return
         chunk = queue.popleft()
+        payload = ForkingPickler.dumps([(i, self.stubs[i], engine) for i, engine in chunk])
+        if ahead and len(payload) > _AHEAD_BYTES:
+            queue.appendleft(chunk)  # sent when the worker has none left, as any chunk
+            return
+        if not worker.chunk:
+            worker.since = time.monotonic()
         worker.chunk.extend(chunk)
-        worker.since = time.monotonic()
-        worker.conn.send([(i, self.stubs[i], engine) for i, engine in chunk])
+        worker.unread = chunk[0][0]
+        worker.conn.send_bytes(payload)
 
 
 def _compact(sub: Submission) -> Submission:
