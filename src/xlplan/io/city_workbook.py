@@ -194,7 +194,8 @@ def write_city_data(wb: Workbook, plan: Plan, tables: Mapping[str, Sequence[Mapp
     if unknown:
         raise CityWorkbookError(f"Sổ tổng hợp không có bảng: {', '.join(unknown)}.")
     with paused_gc():
-        fitted = [_write_table(wb, specs[table_id], rows, stream, plan) for table_id, rows in tables.items()]
+        measured: dict[tuple[float, float], dict[str, float]] = {}  # tables share texts (names): measured once
+        fitted = [_write_table(wb, specs[table_id], rows, stream, plan, measured) for table_id, rows in tables.items()]
     _set_row_heights(fitted, stream)
     for name, value in cells.items():
         ws, row, col = lay.named_cell(wb, name)
@@ -214,7 +215,8 @@ _REPORT_SOURCES = frozenset({"tbl_dang_ky", "tbl_tien_do", "tbl_tong_hop", "tbl_
 
 
 def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, object]], stream: bool,
-                 plan: Plan) -> tuple[Region, dict[int, float]]:
+                 plan: Plan, measured: dict[tuple[float, float], dict[str, float]] | None = None,
+                 ) -> tuple[Region, dict[int, float]]:
     """Write one table's rows under its header; returns its old region and the heights its rows need."""
     old = table_region(wb, spec)
     ws = old.ws
@@ -257,7 +259,7 @@ def _write_table(wb: Workbook, spec: TableSpec, rows: Sequence[Mapping[str, obje
     define_name(wb, spec.id + lay.DATA_SUFFIX, ws, new.first_col, new.first_row, new.last_col, new.last_row)
     _follow_sheet_settings(ws, old, new)
     lay.extend_highlights(ws, new)
-    return old, _row_heights(wraps, old.first_row, rows)
+    return old, _row_heights(wraps, old.first_row, rows, measured)
 
 
 def _wrapping_columns(ws: Worksheet, spec: TableSpec, region: Region,
@@ -274,23 +276,28 @@ def _wrapping_columns(ws: Worksheet, spec: TableSpec, region: Region,
 
 
 def _row_heights(wraps: Sequence[tuple[str, float, float]], first_row: int,
-                 rows: Sequence[Mapping[str, object]]) -> dict[int, float]:
+                 rows: Sequence[Mapping[str, object]],
+                 measured: dict[tuple[float, float], dict[str, float]] | None = None) -> dict[int, float]:
     """Sheet row → the height its wrapped text needs, for the rows that need more than one line."""
     heights: dict[int, float] = {}
     if not wraps:
         return heights
     single = max(lines_height(1, size) for _, _, size in wraps)
-    measured: dict[tuple[str, float, float], float] = {}  # a table repeats its texts (names, states) row after row
+    # Per (width, size), text -> height: a table repeats its texts (names, states) row after row.
+    shared = {} if measured is None else measured
+    columns = [(column_id, width, size, shared.setdefault((width, size), {})) for column_id, width, size in wraps]
     for row, values in enumerate(rows, first_row):
         needed = 0.0
-        for column_id, width, size in wraps:
+        for column_id, width, size, known in columns:
             value = values.get(column_id)
-            if isinstance(value, str) and value:
-                key = (value, width, size)
-                height = measured.get(key)
+            if value and type(value) is str:
+                height = known.get(value)
                 if height is None:
-                    height = measured[key] = lines_height(wrapped_lines(value, width, size), size)
-                needed = max(needed, height)
+                    height = known[value] = lines_height(wrapped_lines(value, width, size), size)
+                if height > needed:
+                    needed = height
+            elif value and isinstance(value, str):  # a str subclass: measured as its text
+                needed = max(needed, lines_height(wrapped_lines(value, width, size), size))
         if needed > single:
             heights[row] = needed
     return heights

@@ -164,13 +164,20 @@ def _rows(ws: Worksheet, tables: list[DeferredRows]) -> Iterator[tuple[int, list
     for (row, _col), cell in sorted(cell_store(ws).items()):
         stored[row].append(cell)
     plain = sorted(stored.keys() | ws.row_dimensions.keys())
-    sources = [plain] + [range(t.first_row, t.last_row + 1) for t in tables]
+    spans = [(t.first_row, t.last_row, t) for t in tables]
+    sources = [plain] + [range(first, last + 1) for first, last, _ in spans]
     previous = None
+    covering: list[DeferredRows] = []
+    until = 0  # the rows up to here are covered by ``covering`` (tables start and end at few rows)
     for row in heapq.merge(*sources):
         if row == previous:
             continue
         previous = row
-        yield row, stored.pop(row, []), [t for t in tables if t.first_row <= row <= t.last_row]
+        if row > until:
+            covering = [t for first, last, t in spans if first <= row <= last]
+            until = min([last for first, last, _ in spans if first <= row <= last]
+                        + [first - 1 for first, _, _ in spans if first > row], default=row)
+        yield row, stored.pop(row, []), covering
 
 
 def _column(cell: Cell) -> int:
@@ -194,6 +201,9 @@ class _FastRows:
         self._columns: dict[int, list[tuple[str, bool, bool]]] = {}  # id(table) -> see _column_facts
         self._style_ids: dict[int, list[str]] = {}  # id(table) -> ' s="n"' per column ("" unstyled)
         self._heights: dict[float, str] = {}  # row height -> its attributes
+        self._reads: dict[int, list[tuple[str, bool]]] = {}  # id(table) -> (column id, dates shown) per column
+        self._cells: dict[int, list[tuple[str, bool, str]]] = {}  # id(table) -> see _cell_plan
+        self._texts: dict[str, str | None] = {}  # text -> its cell body (None: openpyxl's to write)
 
     def write(self, row: int, tables: list[DeferredRows], height: float | None = None) -> bool:
         """Write ``row`` if every cell of it is one this class knows; False (nothing written) if not.
@@ -205,26 +215,56 @@ class _FastRows:
             return False
         # Tables side by side never share a column: taken left to right, their cells are in column order.
         ordered = sorted(tables, key=lambda table: table.columns[0][0]) if len(tables) > 1 else tables
-        bodies: list[list[str]] = []
-        for table in ordered:  # every cell known before any style is added (see _styles)
-            values = table.rows[row - table.first_row]
-            found = []
-            for (_, column_id, _), (_, _, date_ok) in zip(table.columns, self._column_facts(table)):
-                body = self._body(values.get(column_id), date_ok)
+        bodies: list[str] = []  # every cell known before any style is added (see _styles)
+        texts = self._texts
+        for table in ordered:
+            get = table.rows[row - table.first_row].get
+            for column_id, date_ok in self._read_plan(table):
+                value = get(column_id)
+                if value is None:
+                    body: str | None = ""
+                elif type(value) is str:
+                    body = texts.get(value, _UNSEEN)
+                    if body is _UNSEEN:
+                        body = self._body(value, date_ok)
+                        if len(texts) < _TEXTS_KEPT:
+                            texts[value] = body
+                else:
+                    body = self._body(value, date_ok)
                 if body is None:
                     return False
-                found.append(body)
-            bodies.append(found)
-        parts = [f'<row r="{row}"{self._height(height)}>']
-        for table, found in zip(ordered, bodies):
-            for (letter, styled, _), style, body in zip(self._column_facts(table), self._styles(table), found):
+                bodies.append(body)
+        number = str(row)
+        parts = [f'<row r="{number}"{self._height(height)}>']
+        found = iter(bodies)
+        for table in ordered:
+            for (start, styled, style), body in zip(self._cell_plan(table), found):
                 if body:
-                    parts.append(f'<c r="{letter}{row}"{style}{body}')
+                    parts.append(start + number + style + body)
                 elif styled:  # an empty cell is written only for its style, as openpyxl does
-                    parts.append(f'<c r="{letter}{row}"{style} t="n" />')
+                    parts.append(start + number + style + ' t="n" />')
         parts.append("</row>")
         self._raw("".join(parts))
         return True
+
+    def _read_plan(self, table: DeferredRows) -> list[tuple[str, bool]]:
+        """Per column of ``table``: its id and whether its number format shows dates."""
+        plan = self._reads.get(id(table))
+        if plan is None:
+            plan = self._reads[id(table)] = [(column_id, date_ok) for (_, column_id, _), (_, _, date_ok)
+                                             in zip(table.columns, self._column_facts(table))]
+        return plan
+
+    def _cell_plan(self, table: DeferredRows) -> list[tuple[str, bool, str]]:
+        """Per column of ``table``: a cell's text before its row number (``<c r="B``), whether the
+        column is styled, and what follows the number up to the value (``" s="3"``). Asks for
+        the styles (see :meth:`_styles`), so only once a row is known to be written here."""
+        plan = self._cells.get(id(table))
+        if plan is None:
+            plan = self._cells[id(table)] = [
+                (f'<c r="{letter}', styled, f'"{style}')
+                for (letter, styled, _), style in zip(self._column_facts(table), self._styles(table))]
+        return plan
 
     def _height(self, height: float | None) -> str:
         """The ``ht``/``customHeight`` attributes openpyxl writes for a row dimension of ``height``."""
@@ -242,6 +282,8 @@ class _FastRows:
         # type(value) is X, not isinstance: bool and other subclasses are left to openpyxl.
         if value is None:
             return ""
+        if type(value) is int and -_EXACT < value < _EXACT:
+            return f' t="n"><v>{value}</v></c>'  # what "%.16g" writes for a whole number of up to 15 digits
         if type(value) is int or (type(value) is float and math.isfinite(value)):
             return f' t="n"><v>{"%.16g" % value}</v></c>'
         if type(value) is Fraction or type(value) is Decimal:
@@ -293,6 +335,11 @@ class _FastRows:
                 found.append(f' s="{style_id(wb, style_record(probe))}"' if probe.has_style else "")
             self._style_ids[id(table)] = found
         return found
+
+
+_EXACT = 10**15
+_UNSEEN = "\x00unseen"  # not a cell body (bodies start with a space): a text not met yet
+_TEXTS_KEPT = 200_000  # distinct texts whose bodies are kept (a national table repeats names and states)
 
 
 def _escape(text: str) -> str:

@@ -92,6 +92,11 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return buffer.getvalue()
 
 
+# Deflate's fastest level: a national summary's sheets are hundreds of megabytes of XML, which
+# level 1 packs four times faster than the default (6) into a file about 1.4 times as large.
+_LEVEL = 1
+
+
 class _StableZip(zipfile.ZipFile):
     """A zip archive written in a stable member order, every member with a fixed date.
 
@@ -143,6 +148,7 @@ class _StableZip(zipfile.ZipFile):
                 for name, payload in first + [m for m in pending if m[0] not in _FIRST]:
                     info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
                     info.compress_type = zipfile.ZIP_DEFLATED
+                    info._compresslevel = _LEVEL  # type: ignore[attr-defined]  # 3.13: also compress_level
                     info.external_attr = 0o644 << 16
                     if isinstance(payload, bytes):
                         super().writestr(info, payload)
