@@ -12,6 +12,7 @@ Exit codes: 0 fine, 1 findings of error severity (decided by
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -22,7 +23,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 import click
 
@@ -203,7 +204,8 @@ class CliGroup(click.Group):
         try:
             try:
                 _vietnamese(self)
-                returned = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+                with _openpyxl_without_numpy():
+                    returned = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
             except (KeyboardInterrupt, click.Abort):
                 raise Interrupted() from None
         except KeyboardInterrupt:  # a second Ctrl+C while the first is being said
@@ -230,6 +232,28 @@ class CliGroup(click.Group):
             return super().invoke(ctx)
         except click.UsageError as exc:
             raise _refusal(exc) from None
+
+
+@contextlib.contextmanager
+def _openpyxl_without_numpy() -> Iterator[None]:
+    """While a command runs, ``import numpy`` fails unless numpy was imported already.
+
+    openpyxl imports numpy, when installed (pandas brings it), only to accept
+    numpy numbers in cells; xlplan never gives it any, and the import costs a
+    tenth of a second of every command that reads or writes a workbook. Nothing
+    xlplan runs needs numpy (xlwings and openpyxl both go without it); the block
+    is lifted when the command ends, so a process that goes on (tests, the add-in's
+    server) imports numpy as usual afterwards.
+    """
+    if "numpy" in sys.modules or "openpyxl" in sys.modules:
+        yield
+        return
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # the import system's "not available"
+    try:
+        yield
+    finally:
+        if "numpy" in sys.modules and sys.modules["numpy"] is None:
+            del sys.modules["numpy"]
 
 
 def _vietnamese(group: click.Group) -> None:
