@@ -392,21 +392,18 @@ class Status:
         """The file timeliness is judged on: the first received (the one used when only one)."""
         return self.first or self.submission
 
-    @functools.cached_property
+    @property
     def used(self) -> tuple[dt.date | None, str]:
-        """The date timeliness is judged on, and its source (:func:`date_used`).
-
-        Asked by the row, the rates, the findings and the progress of every
-        unit and pair: worked out once (a consolidation does not change its files).
-        """
         judged = self.judged
         return date_used(judged, self.year) if judged is not None else (None, "")
 
     @property
     def on_time(self) -> bool | None:
         """True/False when submitted with a date; None when not submitted or undated."""
+        if self.submission is None:
+            return None
         day, _ = self.used
-        if self.submission is None or day is None:
+        if day is None:
             return None
         return self.due is None or day <= self.due
 
