@@ -108,3 +108,23 @@ def test_unknown_unit_with_a_legacy_name_suggests_after_conversion(tmp_path, pla
         assert sub.value("don_vi_ten") == "đảng bộ phường vũ ninh"
         [unknown] = [f for f in sub.findings if f.code == "unit-unknown"]
         assert unknown.params["suggestion"] == "P_VUNINH"
+
+
+LATIN = st.text(alphabet=st.sampled_from(
+    "aăâbcdđeêghiklmnoôơpqrstuưvxyAĂÂĐÊÔƠƯ _-.,'0123456789×÷ª²¼µ\x85\x9f\u00a0\u00ad\u0300\u0301\u0303\u0309\u0323\u0302\u0306"
+    "\u031b\u035c\u036f"), max_size=40)
+
+
+@SETTINGS
+@given(LATIN)
+def test_latin_words_by_regex_as_by_letter(text):
+    """The regex path of the name key (Vietnamese and Latin text) moves tones as the letter-by-letter path does."""
+    from xlplan.core import registry
+
+    def key(words: str) -> str:  # how _name_key finishes either path
+        return " ".join(unicodedata.normalize("NFC", words).split())
+
+    decomposed = unicodedata.normalize("NFD", text)
+    assert registry._LATIN.fullmatch(decomposed)
+    assert key(registry._LATIN_WORD.sub(registry._tones_last, decomposed)) == key(
+        registry._tones_last_by_letter(decomposed))

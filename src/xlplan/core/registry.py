@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -148,26 +149,64 @@ def _name_key(name: str) -> str:
     if not text.isprintable():  # format characters (Cf) are never printable: filter only then
         text = "".join(c for c in text if unicodedata.category(c) != "Cf")
     text = text.translate(_LOOKALIKES)
-    out: list[str] = []
-    word: list[str] = []
+    if _LATIN.fullmatch(text):  # Vietnamese and Latin text: words found by the regex engine
+        text = _LATIN_WORD.sub(_tones_last, text)
+    else:
+        text = _tones_last_by_letter(text)
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
-    def flush() -> None:
-        if word:
-            whole = "".join(word)
+
+def _tones_last_by_letter(text: str) -> str:
+    """``text`` (decomposed) with each word's tone marks moved to the word's end, any script."""
+    out: list[str] = []
+    # Runs of word characters (letters, digits, combining marks), of spaces and of anything else,
+    # each character classed once per process (a C-level lookup afterwards).
+    for kind, run in itertools.groupby(text, _CLASSES.__getitem__):
+        if kind is _WORD:
+            whole = "".join(run)
             base = whole.translate(_NO_TONES)
             out.append(base)
-            if len(base) != len(whole):
+            if len(base) != len(whole):  # its tone marks, moved to the end of the syllable
                 out.append("".join(c for c in whole if c in _TONE_MARKS))
-            word.clear()
-
-    for char in text:
-        if char.isalnum() or unicodedata.combining(char):
-            word.append(char)
+        elif kind is _SPACE:
+            out.append(" ")
         else:
-            flush()
-            out.append(" " if char.isspace() else char)
-    flush()
-    return " ".join(unicodedata.normalize("NFC", "".join(out)).split())
+            out.extend(run)
+    return "".join(out)
+
+
+_WORD, _SPACE, _OTHER = "word", "space", "other"
+# Text of U+0000–U+024F (ASCII, Latin-1, Latin Extended) and the combining diacritics, in which a word
+# character is exactly what _tones_last_by_letter takes for one: a letter or digit ([^\W_] is
+# str.isalnum) or a combining mark (every mark of U+0300–U+036F but the grapheme joiner U+034F,
+# whose combining class is 0).
+_MARKS = "\u0300-\u034e\u0350-\u036f"
+_LATIN = re.compile(f"[\x00-\u024f{_MARKS}]*")
+_LATIN_WORD = re.compile(f"(?:[^\\W_]|[{_MARKS}])+")
+_TONE = re.compile(f"[{''.join(sorted(_TONE_MARKS))}]")
+_TONE_INSIDE = re.compile(f"[{''.join(sorted(_TONE_MARKS))}](?=[^\\W_]|[{_MARKS}])")  # more of the word after it
+
+
+def _tones_last(word: re.Match[str]) -> str:
+    """A word with its tone marks moved to its end (as :func:`_tones_last_by_letter` moves them)."""
+    text = word.group()
+    if _TONE_INSIDE.search(text) is None:
+        return text
+    return _TONE.sub("", text) + "".join(_TONE.findall(text))
+
+
+class _Classes(dict[str, str]):
+    """Character → ``_WORD`` (a letter, a digit, a combining mark), ``_SPACE`` or ``_OTHER``, filled as met."""
+
+    def __missing__(self, char: str) -> str:
+        kind = (_WORD if char.isalnum() or unicodedata.combining(char) else
+                _SPACE if char.isspace() else _OTHER)
+        if len(self) < 1 << 16:
+            self[char] = kind
+        return kind
+
+
+_CLASSES = _Classes()
 
 
 def plain_name(name: str) -> str:
@@ -177,8 +216,26 @@ def plain_name(name: str) -> str:
     unit, but "Hoa Long" and "Hòa Long" may be two different units, so a match
     on this key only ever asks "Có phải là …?".
     """
-    text = unicodedata.normalize("NFD", normalize_name(name)).replace("đ", "d")
-    return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
+    return _plain_key(name)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _plain_key(name: str) -> str:
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", normalize_name(name)).translate(_BARE))
+
+
+class _Bare(dict[int, "str | None"]):
+    """``str.translate`` table: combining marks dropped, "đ" as "d", filled as characters are met."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        found = "d" if char == "đ" else None if unicodedata.combining(char) else char
+        if len(self) < 1 << 16:
+            self[code] = found
+        return found
+
+
+_BARE = _Bare()
 
 
 # -- the registry ------------------------------------------------------------------
