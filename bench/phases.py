@@ -47,6 +47,7 @@ def run(root: Path, engine: str | None = None, workers: int | None = None, as_of
         mark = now
 
     from xlplan.core import rollup
+    from xlplan.io.gc_pause import paused_gc
     from xlplan.services.consolidate import discover, save_summary
     from xlplan.services.workspace import open_workspace
 
@@ -70,7 +71,8 @@ def run(root: Path, engine: str | None = None, workers: int | None = None, as_of
 
     rollup.cross_file_findings = timed(rollup.cross_file_findings)
     rollup.tracking_findings = timed(rollup.tracking_findings)
-    result = rollup.consolidate(submissions, ws.registry, ws.plan, extra_findings=found.skipped, as_of=as_of)
+    with paused_gc():  # as services.consolidate runs it
+        result = rollup.consolidate(submissions, ws.registry, ws.plan, extra_findings=found.skipped, as_of=as_of)
     lap("aggregate")
     times["validate"] = validate[0]
     times["aggregate"] -= validate[0]

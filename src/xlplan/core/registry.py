@@ -141,10 +141,11 @@ def normalize_name(name: str) -> str:
     return _name_key(name)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 18)
 def _name_key(name: str) -> str:
     # Cached: a registry of 52,000 units asks for each name's key several times (by-name index,
-    # suggestions, duplicate check) and the key is a pure function of the text.
+    # suggestions, duplicate check, each form's name beside it) and the key is a pure function
+    # of the text; room for every name of a national consolidation, else the cache thrashes.
     text = unicodedata.normalize("NFD", unicodedata.normalize("NFC", name).casefold())
     if not text.isprintable():  # format characters (Cf) are never printable: filter only then
         text = "".join(c for c in text if unicodedata.category(c) != "Cf")
@@ -219,7 +220,7 @@ def plain_name(name: str) -> str:
     return _plain_key(name)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 18)
 def _plain_key(name: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", normalize_name(name)).translate(_BARE))
 

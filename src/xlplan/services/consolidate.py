@@ -43,6 +43,7 @@ from ..core.rollup import Consolidation, consolidate
 from ..core.submission import Submission
 from ..io.audit_store import AuditStore, InputRecord
 from ..io.city_workbook import write_city_data
+from ..io.gc_pause import paused_gc
 from ..io.intake import read_many
 from ..io.workbook_files import is_locked_error, kill_point, machine_fault, shown_name, workbook_bytes, write_bytes_atomic
 from .archive import Archived, InputRefused, archive_file, kind_of, open_input, sha256_of
@@ -277,8 +278,10 @@ def _compute(ws: Workspace, engine: str | None, progress: Progress | None, track
     if store is not None:
         stamp_receipts(submissions, store, run)
     as_of = ws.as_of or dt.date.today()  # ngày chốt số liệu: the Cấu hình cell, --as-of, else the day of the run
-    result = consolidate(submissions, ws.registry, ws.plan, extra_findings=found.skipped, track=tuple(track),
-                         as_of=as_of, previous_year=previous_of(ws.root, ws.plan, ws.settings, engine))
+    previous = previous_of(ws.root, ws.plan, ws.settings, engine)
+    with paused_gc():  # every file's Submission and the tables built from them stay alive: nothing to collect
+        result = consolidate(submissions, ws.registry, ws.plan, extra_findings=found.skipped, track=tuple(track),
+                             as_of=as_of, previous_year=previous)
     return result, found, submissions
 
 
