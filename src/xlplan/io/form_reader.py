@@ -448,11 +448,11 @@ def _number(value: Fraction) -> str:
 
 
 def _by_sheet(targets: Any) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = {}
+    """Sheet → its cells among ``targets``, each once, in the order first met."""
+    grouped: dict[str, dict[str, None]] = {}
     for sheet, cell in targets:
-        if cell not in grouped.setdefault(sheet, []):
-            grouped[sheet].append(cell)
-    return grouped
+        grouped.setdefault(sheet, {})[cell] = None
+    return {sheet: list(cells) for sheet, cells in grouped.items()}
 
 
 def _text(raw: object) -> str:

@@ -11,6 +11,7 @@ is where those differences end.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from abc import ABC, abstractmethod
@@ -161,6 +162,7 @@ def normalize(value: object) -> object:
     return value
 
 
+@functools.lru_cache(maxsize=4096)  # every form of a kind asks for the same few dozen cells
 def split_cell(cell: str) -> tuple[int, int]:
     """``"C12"`` → (row 12, column 3), both 1-based; ValueError outside the sheet grid."""
     match = _CELL_RE.match(cell)
