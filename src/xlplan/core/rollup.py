@@ -46,7 +46,7 @@ Roll-up rules (the Organization Board relies on them; change them only here):
   year). A unit with both counts from its year-end form. Each figure carries
   how many units each source covers (:class:`~xlplan.core.narrative.Sources`).
 * With last year's folder (``previous_year``, :mod:`xlplan.services.previous_year`) the previous
-  year's figures are that folder's, rolled up with its own plan (:func:`year_figures`), sets mapped
+  year's figures are that folder's, rolled up with its own plan (:func:`~xlplan.core.unit_year.year_figures`), sets mapped
   by ``previous_year.set_map``; this folder's previous-year files are then not the baseline.
 * A yearly minimum or target is judged only once the year is over by the
   as-of date (``as_of`` None: everything is due, so it is judged); before
@@ -56,26 +56,26 @@ Roll-up rules (the Organization Board relies on them; change them only here):
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import TYPE_CHECKING, Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from . import indicators
+from . import unit_year as uy
 from .crossfile import attribute_refusals, cross_file_findings, held_by, last_periodic, number, witnessed
 from .findings import Finding, Severity
-from .narrative import (Figures, PreviousYear, Progress, Sources, current_year_paragraph, indicator_rows,
-                        figures_sources_text, mapped_figures, previous_year_paragraph, progress_text, report_rows)
-from .periods import Period, periods_of
-from .plan import Category, Plan
-from .registry import Unit
 from .group_rules import group_rule_findings
+from .narrative import (Figures, PreviousYear, Progress, current_year_paragraph, figures_sources_text,
+                        indicator_rows, mapped_figures, previous_year_paragraph, progress_text, report_rows)
+from .periods import Period, periods_of
+from .plan import Plan
+from .registry import Unit
 from .submission import Submission
 from .summary_tables import report_defaults, summary_tables
-from .witness import UnitNames
-from .tracking import (KIND_RANK, Resolution, Status, SubmissionKey, file_name, form_date, in_schedule, rate_rows,
-                       resolve, statuses, supersede, tracked_pairs, tracking_findings, tracking_rows, unit_index,
+from .tracking import (KIND_RANK, Resolution, Status, file_name, form_date, in_schedule, rate_rows, resolve,
+                       statuses, supersede, tracked_pairs, tracking_findings, tracking_rows, unit_index,
                        unreadable)
+from .witness import UnitNames
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -94,275 +94,6 @@ class Consolidation:
     summary: dict[str, object]
     paragraph: str
     resolution: Resolution | None = field(default=None, compare=False, repr=False)
-
-
-def year_figures(latest: dict[SubmissionKey, Submission], units: Sequence[Unit], plan: Plan) -> PreviousYear:
-    """The plan year's figures of a folder whose used files are ``latest``, for next year's baseline."""
-    book = _Book(latest)
-    kinds = {k.code: _figures([u for u in units if u.kind == k.code], plan.year, book, plan, None) for k in plan.kinds}
-    return PreviousYear(_figures(units, plan.year, book, plan, plan.city_admission_target), kinds,
-                        (plan.org_ratings, plan.member_ratings))
-
-
-_NOTHING: dict[tuple[str, Period], Submission] = {}  # the files of a unit that sent none
-
-
-class _Book:
-    """The files used, per unit, by (form, period); and each unit's yearly figures, computed once."""
-
-    def __init__(self, latest: dict[SubmissionKey, Submission]):
-        self.by_unit: dict[str, dict[tuple[str, Period], Submission]] = {}
-        self._periodic: dict[tuple[str, int], list[tuple[Period, Submission]]] = {}
-        self._years: dict[tuple[str, int], _UnitYear] = {}
-        self._years_plan: Plan | None = None
-        for (unit, form, period), sub in latest.items():
-            self.by_unit.setdefault(unit, {})[(form, period)] = sub
-
-    def get(self, unit: str, form: str, period: Period) -> Submission | None:
-        return self.by_unit.get(unit, _NOTHING).get((form, period))
-
-    def unit_year(self, unit: str, year: int, plan: Plan) -> "_UnitYear":
-        """One unit's figures of a year (:func:`_unit_year`), computed once per book and plan.
-
-        A unit is in two groups (its kind and the city) and each group is summed
-        for the report, the totals table and the paragraphs: without this, every
-        unit's files were read again for each of them (four times per year).
-        """
-        if plan is not self._years_plan:
-            self._years, self._years_plan = {}, plan
-        key = (unit, year)
-        found = self._years.get(key)
-        if found is None:
-            found = self._years[key] = _unit_year(self, unit, year, plan)
-        return found
-
-    def periodic(self, unit: str, year: int) -> list[tuple[Period, Submission]]:
-        """The unit's F02 of a year, chronologically (month before quarter before year at a tie).
-
-        Asked for about ten times per unit by the tables and figures; computed once
-        (a new list each time, so a caller may change its copy).
-        """
-        key = (unit, year)
-        found = self._periodic.get(key)
-        if found is None:
-            items = [(p, s) for (f, p), s in self.by_unit.get(unit, {}).items() if f == "F02" and p.year == year]
-            found = self._periodic[key] = sorted(items, key=lambda item: (item[0].end, KIND_RANK[item[0].kind]))
-        return list(found)
-
-    def has(self, form: str, period: Period) -> bool:
-        return any((form, period) in subs for subs in self.by_unit.values())
-
-
-# -- per unit ---------------------------------------------------------------------
-
-class _PlanFacts:
-    """What the roll-up asks of the plan for every unit, looked up once per plan.
-
-    ``Plan.kind`` folds text to accept labels too; the roll-up asks it for
-    every unit several times, which at 52,000 units was a fifth of the
-    aggregation. Units carry exact codes, so a dict answers the same. The
-    member rating fields of the good-or-better and excellent sets are asked
-    for every unit's assessment, and ``RatingScale.by_label`` (which folds
-    every category's label) for every unit's rating: the few texts units type
-    are looked up once each.
-    """
-
-    _last: tuple[Plan, "_PlanFacts"] | None = None
-
-    def __init__(self, plan: Plan):
-        self.minimum = {(k.code, source): plan.admission_minimum(k.code, source)
-                        for k in plan.kinds for source in (True, False)}
-        self.label = {k.code: plan.kind(k.code).label for k in plan.kinds}
-        self.good = _member_fields(plan, "good_or_better")
-        self.excellent = _member_fields(plan, "excellent")
-        self._ratings = plan.org_ratings
-        self._by_label: dict[str, Category | None] = {}
-
-    def rating(self, label: str) -> Category | None:
-        """The plan's organization rating a text names (``RatingScale.by_label``), remembered."""
-        if label not in self._by_label:
-            self._by_label[label] = self._ratings.by_label(label)
-        return self._by_label[label]
-
-    @classmethod
-    def of(cls, plan: Plan) -> "_PlanFacts":
-        last = cls._last
-        if last is not None and last[0] is plan:
-            return last[1]
-        facts = cls(plan)
-        cls._last = (plan, facts)
-        return facts
-
-
-def _minimum(plan: Plan, unit: Unit) -> int:
-    return _PlanFacts.of(plan).minimum.get((unit.kind, bool(unit.has_source)), 0)
-
-
-def _kind_label(plan: Plan, code: str) -> str:
-    return _PlanFacts.of(plan).label.get(code, code)
-
-
-@functools.lru_cache(maxsize=64)
-def _year(year: int) -> Period:
-    """A whole year as a period: asked for every unit several times, made once (a Period is immutable)."""
-    return Period(year, "year")
-
-
-def _flow(book: _Book, unit: str, year: int, period_field: str, annual_fields: tuple[str, ...]) -> int | None:
-    """A flow over a year for one unit: the annual report, else months, else quarters (never both)."""
-    items = book.periodic(unit, year)
-    for period, sub in items:
-        if period.kind == "year":
-            return next((v for f in annual_fields if (v := number(sub, f)) is not None), None)
-    for kind in ("month", "quarter"):
-        values = [number(s, period_field) for p, s in items if p.kind == kind]
-        if values:
-            present = [v for v in values if v is not None]
-            return sum(present) if present else None
-    return None
-
-
-def _admitted(book: _Book, unit: str, year: int) -> int | None:
-    return _flow(book, unit, year, "kn_trong_ky", ("kn_luy_ke", "kn_trong_ky"))
-
-
-def _transfers(book: _Book, unit: str, year: int) -> int | None:
-    return _flow(book, unit, year, "chuyen_chinh_thuc", ("chuyen_chinh_thuc",))
-
-
-def _members(book: _Book, unit: str, year: int) -> int | None:
-    f03 = book.get(unit, "F03", _year(year))
-    if f03 is not None and number(f03, "dv_tong_so") is not None:
-        return number(f03, "dv_tong_so")
-    annual = book.get(unit, "F02", _year(year))
-    return number(annual, "dv_cuoi_ky") if annual is not None else None
-
-
-def _rating(sub: Submission, plan: Plan,
-            fields: tuple[str, ...] = ("tccs_xep_loai", "tccs_tu_xep_loai")) -> Category | None:
-    for field_id in fields:
-        value = sub.value(field_id)
-        if isinstance(value, str) and value.strip():
-            found = _PlanFacts.of(plan).rating(value)
-            if found is not None:
-                return found
-    return None
-
-
-def _member_fields(plan: Plan, set_name: str) -> list[str]:
-    scale = plan.member_ratings
-    return [c.field for c in scale.categories if c.field and c.code in scale.members(set_name)]
-
-
-def _sum(values: Iterable[int | None]) -> int | None:
-    present = [v for v in values if v is not None]
-    return sum(present) if present else None
-
-
-# F01 asks last year's results in the F03's own terms: ``kq_`` + the F03 field id.
-RESULTS_PREFIX = "kq_"
-
-
-def _results_of(book: _Book, unit: str, year: int, plan: Plan) -> Submission | None:
-    """The plan year's registration (F01) of a unit, when ``year`` is the year its results are asked for."""
-    return book.get(unit, "F01", _year(plan.year)) if year == plan.previous_year else None
-
-
-@dataclass(frozen=True)
-class _Assessment:
-    """One unit's year-end assessment figures, from its F03 or from its registration's results."""
-
-    rating: Category | None
-    members: int | None  # members assessed
-    good_or_better: int | None
-    excellent: int | None
-    from_registration: bool
-
-
-def _assessment(book: _Book, unit: str, year: int, plan: Plan) -> _Assessment | None:
-    facts = _PlanFacts.of(plan)
-    good, excellent = facts.good, facts.excellent
-    f03 = book.get(unit, "F03", _year(year))
-    if f03 is not None:
-        return _Assessment(_rating(f03, plan), number(f03, "dv_duoc_danh_gia"),
-                           _sum(number(f03, f) for f in good), _sum(number(f03, f) for f in excellent), False)
-    reg = _results_of(book, unit, year, plan)
-    if reg is None:
-        return None
-    fields = ["kq_xep_loai", "kq_dv_duoc_danh_gia", *(RESULTS_PREFIX + f for f in good + excellent)]
-    if all(reg.value(f) is None for f in fields):
-        return None
-    return _Assessment(_rating(reg, plan, ("kq_xep_loai",)), number(reg, "kq_dv_duoc_danh_gia"),
-                       _sum(number(reg, RESULTS_PREFIX + f) for f in good),
-                       _sum(number(reg, RESULTS_PREFIX + f) for f in excellent), True)
-
-
-def _admitted_from(book: _Book, unit: str, year: int, plan: Plan) -> tuple[int | None, bool]:
-    """A unit's admissions of a year, and whether they come from its registration's results.
-
-    The annual F02 wins; without it, the registration's ``kq_ket_nap`` (a
-    whole year stated) comes before a sum of months or quarters that may be
-    incomplete.
-    """
-    if book.get(unit, "F02", _year(year)) is None:
-        reg = _results_of(book, unit, year, plan)
-        if reg is not None and (value := number(reg, "kq_ket_nap")) is not None:
-            return value, True
-    return _admitted(book, unit, year), False
-
-
-@dataclass(frozen=True)
-class _UnitYear:
-    """One unit's figures of one year, as the roll-up rules take them: what every group sums."""
-
-    assessment: _Assessment | None
-    admitted: int | None
-    admitted_from_registration: bool  # the admissions are the registration's results (``kq_ket_nap``)
-    members: int | None
-    transfers: int | None
-
-
-def _unit_year(book: _Book, unit: str, year: int, plan: Plan) -> _UnitYear:
-    admitted, from_registration = _admitted_from(book, unit, year, plan)
-    return _UnitYear(_assessment(book, unit, year, plan), admitted, from_registration,
-                     _members(book, unit, year), _transfers(book, unit, year))
-
-
-def _figures(units: Sequence[Unit], year: int, book: _Book, plan: Plan, admission_plan: int | None) -> Figures:
-    """One year's totals over ``units`` (see the roll-up rules), with the sources behind them."""
-    each = [book.unit_year(u.code, year, plan) for u in units]
-    found = [f.assessment for f in each if f.assessment is not None]
-    assessed = [a.rating for a in found if a.rating is not None and a.rating.assessed]
-    admissions = [(f.admitted, f.admitted_from_registration) for f in each]
-    members = [f.members for f in each]
-
-    def count(codes: frozenset[str]) -> int | None:
-        return sum(1 for c in assessed if c.code in codes) if found else None
-
-    def sources(figure: Literal["assessment", "admissions", "members"], registration: int, total: int) -> Sources:
-        return Sources(figure, len(units), year_end=total - registration, registration=registration)
-
-    return Figures(
-        year=year, units=len(units),
-        members=_sum(members),
-        assessed_units=len(assessed) if found else None,
-        tsvm=count(plan.org_ratings.members("tsvm")), weak=count(plan.org_ratings.members("weak")),
-        assessed_members=_sum(a.members for a in found),
-        good_or_better=_sum(a.good_or_better for a in found) if found else None,
-        excellent=_sum(a.excellent for a in found) if found else None,
-        admitted=_sum(v for v, _ in admissions),
-        admission_plan=admission_plan,
-        transfers=_sum(f.transfers for f in each),
-        assessment_sources=sources("assessment", sum(1 for a in found if a.from_registration), len(found)),
-        admission_sources=sources("admissions", sum(1 for v, reg in admissions if v is not None and reg),
-                                  sum(1 for v, _ in admissions if v is not None)),
-        member_sources=sources("members", 0, sum(1 for v in members if v is not None)),
-    )
-
-
-def _year_over(plan: Plan, as_of: dt.date | None) -> bool:
-    """Whether yearly minimums and targets are judged: the plan year is over by the as-of date."""
-    return as_of is None or as_of >= Period(plan.year, "year").end
 
 
 # -- tables -----------------------------------------------------------------------
@@ -384,13 +115,13 @@ def _meets(value: int | None, minimum: int, plan: Plan) -> str:
 
 
 def _unit_cols(plan: Plan, unit: Unit) -> Row:
-    return {"ma": unit.code, "ten": unit.name, "loai_hinh": _kind_label(plan, unit.kind)}
+    return {"ma": unit.code, "ten": unit.name, "loai_hinh": uy.kind_label(plan, unit.kind)}
 
 
 def _registry_rows(units: Sequence[Unit], plan: Plan) -> list[Row]:
-    return [{"ma": u.code, "ten": u.name, "loai_hinh": u.kind, "loai_hinh_ten": _kind_label(plan, u.kind),
+    return [{"ma": u.code, "ten": u.name, "loai_hinh": u.kind, "loai_hinh_ten": uy.kind_label(plan, u.kind),
              "co_nguon": "Có" if u.has_source else "Không", "so_dang_vien": u.members, "so_chi_bo": u.cells,
-             "lien_he": u.contact, "chi_tieu_toi_thieu": _minimum(plan, u)} for u in units]
+             "lien_he": u.contact, "chi_tieu_toi_thieu": uy.minimum(plan, u)} for u in units]
 
 
 def registry_table(units: "Registry | Iterable[Unit]", plan: Plan) -> list[Row]:
@@ -399,7 +130,7 @@ def registry_table(units: "Registry | Iterable[Unit]", plan: Plan) -> list[Row]:
     return [{c: r.get(c) for c in columns} for r in _registry_rows(tuple(units), plan)]
 
 
-def _registration_rows(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[str, Status]) -> list[Row]:
+def _registration_rows(units: Sequence[Unit], plan: Plan, book: uy.Book, status: dict[str, Status]) -> list[Row]:
     year = Period(plan.year, "year")
     rows = []
     for u in units:
@@ -407,8 +138,8 @@ def _registration_rows(units: Sequence[Unit], plan: Plan, book: _Book, status: d
         registered = number(sub, "dk_ket_nap") if sub else None
         rating = sub.value("dk_xep_loai") if sub else None
         rows.append({**_unit_cols(plan, u),
-                     "dk_xep_loai": rating, "dk_ket_nap": registered, "ct_toi_thieu": _minimum(plan, u),
-                     "dat_toi_thieu": _meets(registered, _minimum(plan, u), plan),
+                     "dk_xep_loai": rating, "dk_ket_nap": registered, "ct_toi_thieu": uy.minimum(plan, u),
+                     "dat_toi_thieu": _meets(registered, uy.minimum(plan, u), plan),
                      "dk_nguon": number(sub, "dk_nguon") if sub else None,
                      "dk_nguon_boi_duong": number(sub, "dk_nguon_boi_duong") if sub else None,
                      "dk_ty_le_tot": sub.value("dk_ty_le_tot") if sub else None,
@@ -417,7 +148,7 @@ def _registration_rows(units: Sequence[Unit], plan: Plan, book: _Book, status: d
     return rows
 
 
-def _progress_rows(units: Sequence[Unit], plan: Plan, book: _Book, year_over: bool = True) -> list[Row]:
+def _progress_rows(units: Sequence[Unit], plan: Plan, book: uy.Book, year_over: bool = True) -> list[Row]:
     """Rows of ``tbl_tien_do``; before the year is over a unit is not judged against its yearly minimum."""
     rows = []
     f01 = Period(plan.year, "year")
@@ -430,19 +161,19 @@ def _progress_rows(units: Sequence[Unit], plan: Plan, book: _Book, year_over: bo
         rows.append({**_unit_cols(plan, u),
                      "ky_moi_nhat": latest[0].label if latest else None, "kn_luy_ke": ytd,
                      "dk_ket_nap": registered, "ty_le_so_dang_ky": _completion(ytd, registered, plan),
-                     "ct_toi_thieu": _minimum(plan, u),
-                     "dat_toi_thieu": _meets(ytd, _minimum(plan, u), plan) if year_over
+                     "ct_toi_thieu": uy.minimum(plan, u),
+                     "dat_toi_thieu": _meets(ytd, uy.minimum(plan, u), plan) if year_over
                      else progress_text(latest[0] if latest else None, ytd),
-                     "chuyen_chinh_thuc": _transfers(book, u.code, plan.year),
+                     "chuyen_chinh_thuc": uy.transfers(book, u.code, plan.year),
                      "dv_cuoi_ky": number(sub, "dv_cuoi_ky") if sub else None})
     return rows
 
 
-def _monthly_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
+def _monthly_rows(units: Sequence[Unit], plan: Plan, book: uy.Book) -> list[Row]:
     # the units' F02 of each period, in registry order: each unit's files are gone through once
     by_period: dict[Period, list[Submission]] = {}
     for u in units:
-        for (form, period), sub in book.by_unit.get(u.code, _NOTHING).items():
+        for (form, period), sub in book.by_unit.get(u.code, {}).items():
             if form == "F02" and period.year == plan.year:
                 by_period.setdefault(period, []).append(sub)
     rows = []
@@ -460,14 +191,14 @@ def _monthly_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
     return rows
 
 
-def _assessment_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row]:
+def _assessment_rows(units: Sequence[Unit], plan: Plan, book: uy.Book) -> list[Row]:
     members = [c.field for c in plan.member_ratings.categories if c.field]
-    good, excellent = _member_fields(plan, "good_or_better"), _member_fields(plan, "excellent")
+    good, excellent = uy.member_fields(plan, "good_or_better"), uy.member_fields(plan, "excellent")
     rows = []
     for u in units:
         years = sorted(p.year for (f, p) in book.by_unit.get(u.code, {}) if f == "F03")
         for year in years:
-            sub = book.get(u.code, "F03", _year(year))
+            sub = book.get(u.code, "F03", uy.year_period(year))
             assert sub is not None
             assessed = number(sub, "dv_duoc_danh_gia")
             row = {**_unit_cols(plan, u), "nam": str(year),
@@ -475,8 +206,8 @@ def _assessment_rows(units: Sequence[Unit], plan: Plan, book: _Book) -> list[Row
                    "tccs_xep_loai": _label(sub, "tccs_xep_loai", plan),
                    "dv_tong_so": number(sub, "dv_tong_so"), "dv_duoc_danh_gia": assessed}
             row.update({f: number(sub, f) for f in members})
-            row["ty_le_tot"] = _share(_sum(number(sub, f) for f in good) or 0, assessed, plan)
-            row["ty_le_xuat_sac"] = _share(_sum(number(sub, f) for f in excellent) or 0, assessed, plan)
+            row["ty_le_tot"] = _share(uy.sum_known(number(sub, f) for f in good) or 0, assessed, plan)
+            row["ty_le_xuat_sac"] = _share(uy.sum_known(number(sub, f) for f in excellent) or 0, assessed, plan)
             rows.append(row)
     return rows
 
@@ -486,7 +217,7 @@ def _label(sub: Submission, field_id: str, plan: Plan) -> str | None:
     value = sub.value(field_id)
     if not isinstance(value, str) or not value.strip():
         return None
-    found = _PlanFacts.of(plan).rating(value)
+    found = uy.PlanFacts.of(plan).rating(value)
     return found.label if found else value
 
 
@@ -500,12 +231,12 @@ def _summary_row(group: str, f: Figures, plan: Plan) -> Row:
             "chuyen_chinh_thuc": f.transfers, "nguon_so_lieu": figures_sources_text(f) or None}
 
 
-def _has_year_end(book: _Book, year: int) -> bool:
+def _has_year_end(book: uy.Book, year: int) -> bool:
     period = Period(year, "year")
     return book.has("F03", period) or book.has("F02", period)
 
 
-def _has_results(book: _Book, plan: Plan, year: int) -> bool:
+def _has_results(book: uy.Book, plan: Plan, year: int) -> bool:
     """Whether a year has figures to show: its year-end forms, or (the previous year) registrations' results."""
     if _has_year_end(book, year):
         return True
@@ -513,16 +244,16 @@ def _has_results(book: _Book, plan: Plan, year: int) -> bool:
         return False
     period = Period(plan.year, "year")
     fields = ("kq_xep_loai", "kq_dv_duoc_danh_gia", "kq_ket_nap",
-              *(RESULTS_PREFIX + f for f in _member_fields(plan, "good_or_better")))
+              *(uy.RESULTS_PREFIX + f for f in uy.member_fields(plan, "good_or_better")))
     return any(sub.value(f) is not None for subs in book.by_unit.values()
                if (sub := subs.get(("F01", period))) is not None for f in fields)
 
 
 def _kind_minimums(units: Sequence[Unit], plan: Plan) -> dict[str, int]:
-    return {k.code: sum(_minimum(plan, u) for u in units if u.kind == k.code) for k in plan.kinds}
+    return {k.code: sum(uy.minimum(plan, u) for u in units if u.kind == k.code) for k in plan.kinds}
 
 
-def _totals_rows(units: Sequence[Unit], plan: Plan, book: _Book, baseline: PreviousYear | None = None) -> list[Row]:
+def _totals_rows(units: Sequence[Unit], plan: Plan, book: uy.Book, baseline: PreviousYear | None = None) -> list[Row]:
     known = baseline is not None or _has_results(book, plan, plan.previous_year)
     years = ([plan.previous_year] if known else []) + [plan.year]
     minimums = _kind_minimums(units, plan)
@@ -532,19 +263,19 @@ def _totals_rows(units: Sequence[Unit], plan: Plan, book: _Book, baseline: Previ
         for kind in plan.kinds:
             mine = [u for u in units if u.kind == kind.code]
             target = minimums[kind.code] if current else None
-            figures = _figures(mine, year, book, plan, target)
+            figures = uy.figures(mine, year, book, plan, target)
             if baseline is not None and not current:  # last year's folder: a kind it did not have is empty
                 figures = mapped_figures(baseline.kinds.get(kind.code) or Figures(year, 0), plan)
             rows.append(_summary_row(kind.label, figures, plan))
         city_target = plan.city_admission_target if current else plan.previous_admission_plan
-        city = _figures(units, year, book, plan, city_target)
+        city = uy.figures(units, year, book, plan, city_target)
         if baseline is not None and not current:
             city = mapped_figures(baseline.city, plan)
         rows.append(_summary_row(CITY, city, plan))
     return rows
 
 
-def _chart_rows(units: Sequence[Unit], plan: Plan, book: _Book, rates: list[Row]) -> dict[str, list[Row]]:
+def _chart_rows(units: Sequence[Unit], plan: Plan, book: uy.Book, rates: list[Row]) -> dict[str, list[Row]]:
     reported = any(book.periodic(u.code, plan.year) for u in units)
     f01 = Period(plan.year, "year")
     minimums = _kind_minimums(units, plan)
@@ -552,16 +283,16 @@ def _chart_rows(units: Sequence[Unit], plan: Plan, book: _Book, rates: list[Row]
     for kind in plan.kinds:
         mine = [u for u in units if u.kind == kind.code]
         if reported:
-            value = _sum(_admitted(book, u.code, plan.year) for u in mine)
+            value = uy.sum_known(uy.admitted(book, u.code, plan.year) for u in mine)
         else:  # before any report, the chart shows what the units registered
-            value = _sum(number(s, "dk_ket_nap") for u in mine if (s := book.get(u.code, "F01", f01)))
+            value = uy.sum_known(number(s, "dk_ket_nap") for u in mine if (s := book.get(u.code, "F01", f01)))
         admissions.append({"nhom": kind.label, "ket_nap": value or 0, "chi_tieu": minimums[kind.code]})
     years = sorted({p.year for subs in book.by_unit.values() for (f, p) in subs if f == "F03" and p.year <= plan.year})
     counts: dict[str, int] = {c.code: 0 for c in plan.org_ratings.categories}
     if years:
         for u in units:
-            sub = book.get(u.code, "F03", _year(years[-1]))
-            rating = _rating(sub, plan) if sub else None
+            sub = book.get(u.code, "F03", uy.year_period(years[-1]))
+            rating = uy.rating(sub, plan) if sub else None
             if rating is not None:
                 counts[rating.code] += 1
     ratings = [{"xep_loai": c.label, "so_tccs": counts[c.code]} for c in plan.org_ratings.categories]
@@ -576,7 +307,7 @@ def _finding_rows(findings: Sequence[Finding]) -> list[Row]:
 
 # -- progress, cells, summary -------------------------------------------------------
 
-def _progress(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[str, Status],
+def _progress(units: Sequence[Unit], plan: Plan, book: uy.Book, status: dict[str, Status],
               current: Figures, as_of: dt.date | None = None) -> Progress:
     """The plan year's progress; ``status``: each unit's registration (F01) status, by unit code."""
     regs = [(u, status[u.code]) for u in units]
@@ -586,15 +317,15 @@ def _progress(units: Sequence[Unit], plan: Plan, book: _Book, status: dict[str, 
     periods = [p for u in reporting for p, _ in book.periodic(u.code, plan.year)]
     latest = max(periods, key=lambda p: (p.end, KIND_RANK[p.kind])) if periods else None
     below = None
-    year_over = _year_over(plan, as_of)
+    year_over = uy.year_over(plan, as_of)
     if reporting and year_over:  # a yearly minimum is judged at the year's end only
         below = sum(1 for u in units
-                    if _minimum(plan, u) > 0 and (_admitted(book, u.code, plan.year) or 0) < _minimum(plan, u))
+                    if uy.minimum(plan, u) > 0 and (uy.admitted(book, u.code, plan.year) or 0) < uy.minimum(plan, u))
     return Progress(
         year=plan.year, units=len(units), registered=len(done),
         registered_on_time=sum(1 for _, s in done if s.on_time),
-        registered_total=_sum(v for _, v in registered),
-        registered_below_minimum=sum(1 for u, v in registered if v is not None and v < _minimum(plan, u)),
+        registered_total=uy.sum_known(v for _, v in registered),
+        registered_below_minimum=sum(1 for u, v in registered if v is not None and v < uy.minimum(plan, u)),
         latest_period=latest, reporting_units=len(reporting), admitted=current.admitted if reporting else None,
         admission_target=plan.city_admission_target, admitted_below_minimum=below, year_over=year_over)
 
@@ -667,7 +398,7 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
     # the plan's schedule: files outside it make no pair; the later received file of a key wins
     keyed, stray = in_schedule(submissions, plan, index, held)
     resolution = resolve(keyed)
-    book = _Book(resolution.latest)
+    book = uy.Book(resolution.latest)
     refused = unreadable(submissions, names, plan)
     pairs = tracked_pairs(plan, resolution.latest, track, as_of, [r.pair for r in refused if r.pair])
     items = statuses(unit_list, plan, resolution, pairs, as_of, refused)
@@ -681,9 +412,9 @@ def consolidate(submissions: Sequence[Submission], units: "Registry | Sequence[U
     findings.sort(key=lambda f: (*f.sort_key(), f.message))
 
     previous = (mapped_figures(previous_year.city, plan) if previous_year is not None
-                else _figures(unit_list, plan.previous_year, book, plan, plan.previous_admission_plan))
-    current = _figures(unit_list, plan.year, book, plan, plan.city_admission_target)
-    minimum_total = sum(_minimum(plan, u) for u in unit_list)
+                else uy.figures(unit_list, plan.previous_year, book, plan, plan.previous_admission_plan))
+    current = uy.figures(unit_list, plan.year, book, plan, plan.city_admission_target)
+    minimum_total = sum(uy.minimum(plan, u) for u in unit_list)
     progress = _progress(unit_list, plan, book, status, current, as_of)
     paragraph = previous_year_paragraph(previous, plan)
     has_current_year_end = _has_year_end(book, plan.year)

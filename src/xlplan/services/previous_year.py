@@ -7,7 +7,7 @@ from them (each with its cell), the archive holds their bytes, and its city
 workbook names its plan file. The values are taken from the store as last
 year's consolidation read them with *last year's* plan and rating scale (a
 file without stored values is read again from the archive with that plan),
-and rolled up with the same rules (:func:`xlplan.core.rollup.year_figures`).
+and rolled up with the same rules (:func:`xlplan.core.unit_year.year_figures`).
 
 The link is the Cấu hình cell «Thư mục làm việc năm trước» (``cfg_nam_truoc``),
 holding the previous folder's path (relative to this folder when it lies beside
@@ -28,7 +28,7 @@ from ..core.errors import XlplanError
 from ..core.periods import Period, PeriodError
 from ..core.plan import Plan
 from ..core.narrative import PreviousYear
-from ..core.rollup import year_figures
+from ..core.unit_year import year_figures
 from ..core.submission import CellValue, Submission
 from ..core.tracking import SubmissionKey
 from ..io.audit_store import AuditStore, StoredValue
