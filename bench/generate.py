@@ -9,12 +9,15 @@ carries :data:`CASE_VERSION`, and a case made by an older generator is made
 again.
 
 Every form is then given what Excel 2016+ writes into ``xl/workbook.xml`` on
-each save: an ``<xr:revisionPtr documentId="…"/>`` unique to the file (here a
-``uuid5`` of the unit code, form and period, so the bytes stay deterministic).
-Forms from one template would otherwise share their workbook part byte for
-byte, and the readers parse a part once per identical bytes: real inboxes,
-saved by Excel on each unit's machine, do not share it. Every file gets one
-(the worst case for those caches).
+each save: an ``<xr:revisionPtr documentId="…"/>`` unique to the file, and the
+saving window's place and size on the ``<workbookView>`` (``xWindow``,
+``yWindow``, ``windowWidth``, ``windowHeight``: each unit's screen), both
+derived from a ``uuid5`` of the unit code, form and period, so the bytes stay
+deterministic. Forms from one template would otherwise share their workbook
+part byte for byte, and the readers parse a part once per identical bytes (or
+once per bytes that differ only in the ``documentId``): real inboxes, saved by
+Excel on each unit's machine, do not share it. Every file gets both (the worst
+case for those caches).
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ CACHE = Path(__file__).resolve().parent / "cache"
 PLAN = "bac_ninh_2017"
 SEED = 2017
 # 2: every form's workbook part carries its own Excel revisionPtr; the year mix has the F03 (14 files a unit).
-CASE_VERSION = 2
+# 3: and its own window geometry on the workbookView (the readers set a documentId aside, not a window).
+CASE_VERSION = 3
 
 # (kind code, Vietnamese name prefix, code prefix, members range) — a mix like a province's.
 _KINDS = (
@@ -83,10 +87,27 @@ def document_id(name: str) -> str:
     return "13_ncr:1_{" + str(uuid.uuid5(_NAMESPACE, name)).upper() + "}"
 
 
+# Window places and sizes (twips) Excel writes for common office screens, maximized or not.
+_WINDOWS = (("-108", "-108", "23256", "12576"), ("-120", "-120", "29040", "15720"), ("0", "0", "20490", "7755"),
+            ("-28920", "-120", "29040", "15840"), ("240", "105", "18675", "11205"), ("-110", "-110", "20730", "11160"))
+
+
+def window_of(doc_id: str) -> tuple[str, str, str, str]:
+    """The (xWindow, yWindow, windowWidth, windowHeight) of the machine that saved ``doc_id``'s file:
+    a common screen, with a width a few twips apart from file to file (windows are resized)."""
+    digits = int(doc_id.rsplit("{", 1)[-1].strip("}").replace("-", ""), 16)
+    x, y, width, height = _WINDOWS[digits % len(_WINDOWS)]
+    return x, y, str(int(width) - (digits >> 8) % 480), height
+
+
 def excel_saved(workbook_xml: bytes, doc_id: str) -> bytes:
-    """``workbook_xml`` as Excel 2016+ saves it: xr namespaces declared, ignorable, and a revisionPtr
-    after ``<workbookPr>`` (before ``<bookViews>``)."""
+    """``workbook_xml`` as Excel 2016+ saves it: xr namespaces declared, ignorable, a revisionPtr
+    after ``<workbookPr>`` (before ``<bookViews>``), and the saving window on ``<workbookView>``."""
     text = workbook_xml.decode("utf-8")
+    if "<workbookView " in text and "windowWidth=" not in text:
+        x, y, width, height = window_of(doc_id)
+        text = text.replace("<workbookView ", f'<workbookView xWindow="{x}" yWindow="{y}" windowWidth="{width}" '
+                            f'windowHeight="{height}" ', 1)
     root_at = text.index("<workbook")
     root_end = text.index(">", root_at)
     if "revisionPtr" in text:

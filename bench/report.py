@@ -21,7 +21,7 @@ def _s(x: float | None) -> str:
     return f"{x:.2f}" if x < 100 else f"{x:.0f}"
 
 
-CASE_VERSION = 2  # bench.generate.CASE_VERSION of the forms the rows below were measured on
+CASE_VERSION = 3  # bench.generate.CASE_VERSION of the forms the rows below were measured on
 
 
 def _current(row: dict) -> bool:
@@ -100,9 +100,11 @@ def write_results(by_mix: dict[str, list[dict]], machine: str, help_seconds: flo
         "registry of N units of all six kinds, and each is then saved the way Excel 2016+ saves a workbook: "
         "`xl/workbook.xml` carries an `<xr:revisionPtr documentId=\"…\"/>` (namespace "
         "`http://schemas.microsoft.com/office/spreadsheetml/2014/revision`, declared ignorable) unique to the "
-        "file, so no two forms share their workbook part's bytes — as in a real inbox, where every unit saved "
-        "its own file. Every file gets one: the readers' cache of a workbook part's defined names (keyed by its "
-        "bytes) misses on every file, the worst case. What the files still share is what Excel-saved files share "
+        "file, and the saving window's place and size on its `<workbookView>` (each unit's screen), so no two "
+        "forms share their workbook part's bytes — as in a real inbox, where every unit saved its own file. "
+        "Every file gets both: the readers' cache of a workbook part's defined names (keyed by its bytes, a "
+        "`documentId` set aside) misses on every file, the worst case; the names built from a parse are still "
+        "shared between parts that name the same cells. What the files still share is what Excel-saved files share "
         "too: the package relationships (`_rels/.rels`), parsed once per process; a form's zip directory is "
         "parsed once per file. Real re-saved files also differ in parts the readers do not cache (document "
         "properties, styles) and in size; those are not imitated.",
