@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterator, Literal
@@ -95,6 +96,16 @@ class Period:
         if self.kind == "quarter":
             return f"Quý {'I II III IV'.split()[self.index - 1]} năm {self.year}"
         return f"Tháng {self.index:02d} năm {self.year}"
+
+
+@functools.lru_cache(maxsize=1024)
+def period_or_none(text: str) -> Period | None:
+    """A period text parsed, or None when it is not one; parsed once per text (a round's files and
+    tracking rows repeat a few dozen periods, and a Period is immutable)."""
+    try:
+        return Period.parse(text)
+    except PeriodError:
+        return None
 
 
 def periods_of(year: int, kind: PeriodKind) -> list[Period]:

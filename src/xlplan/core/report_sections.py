@@ -23,7 +23,6 @@ consolidation computes and on the ones read back from a workbook.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -32,7 +31,7 @@ from typing import Literal, Mapping, Sequence
 from . import indicators
 from .errors import XlplanError
 from .indicators import NO_DATA
-from .periods import Period, PeriodError
+from .periods import Period, PeriodError, period_or_none
 from .plan import Plan
 
 Row = Mapping[str, object]
@@ -100,17 +99,8 @@ class ReportPeriod:
 
     def covers(self, period: str) -> bool:
         """Whether a reporting period (``2017-03``, ``2017-Q1``, ``2017``) ends on or before this one's end."""
-        parsed = _parsed(period)
+        parsed = period_or_none(period)
         return parsed is not None and parsed.year == self.year and parsed.end <= self.end
-
-
-@functools.lru_cache(maxsize=256)
-def _parsed(period: str) -> Period | None:
-    """A period's text parsed once (a tracking table repeats a few periods for every unit)."""
-    try:
-        return Period.parse(period)
-    except PeriodError:
-        return None
 
 
 _PATTERN = re.compile(r"^\s*(\d{4})(?:\s*-\s*(Q[1-4]|6T|H1))?\s*$", re.IGNORECASE)

@@ -43,7 +43,6 @@ Rules, as the Organization Board applies them:
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import PureWindowsPath
@@ -51,7 +50,7 @@ from typing import Container, Iterable, Mapping, Sequence
 
 from . import indicators
 from .findings import CATALOGUE, Finding, make
-from .periods import Period, PeriodError
+from .periods import Period, PeriodError, period_or_none
 from .plan import Plan
 from .registry import Unit
 from .schedule import KIND_RANK, Pair, out_of_schedule, pair_order, period_text, schedule
@@ -89,18 +88,9 @@ def unit_index(units: Iterable[Unit]) -> dict[str, Unit]:
 
 def parse_period(sub: Submission) -> Period | None:
     if isinstance(sub.period, str):
-        return _period_of(sub.period)
+        return period_or_none(sub.period)
     try:
         return Period.parse(sub.period) if sub.period is not None else None
-    except PeriodError:
-        return None
-
-
-@functools.lru_cache(maxsize=1024)
-def _period_of(text: str) -> Period | None:
-    """A period text parsed once: every file of a round carries one of a few dozen (a Period is immutable)."""
-    try:
-        return Period.parse(text)
     except PeriodError:
         return None
 
