@@ -246,6 +246,31 @@ class FormSpec:
     def has_field(self, field_id: str) -> bool:
         return field_id in self._by_id
 
+    @cached_property
+    def field_keys(self) -> tuple[tuple[Field, str], ...]:
+        """Each field with its id casefolded: the key its defined name is found by (names are case-insensitive)."""
+        return tuple((item, item.id.casefold()) for item in self.fields)
+
+    def inputs_of(self, expr: ex.Expr) -> list[str]:
+        """Field ids behind an expression, looking through derived totals, in order."""
+        out: list[str] = []
+        derived = {d.id: d for d in self.derived}
+        for key in ex.refs(expr):
+            if self.has_field(key):
+                found = [key]
+            elif isinstance(total := derived.get(key), Total):
+                found = self.inputs_of(ex.from_terms(total.terms))
+            else:
+                found = []
+            out.extend(f for f in found if f not in out)
+        return out
+
+    @cached_property
+    def check_inputs(self) -> tuple[tuple[Check, tuple[str, ...], tuple[str, ...]], ...]:
+        """Each :class:`Check` with the field ids behind its left and right sides (:meth:`inputs_of`)."""
+        return tuple((item, tuple(self.inputs_of(item.left_expr)), tuple(self.inputs_of(item.right_expr)))
+                     for item in self.derived if isinstance(item, Check))
+
     def compute(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Every derived indicator from field values (earlier derived ids usable in later ones)."""
         scope = dict(values)

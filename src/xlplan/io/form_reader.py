@@ -21,7 +21,7 @@ import zipfile
 from dataclasses import dataclass, field as dc_field, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 from xml.etree.ElementTree import ParseError
 
 from ..core import expressions as ex
@@ -29,7 +29,7 @@ from ..core import indicators
 from ..core.crossfile import suggest_unit, unknown_unit_hint
 from ..core.findings import CATALOGUE, Finding, Severity, cells_text, make, period_kinds_text
 from ..core.legacy_text import ENCODING_LABELS, convert_runs, may_be_legacy
-from ..core.forms import META_KEYS, Check, Field, FormSpec, Total, form_spec
+from ..core.forms import META_KEYS, Check, FormSpec, form_spec
 from ..core.periods import Period, PeriodError
 from ..core.plan import Plan
 from ..core.registry import Registry
@@ -187,7 +187,7 @@ def _read_fields(reader: WorkbookReader, names: dict[str, tuple[str, str]], spec
                  state: _State) -> None:
     """Each field by its defined name, coerced, with where it came from."""
     located: dict[str, tuple[str, str]] = {}
-    for item, key in _name_keys(spec):
+    for item, key in spec.field_keys:
         target = names.get(key)
         if target is None:
             state.add("field-missing", field=item.id, label=item.label)
@@ -289,7 +289,7 @@ def _run_checks(spec: FormSpec, state: _State) -> None:
     refused |= {f.id for f in spec.fields if f.id not in sub.values}
     scope = dict(values)
     scope.update(spec.compute(values))
-    for item, left_ids, right_ids in _check_inputs(spec):
+    for item, left_ids, right_ids in spec.check_inputs:
         inputs = left_ids + right_ids
         if all(values.get(f) is None for f in inputs) or refused.intersection(inputs):
             continue
@@ -307,9 +307,9 @@ def _run_checks(spec: FormSpec, state: _State) -> None:
 
 # -- what is worked out once per form spec ---------------------------------------------
 #
-# A worker reads thousands of files of the same few forms under one plan: the spec, the
-# names its fields are looked up by and the fields behind each check are the same for all
-# of them, so they are made once per process (per plan and form), never once per file.
+# A worker reads thousands of files of the same few forms under one plan: the spec is the
+# same for all of them, so it is made once per process (per plan and form), never once per
+# file; what the reader asks of it (field keys, each check's inputs) it keeps itself.
 
 _SPECS: dict[tuple[int, str], tuple[Plan, FormSpec]] = {}
 _SPECS_KEPT = 16  # a process reads under one plan, a test session under a few dozen
@@ -329,53 +329,9 @@ def _spec(form: str, plan: Plan) -> FormSpec:
     return spec
 
 
-_NAME_KEYS: dict[int, tuple[FormSpec, tuple[tuple[Field, str], ...]]] = {}
-_CHECKS: dict[int, tuple[FormSpec, tuple[tuple[Check, list[str], list[str]], ...]]] = {}
-
-
-def _name_keys(spec: FormSpec) -> tuple[tuple[Field, str], ...]:
-    """Each field of ``spec`` with the defined-name key it is found by (names are casefolded)."""
-    found = _NAME_KEYS.get(id(spec))
-    if found is None or found[0] is not spec:
-        found = _NAME_KEYS[id(spec)] = (spec, tuple((item, item.id.casefold()) for item in spec.fields))
-        _trim(_NAME_KEYS)
-    return found[1]
-
-
-def _check_inputs(spec: FormSpec) -> tuple[tuple[Check, list[str], list[str]], ...]:
-    """Each :class:`Check` of ``spec`` with the field ids of its left and right sides (:func:`_inputs`)."""
-    found = _CHECKS.get(id(spec))
-    if found is None or found[0] is not spec:
-        checks = tuple((item, _inputs(item.left_expr, spec), _inputs(item.right_expr, spec))
-                       for item in spec.derived if isinstance(item, Check))
-        found = _CHECKS[id(spec)] = (spec, checks)
-        _trim(_CHECKS)
-    return found[1]
-
-
-def _trim(cache: dict[int, Any]) -> None:
-    while len(cache) > _SPECS_KEPT:
-        cache.pop(next(iter(cache)))
-
-
 # -- helpers ---------------------------------------------------------------------------
 
-def _inputs(expr: ex.Expr, spec: FormSpec) -> list[str]:
-    """Field ids behind an expression, looking through derived totals, in order."""
-    out: list[str] = []
-    derived = {d.id: d for d in spec.derived}
-    for key in ex.refs(expr):
-        if spec.has_field(key):
-            found = [key]
-        elif isinstance(total := derived.get(key), Total):
-            found = _inputs(ex.from_terms(total.terms), spec)
-        else:
-            found = []
-        out.extend(f for f in found if f not in out)
-    return out
-
-
-def _side_cells(ids: list[str], sub: Submission) -> str:
+def _side_cells(ids: Sequence[str], sub: Submission) -> str:
     """``trang Đánh giá, ô C12, C13``: where the fields of one side of a rule were read, as units read it."""
     by_sheet: dict[str, list[str]] = {}
     for key in ids:
@@ -394,8 +350,8 @@ def _check_params(check: Check, spec: FormSpec, state: _State, left: Fraction, r
         params.update(actual=shown_left, expected=shown_right)
     elif code == "sum-mismatch":
         params.update(what=check.label, parts=shown_left, total=shown_right,
-                      parts_cells=_cells(_inputs(check.left_expr, spec), state),
-                      total_cells=_cells(_inputs(check.right_expr, spec), state))
+                      parts_cells=_cells(spec.inputs_of(check.left_expr), state),
+                      total_cells=_cells(spec.inputs_of(check.right_expr), state))
     elif code == "part-exceeds-whole":
         params.update(part_label=_terms_label(check.left_expr, spec, check.label), part=shown_left,
                       whole_label=_terms_label(check.right_expr, spec, check.label), whole=shown_right)
@@ -419,7 +375,7 @@ def _exact(value: object) -> Fraction | None:
         return None
 
 
-def _cells(field_ids: list[str], state: _State) -> str:
+def _cells(field_ids: Sequence[str], state: _State) -> str:
     """The cells behind a check's side and their values (``ô C20 = 3, ô C21 = 4``), for its message."""
     values = state.sub.values
     return cells_text((values[f].sheet, values[f].cell, values[f].value) for f in field_ids if f in values)
