@@ -93,9 +93,6 @@ def shared(value: Any) -> Any:
     return sys.intern(value) if type(value) is str and len(value) <= 64 else value
 
 
-_shared = shared
-
-
 def same_raw(value: Any, raw: Any) -> bool:
     """Whether a cell's raw value is kept as its value itself (equal, same type): one object, not two."""
     return raw is not None and type(raw) is type(value) and raw == value
@@ -103,16 +100,16 @@ def same_raw(value: Any, raw: Any) -> bool:
 
 def _cell_value(field: str, value: Any, sheet: str | None, cell: str | None, raw: Any) -> CellValue:
     """A CellValue with shared strings, and its raw value shared with its value when they are equal."""
-    value = _shared(value)
+    value = shared(value)
     if same_raw(value, raw):
         raw = value
     else:
-        raw = _shared(raw)
-    return CellValue(_shared(field), value, _shared(sheet), _shared(cell), raw)
+        raw = shared(raw)
+    return CellValue(shared(field), value, shared(sheet), shared(cell), raw)
 
 
 def _compact(cell: CellValue) -> CellValue:
-    if sys.intern(cell.field) is cell.field and cell.sheet is _shared(cell.sheet) and (
+    if sys.intern(cell.field) is cell.field and cell.sheet is shared(cell.sheet) and (
             cell.raw is None or cell.raw is cell.value or type(cell.raw) is not type(cell.value)):
         return cell  # already compact (unpickled from a worker)
     return _cell_value(cell.field, cell.value, cell.sheet, cell.cell, cell.raw)
