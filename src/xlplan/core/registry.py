@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -160,23 +159,27 @@ def _name_key(name: str) -> str:
 def _tones_last_by_letter(text: str) -> str:
     """``text`` (decomposed) with each word's tone marks moved to the word's end, any script."""
     out: list[str] = []
-    # Runs of word characters (letters, digits, combining marks), of spaces and of anything else,
-    # each character classed once per process (a C-level lookup afterwards).
-    for kind, run in itertools.groupby(text, _CLASSES.__getitem__):
-        if kind is _WORD:
-            whole = "".join(run)
+    word: list[str] = []
+
+    def flush() -> None:
+        if word:
+            whole = "".join(word)
             base = whole.translate(_NO_TONES)
             out.append(base)
             if len(base) != len(whole):  # its tone marks, moved to the end of the syllable
                 out.append("".join(c for c in whole if c in _TONE_MARKS))
-        elif kind is _SPACE:
-            out.append(" ")
+            word.clear()
+
+    for char in text:
+        if char.isalnum() or unicodedata.combining(char):
+            word.append(char)
         else:
-            out.extend(run)
+            flush()
+            out.append(" " if char.isspace() else char)
+    flush()
     return "".join(out)
 
 
-_WORD, _SPACE, _OTHER = "word", "space", "other"
 # Text of U+0000–U+024F (ASCII, Latin-1, Latin Extended) and the combining diacritics, in which a word
 # character is exactly what _tones_last_by_letter takes for one: a letter or digit ([^\W_] is
 # str.isalnum) or a combining mark (every mark of U+0300–U+036F but the grapheme joiner U+034F,
@@ -194,20 +197,6 @@ def _tones_last(word: re.Match[str]) -> str:
     if _TONE_INSIDE.search(text) is None:
         return text
     return _TONE.sub("", text) + "".join(_TONE.findall(text))
-
-
-class _Classes(dict[str, str]):
-    """Character → ``_WORD`` (a letter, a digit, a combining mark), ``_SPACE`` or ``_OTHER``, filled as met."""
-
-    def __missing__(self, char: str) -> str:
-        kind = (_WORD if char.isalnum() or unicodedata.combining(char) else
-                _SPACE if char.isspace() else _OTHER)
-        if len(self) < 1 << 16:
-            self[char] = kind
-        return kind
-
-
-_CLASSES = _Classes()
 
 
 def plain_name(name: str) -> str:
